@@ -1,0 +1,53 @@
+"""Catalogue queries, as named methods."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+
+
+class CatalogRepository:
+    """Reads of products, facilities, locations and administrative units."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def product_by_code(self, code: str) -> Product | None:
+        return await self.session.scalar(select(Product).where(Product.code == code))
+
+    async def products(self) -> list[Product]:
+        return list((await self.session.scalars(select(Product).order_by(Product.code))).all())
+
+    async def facility_by_code(self, code: str) -> Facility | None:
+        return await self.session.scalar(select(Facility).where(Facility.code == code))
+
+    async def facilities(self) -> list[Facility]:
+        return list(
+            (await self.session.scalars(select(Facility).order_by(Facility.level, Facility.code))).all()
+        )
+
+    async def location_by_code(self, facility_id: int, code: str) -> Location | None:
+        return await self.session.scalar(
+            select(Location).where(Location.facility_id == facility_id, Location.code == code)
+        )
+
+    async def locations(self, facility_id: int) -> list[Location]:
+        return list(
+            (
+                await self.session.scalars(
+                    select(Location).where(Location.facility_id == facility_id).order_by(Location.code)
+                )
+            ).all()
+        )
+
+    async def admin_units(self) -> list[AdminUnit]:
+        return list(
+            (
+                await self.session.scalars(select(AdminUnit).order_by(AdminUnit.valid_from, AdminUnit.code))
+            ).all()
+        )
+
+    async def successions(self) -> list[AdminUnitSuccession]:
+        return list((await self.session.scalars(select(AdminUnitSuccession))).all())

@@ -1,0 +1,196 @@
+"""The `vaxstock` command: a thin shell over the same services the API uses."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.db import create_engine, session_factory, unit_of_work
+from inventory.settings import Settings
+
+T = TypeVar("T")
+console = Console()
+CLI_ACTOR = "cli"
+
+
+def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one use case in one transaction and commit it."""
+
+    async def go() -> T:
+        engine = create_engine(settings)
+        try:
+            async with unit_of_work(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def prepare_database(settings: Settings) -> dict[str, int]:
+    """Migrate to head and load any missing reference catalogue rows."""
+    from inventory.catalog.seed import load_catalogue
+    from inventory.migrate import upgrade
+
+    upgrade(settings)
+    return run_in_session(settings, load_catalogue)
+
+
+@click.group()
+@click.option(
+    "--database",
+    "database_url",
+    envvar="VAXSTOCK_DATABASE_URL",
+    default=None,
+    help="Database URL (default: a SQLite file vaxstock.sqlite3 here; postgresql://user@host/db works).",
+)
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """VaxStock: vaccine stock and cold chain for the EPI (TCMR)."""
+    settings = Settings.from_env()
+    if database_url:
+        settings = replace(settings, database_url=database_url)
+    ctx.obj = settings
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Migrate the database to the latest schema and load the reference catalogue."""
+    added = prepare_database(settings)
+    console.print(f"database at head; catalogue rows added: {added}")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from inventory.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the web app and API (the database must be migrated)."""
+    _serve(settings, host or settings.host, port or settings.port)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and stop.")
+@click.pass_obj
+def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
+    """Migrate the default SQLite file, load the Mường Tè demo data (idempotently) and serve it."""
+    from inventory.demo import load_demo
+
+    prepare_database(settings)
+    summary = run_in_session(settings, lambda session: load_demo(session, settings))
+    console.print(f"demo data: {summary}")
+    if not no_serve:
+        host, port = host or settings.host, port or settings.port
+        console.print(f"serving on http://{host}:{port}  (API /api/v1, docs /schema)")
+        _serve(settings, host, port)
+
+
+@main.command()
+@click.pass_obj
+def verify(settings: Settings) -> None:
+    """Prove every balance equals the sum of its movements; exit 1 if not."""
+    from inventory.stock.service import StockService
+
+    report = run_in_session(settings, lambda session: StockService(session, settings, CLI_ACTOR).verify())
+    for m in report.mismatches:
+        console.print(f"[red]location {m.location_id} lot {m.lot_id}: balance {m.balance}, ledger {m.ledger}")
+    for line in report.transit_mismatches:
+        console.print(f"[red]{line}")
+    if report.ok:
+        console.print(
+            f"ledger verified: {report.pairs_checked} (location, lot) balances equal their movements"
+        )
+    else:
+        console.print(
+            f"[red]ledger NOT verified: {len(report.mismatches) + len(report.transit_mismatches)} problems"
+        )
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("facility")
+@click.pass_obj
+def stock(settings: Settings, facility: str) -> None:
+    """Stock on hand at FACILITY (a facility code such as TTYT-MT), by product, lot and location."""
+    from inventory.stock.service import StockService
+
+    soh = run_in_session(
+        settings, lambda session: StockService(session, settings, CLI_ACTOR).stock_on_hand(facility)
+    )
+    table = Table(title=f"Tồn kho / stock on hand — {soh.facility} — {soh.as_of:%d/%m/%Y}")
+    for col in ("product", "lot", "expiry", "VVM", "location", "doses", "vials", "usable"):
+        table.add_column(col, justify="right" if col in {"doses", "vials", "VVM"} else "left")
+    for r in soh.rows:
+        usable = "yes" if r.usable else ("on hold" if r.on_hold else "NO")
+        table.add_row(
+            r.product,
+            r.lot_number,
+            f"{r.expires_on:%d/%m/%Y}",
+            str(r.vvm_stage),
+            r.location,
+            f"{r.doses:,}".replace(",", "."),
+            f"{r.vials:,}".replace(",", "."),
+            usable,
+        )
+    console.print(table)
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--facility", required=True, help="Facility code receiving the opening stock.")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="Date of the opening stock (default today).",
+)
+@click.pass_obj
+def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
+    """Import opening stock from CSV or Excel, all or nothing."""
+    from inventory.importer import ImportFailed, import_opening_stock
+
+    day: date | None = on.date() if on is not None else None  # type: ignore[attr-defined]
+    try:
+        result = run_in_session(
+            settings,
+            lambda session: import_opening_stock(
+                session, settings, CLI_ACTOR, path, facility, day, progress=True
+            ),
+        )
+    except ImportFailed as exc:
+        console.print(f"[red]nothing imported from {path.name}:")
+        for problem in exc.problems:
+            console.print(f"  {problem}")
+        sys.exit(1)
+    console.print(f"imported {len(result.movements)} lines as document {result.id}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Domain errors that carry their HTTP status and the field they are about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InventoryError(Exception):
+    """A request the domain refuses; mapped to a problem-details response in one place."""
+
+    status_code = 400
+    title = "Invalid request"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+    def to_problem(self) -> dict[str, Any]:
+        """Problem details (RFC 9457) with the offending field named."""
+        body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status_code}
+        body["detail"] = self.detail
+        if self.field is not None:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(InventoryError):
+    status_code = 422
+    title = "Validation failed"
+
+
+class NotFound(InventoryError):
+    status_code = 404
+    title = "Not found"
+
+
+class UnknownReference(InventoryError):
+    """A referenced product, lot, facility or location does not exist."""
+
+    status_code = 422
+    title = "Unknown reference"
+
+
+class RuleViolation(InventoryError):
+    """A stock rule refuses the posting (expired lot, hold, VVM stage, part vial, dates)."""
+
+    status_code = 422
+    title = "Stock rule violated"
+
+
+class InsufficientStock(InventoryError):
+    status_code = 409
+    title = "Insufficient stock"
+
+
+class Conflict(InventoryError):
+    status_code = 409
+    title = "Conflict"
+
+
+class IdempotencyKeyReused(InventoryError):
+    status_code = 422
+    title = "Idempotency key reused with a different request"

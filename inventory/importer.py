@@ -1,0 +1,191 @@
+"""Opening stock from CSV or Excel: every row checked, every error naming row and column, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from rich.progress import Progress
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.errors import InventoryError
+from inventory.settings import Settings
+from inventory.stock import schemas as s
+from inventory.stock.service import StockService
+
+REQUIRED = ("product", "lot_number", "expires_on", "location", "doses")
+OPTIONAL = ("manufacturer", "vvm_stage", "gtin")
+MAX_PROBLEMS = 50
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; `problems` says where and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems[:3]))
+        self.problems = problems
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    elif path.suffix.lower() in {".csv", ".txt"}:
+        text = path.read_bytes().decode("utf-8-sig")
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    else:
+        raise ImportFailed([f"{path.name}: only .csv and .xlsx files can be imported"])
+    if not rows:
+        raise ImportFailed([f"{path.name}: the file is empty"])
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    return header, rows[1:]
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise ValueError(f"{text!r} is not a date (dd/mm/yyyy or yyyy-mm-dd)")
+
+
+def _parse_int(value: object, *, minimum: int) -> int:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif re.fullmatch(r"[+-]?\d+", text):
+        number = int(text)
+    else:
+        raise ValueError(f"{text!r} is not a whole number")
+    if number < minimum:
+        raise ValueError(f"{number} is less than {minimum}")
+    return number
+
+
+def _lines(
+    header: list[str], rows: list[list[object]], progress: bool
+) -> Iterator[tuple[int, s.ReceiptLine | str]]:
+    index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
+    with Progress(disable=not progress or len(rows) < 500, transient=True) as bar:
+        task = bar.add_task("checking rows", total=len(rows))
+        for n, row in enumerate(rows, start=2):
+            bar.advance(task)
+            if not any(str(v or "").strip() for v in row):
+                continue
+
+            def cell(name: str, row: list[object] = row) -> object:
+                i = index.get(name)
+                return row[i] if i is not None and i < len(row) else None
+
+            try:
+                values: dict[str, object] = {}
+                for name in REQUIRED:
+                    if cell(name) is None or not str(cell(name)).strip():
+                        raise ValueError(f"column {name}: empty")
+                for name, parse in (
+                    ("expires_on", _parse_date),
+                    ("doses", lambda v: _parse_int(v, minimum=1)),
+                ):
+                    try:
+                        values[name] = parse(cell(name))
+                    except ValueError as exc:
+                        raise ValueError(f"column {name}: {exc}") from None
+                vvm = cell("vvm_stage")
+                try:
+                    values["vvm_stage"] = _parse_int(vvm, minimum=1) if vvm not in (None, "") else 1
+                except ValueError as exc:
+                    raise ValueError(f"column vvm_stage: {exc}") from None
+                if not 1 <= int(values["vvm_stage"]) <= 4:  # type: ignore[call-overload]
+                    raise ValueError("column vvm_stage: must be 1 to 4")
+                gtin = cell("gtin")
+                yield (
+                    n,
+                    s.ReceiptLine(
+                        product=str(cell("product")).strip(),
+                        lot_number=str(cell("lot_number")).strip(),
+                        expires_on=values["expires_on"],  # type: ignore[arg-type]
+                        doses=values["doses"],  # type: ignore[arg-type]
+                        location=str(cell("location")).strip(),
+                        manufacturer=str(cell("manufacturer")).strip() if cell("manufacturer") else None,
+                        gtin=str(gtin).strip() if gtin not in (None, "") else None,
+                        vvm_stage=values["vvm_stage"],  # type: ignore[arg-type]
+                    ),
+                )
+            except ValueError as exc:
+                yield n, f"row {n}, {exc}"
+
+
+async def import_opening_stock(
+    session: AsyncSession,
+    settings: Settings,
+    actor: str,
+    path: Path,
+    facility: str,
+    on: date | None,
+    *,
+    progress: bool = False,
+) -> s.DocumentRead:
+    """Post the file as one receipt document; re-importing the same file posts nothing more."""
+    header, rows = _read_rows(path)
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ImportFailed([f"row 1: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})"])
+    problems: list[str] = []
+    lines: list[s.ReceiptLine] = []
+    row_of: list[int] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for n, item in _lines(header, rows, progress):
+        if isinstance(item, str):
+            problems.append(item)
+        else:
+            key = (item.product, item.lot_number, item.location)
+            if key in seen:
+                problems.append(
+                    f"row {n}, column lot_number: {item.lot_number} at {item.location} repeats row {seen[key]}"
+                )
+                continue
+            seen[key] = n
+            lines.append(item)
+            row_of.append(n)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append("… stopped after 50 problems")
+            break
+    if problems:
+        raise ImportFailed(problems)
+    if not lines:
+        raise ImportFailed([f"{path.name}: no data rows"])
+    command = s.ReceiptCreate(
+        facility=facility,
+        lines=lines,
+        occurred_on=on,
+        reference=f"opening stock: {path.name}"[:100],
+        note="opening stock import",
+    )
+    digest = hashlib.sha256(path.read_bytes() + facility.encode() + str(on).encode()).hexdigest()[:40]
+    try:
+        return await StockService(session, settings, actor).receive(command, key=f"import:{digest}")
+    except InventoryError as exc:
+        raise ImportFailed([_locate(exc, row_of)]) from exc
+
+
+def _locate(exc: InventoryError, row_of: list[int]) -> str:
+    """Turn a service error on lines[i].column into 'row N, column C: reason'."""
+    match = re.fullmatch(r"lines\[(\d+)\]\.(\w+)", exc.field or "")
+    if match:
+        return f"row {row_of[int(match.group(1))]}, column {match.group(2)}: {exc.detail}"
+    return f"{exc.field or 'file'}: {exc.detail}"

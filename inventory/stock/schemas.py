@@ -1,0 +1,374 @@
+"""API schemas for the ledger: commands in, results out. Never ORM models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+PositiveDoses = Annotated[int, msgspec.Meta(gt=0, le=100_000_000, description="doses, a positive integer")]
+NonNegativeDoses = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+SignedDoses = Annotated[
+    int, msgspec.Meta(ge=-100_000_000, le=100_000_000, description="doses, signed, not zero")
+]
+VVMStage = Annotated[int, msgspec.Meta(ge=1, le=4, description="VVM stage 1-4")]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
+
+
+class Command(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every write command: unknown fields are refused."""
+
+
+# ---- receipts ----------------------------------------------------------------------------------------------
+
+
+class ReceiptLine(Command):
+    product: Code
+    lot_number: Code
+    expires_on: date
+    doses: PositiveDoses
+    location: Code
+    manufacturer: Text | None = None
+    gtin: Annotated[str, msgspec.Meta(pattern=r"^\d{8,14}$")] | None = None
+    vvm_stage: VVMStage = 1
+
+
+class ReceiptCreate(Command):
+    facility: Code
+    lines: Annotated[list[ReceiptLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    supplier: Code | None = None
+    reference: Text | None = None
+    note: Text | None = None
+
+
+# ---- issues, proposals, shipments --------------------------------------------------------------------------
+
+
+class IssueLine(Command):
+    """A product and doses; with lot_number and location it is an explicit choice, else the server picks."""
+
+    product: Code
+    doses: PositiveDoses
+    lot_number: Code | None = None
+    location: Code | None = None
+
+
+class IssueCreate(Command):
+    facility: Code
+    to_facility: Code
+    lines: Annotated[list[IssueLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    reference: Text | None = None
+    note: Text | None = None
+    override_reason: Reason | None = None
+    """Required when explicit lots differ from the server's proposal."""
+
+
+class ProposalRequest(Command):
+    facility: Code
+    product: Code
+    doses: PositiveDoses
+    occurred_on: date | None = None
+
+
+class ProposedLot(msgspec.Struct):
+    lot_number: str
+    location: str
+    doses: int
+    vials: int
+    expires_on: date
+    vvm_stage: int
+
+
+class Proposal(msgspec.Struct):
+    facility: str
+    product: str
+    doses: int
+    lots: list[ProposedLot]
+
+
+class ShipmentLineConfirm(Command):
+    product: Code
+    lot_number: Code
+    doses_received: NonNegativeDoses
+    vvm_stage: VVMStage
+    freeze_indicator_alarm: bool = False
+    difference_reason: Code | None = None
+
+
+class ShipmentConfirm(Command):
+    lines: Annotated[list[ShipmentLineConfirm], msgspec.Meta(min_length=1, max_length=500)]
+    location: Code | None = None
+    occurred_on: date | None = None
+    note: Text | None = None
+
+
+class ShipmentLineRead(msgspec.Struct):
+    product: str
+    lot_number: str
+    expires_on: date
+    doses_sent: int
+    doses_received: int | None
+    vvm_stage_on_arrival: int | None
+    freeze_indicator_alarm: bool | None
+    difference_reason: str | None
+
+
+class ShipmentRead(msgspec.Struct):
+    id: int
+    from_facility: str
+    to_facility: str
+    status: str
+    dispatched_on: date
+    issue_document_id: int
+    receipt_document_id: int | None
+    lines: list[ShipmentLineRead]
+
+
+# ---- transfers, returns, adjustments, counts, usage, reversals ---------------------------------------------
+
+
+class TransferLine(Command):
+    product: Code
+    lot_number: Code
+    doses: PositiveDoses
+
+
+class TransferCreate(Command):
+    facility: Code
+    from_location: Code
+    to_location: Code
+    lines: Annotated[list[TransferLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    note: Text | None = None
+
+
+class ReturnLine(Command):
+    product: Code
+    lot_number: Code
+    location: Code
+    doses: PositiveDoses
+
+
+class ReturnCreate(Command):
+    facility: Code
+    reason: Reason
+    lines: Annotated[list[ReturnLine], msgspec.Meta(min_length=1, max_length=500)]
+    to_facility: Code | None = None
+    occurred_on: date | None = None
+
+
+class AdjustmentLine(Command):
+    product: Code
+    lot_number: Code
+    location: Code
+    doses: SignedDoses
+    reason: Code
+
+
+class AdjustmentCreate(Command):
+    facility: Code
+    lines: Annotated[list[AdjustmentLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    note: Text | None = None
+
+
+class CountLine(Command):
+    location: Code
+    product: Code
+    lot_number: Code
+    counted_doses: NonNegativeDoses
+
+
+class CountCreate(Command):
+    facility: Code
+    lines: Annotated[list[CountLine], msgspec.Meta(min_length=1, max_length=2000)]
+    counted_on: date | None = None
+
+
+class CountLineRead(msgspec.Struct):
+    location: str
+    product: str
+    lot_number: str
+    counted_doses: int
+    system_doses: int | None
+
+
+class CountRead(msgspec.Struct):
+    id: int
+    facility: str
+    counted_on: date
+    status: str
+    document_id: int | None
+    lines: list[CountLineRead]
+
+
+class UsageLine(Command):
+    product: Code
+    lot_number: Code
+    location: Code
+    doses_administered: NonNegativeDoses
+    vials_opened: NonNegativeDoses
+
+
+class UsageCreate(Command):
+    facility: Code
+    lines: Annotated[list[UsageLine], msgspec.Meta(min_length=1, max_length=200)]
+    session_on: date | None = None
+    note: Text | None = None
+
+
+class ReversalCreate(Command):
+    reason: Reason
+
+
+# ---- lots --------------------------------------------------------------------------------------------------
+
+
+class VVMUpdate(Command):
+    vvm_stage: VVMStage
+    facility: Code | None = None
+    note: Text | None = None
+
+
+class HoldUpdate(Command):
+    reason: Reason
+
+
+class LotEventRead(msgspec.Struct):
+    kind: str
+    vvm_stage: int | None
+    reason: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class LotRead(msgspec.Struct):
+    id: int
+    product: str
+    lot_number: str
+    expires_on: date
+    manufacturer: str | None
+    gtin: str | None
+    vvm_stage: int
+    on_hold: bool
+    hold_reason: str | None
+    history: list[LotEventRead] = []
+
+
+# ---- documents and views -----------------------------------------------------------------------------------
+
+
+class MovementRead(msgspec.Struct):
+    id: int
+    kind: str
+    location: str
+    product: str
+    lot_number: str
+    doses: int
+    reason: str | None = None
+    reverses_movement_id: int | None = None
+
+
+class DocumentRead(msgspec.Struct):
+    id: int
+    kind: str
+    facility: str
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    movements: list[MovementRead]
+    counterparty: str | None = None
+    reference: str | None = None
+    note: str | None = None
+    override_reason: str | None = None
+    reverses_document_id: int | None = None
+    shipment_id: int | None = None
+
+
+class StockRow(msgspec.Struct):
+    product: str
+    lot_number: str
+    expires_on: date
+    vvm_stage: int
+    on_hold: bool
+    location: str
+    doses: int
+    vials: int
+    part_vial_doses: int
+    usable: bool
+
+
+class ProductTotal(msgspec.Struct):
+    product: str
+    doses: int
+    usable_doses: int
+    vials: int
+
+
+class StockOnHand(msgspec.Struct):
+    facility: str
+    as_of: date
+    rows: list[StockRow]
+    totals: list[ProductTotal]
+
+
+class InTransitRow(msgspec.Struct):
+    shipment_id: int
+    from_facility: str
+    to_facility: str
+    dispatched_on: date
+    product: str
+    lot_number: str
+    expires_on: date
+    doses: int
+
+
+class StockCardLine(msgspec.Struct):
+    occurred_on: date
+    document_id: int
+    kind: str
+    location: str
+    counterparty: str | None
+    reason: str | None
+    received: int
+    issued: int
+    balance: int
+    recorded_by: str
+
+
+class StockCard(msgspec.Struct):
+    facility: str
+    product: str
+    lot_number: str
+    expires_on: date
+    date_from: date
+    date_to: date
+    opening_balance: int
+    lines: list[StockCardLine]
+    total_received: int
+    total_issued: int
+    closing_balance: int
+
+
+class VerifyMismatch(msgspec.Struct):
+    location_id: int
+    lot_id: int
+    balance: int
+    ledger: int
+
+
+class VerifyReport(msgspec.Struct):
+    ok: bool
+    pairs_checked: int
+    mismatches: list[VerifyMismatch]
+    transit_mismatches: list[str] = []
+
+
+MovementKind = Literal[
+    "receipt", "issue", "shipment_receipt", "transfer", "return", "adjustment", "count", "usage", "reversal"
+]

@@ -1,0 +1,1112 @@
+"""Ledger use cases. One public method = one use case = one transaction (the caller commits)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.catalog.models import Facility, Location, Product
+from inventory.catalog.service import CatalogService
+from inventory.errors import (
+    Conflict,
+    InsufficientStock,
+    NotFound,
+    RuleViolation,
+    UnknownReference,
+    ValidationFailed,
+)
+from inventory.idempotency import run_once
+from inventory.settings import Settings
+from inventory.stock import schemas as s
+from inventory.stock.domain import (
+    REASON_DIRECTIONS,
+    Pick,
+    check_occurred_on,
+    check_reason,
+    check_whole_vials,
+    doses_to_vials,
+    is_usable,
+    pick_lots,
+    same_picks,
+    why_not_issuable,
+)
+from inventory.stock.ledger import Line, append_movements
+from inventory.stock.models import (
+    Lot,
+    LotEvent,
+    Shipment,
+    ShipmentLine,
+    StockCount,
+    StockCountLine,
+    StockDocument,
+    UsageRecord,
+)
+from inventory.stock.repository import StockRepository, lot_state
+from inventory.timeutil import today_vn, utcnow
+
+
+@dataclass(frozen=True)
+class _Choice:
+    product: Product
+    lot: Lot
+    location: Location
+    doses: int
+    field: str
+
+
+class StockService:
+    """Receipts, issues, shipments, transfers, returns, adjustments, counts, usage, reversals and views."""
+
+    def __init__(
+        self, session: AsyncSession, settings: Settings, actor: str, *, today: date | None = None
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.actor = actor
+        self.today = today or today_vn()
+        self.catalog = CatalogService(session)
+        self.repo = StockRepository(session)
+
+    # ---- shared steps --------------------------------------------------------------------------------------
+
+    def _day(self, given: date | None, field: str = "occurred_on") -> date:
+        day = given or self.today
+        check_occurred_on(day, today=self.today, window_days=self.settings.backdate_window_days, field=field)
+        return day
+
+    async def _new_document(
+        self, kind: str, facility: Facility, day: date, **fields: object
+    ) -> StockDocument:
+        document = StockDocument(
+            kind=kind,
+            facility_id=facility.id,
+            occurred_on=day,
+            recorded_at=utcnow(),
+            recorded_by=self.actor,
+            **fields,
+        )
+        self.session.add(document)
+        await self.session.flush()
+        return document
+
+    async def _post(self, document: StockDocument, lines: list[Line]) -> None:
+        await append_movements(
+            self.session,
+            document_id=document.id,
+            lines=lines,
+            occurred_on=document.occurred_on,
+            today=self.today,
+            recorded_at=document.recorded_at,
+            recorded_by=self.actor,
+        )
+
+    async def _lot(self, product: Product, lot_number: str, *, field: str) -> Lot:
+        lot = await self.repo.lot(product.id, lot_number)
+        if lot is None:
+            raise UnknownReference(f"unknown lot {lot_number!r} of {product.code}", field=field)
+        return lot
+
+    def _lot_event(
+        self,
+        lot: Lot,
+        kind: str,
+        *,
+        vvm_stage: int | None = None,
+        reason: str | None = None,
+        facility: Facility | None = None,
+        document: StockDocument | None = None,
+    ) -> None:
+        self.session.add(
+            LotEvent(
+                lot_id=lot.id,
+                kind=kind,
+                vvm_stage=vvm_stage,
+                reason=reason,
+                facility_id=facility.id if facility else None,
+                document_id=document.id if document else None,
+                recorded_at=utcnow(),
+                recorded_by=self.actor,
+            )
+        )
+
+    async def _raise_vvm(
+        self,
+        lot: Lot,
+        stage: int,
+        *,
+        facility: Facility | None,
+        document: StockDocument | None,
+        note: str | None = None,
+    ) -> None:
+        """Record a VVM reading; the indicator only darkens, so a lower stage is refused."""
+        if stage < lot.vvm_stage:
+            raise RuleViolation(
+                f"lot {lot.lot_number} is already at VVM stage {lot.vvm_stage}; a VVM never goes back",
+                field="vvm_stage",
+            )
+        if stage != lot.vvm_stage:
+            lot.vvm_stage = stage
+            self._lot_event(lot, "vvm", vvm_stage=stage, reason=note, facility=facility, document=document)
+
+    async def _read_document(self, document: StockDocument) -> s.DocumentRead:
+        rows = await self.repo.document_movements(document.id)
+        codes = await self.repo.facility_codes(
+            {document.facility_id, *filter(None, [document.counterparty_id])}
+        )
+        shipment = await self.repo.shipment_for_document(document.id)
+        return s.DocumentRead(
+            id=document.id,
+            kind=document.kind,
+            facility=codes[document.facility_id],
+            occurred_on=document.occurred_on,
+            recorded_at=document.recorded_at,
+            recorded_by=document.recorded_by,
+            counterparty=codes.get(document.counterparty_id) if document.counterparty_id else None,
+            reference=document.reference,
+            note=document.note,
+            override_reason=document.override_reason,
+            reverses_document_id=document.reverses_document_id,
+            shipment_id=shipment.id if shipment else None,
+            movements=[
+                s.MovementRead(
+                    m.id, m.kind, loc, product, lot_number, m.doses, m.reason_code, m.reverses_movement_id
+                )
+                for m, loc, product, lot_number in rows
+            ],
+        )
+
+    # ---- receipts ------------------------------------------------------------------------------------------
+
+    async def receive(self, cmd: s.ReceiptCreate, *, key: str | None) -> s.DocumentRead:
+        """Stock arrives from a supplier or a higher level without a shipment in the system."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="receipt",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._receive(cmd),
+        )
+
+    async def _receive(self, cmd: s.ReceiptCreate) -> s.DocumentRead:
+        day = self._day(cmd.occurred_on)
+        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        supplier = await self.catalog.facility(cmd.supplier, field="supplier") if cmd.supplier else None
+        prepared: list[tuple[int, Product, Location, s.ReceiptLine]] = []
+        for i, line in enumerate(cmd.lines):
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            location = await self.catalog.location(facility, line.location, field=f"lines[{i}].location")
+            if line.expires_on < day:
+                raise RuleViolation(
+                    f"lot {line.lot_number} expired on {line.expires_on:%d/%m/%Y}; an expired lot is not received",
+                    field=f"lines[{i}].expires_on",
+                )
+            if line.vvm_stage >= 3:
+                raise RuleViolation(
+                    f"lot {line.lot_number} arrives at VVM stage {line.vvm_stage}: do not accept it; record the "
+                    "handover minutes (biên bản) with the supplier",
+                    field=f"lines[{i}].vvm_stage",
+                )
+            if facility.counts_whole_vials:
+                check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
+            prepared.append((i, product, location, line))
+        document = await self._new_document(
+            "receipt",
+            facility,
+            day,
+            counterparty_id=supplier.id if supplier else None,
+            reference=cmd.reference,
+            note=cmd.note,
+        )
+        lines: list[Line] = []
+        for i, product, location, line in prepared:
+            lot = await self.repo.lot(product.id, line.lot_number, for_update=True)
+            if lot is None:
+                lot = Lot(
+                    product_id=product.id,
+                    lot_number=line.lot_number,
+                    expires_on=line.expires_on,
+                    manufacturer=line.manufacturer,
+                    gtin=line.gtin,
+                    vvm_stage=line.vvm_stage,
+                    on_hold=False,
+                    created_at=utcnow(),
+                )
+                self.session.add(lot)
+                await self.session.flush()
+                self._lot_event(
+                    lot,
+                    "vvm",
+                    vvm_stage=line.vvm_stage,
+                    reason="on receipt",
+                    facility=facility,
+                    document=document,
+                )
+            else:
+                if lot.expires_on != line.expires_on:
+                    raise RuleViolation(
+                        f"lot {line.lot_number} of {product.code} is recorded with expiry "
+                        f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
+                        field=f"lines[{i}].expires_on",
+                    )
+                await self._raise_vvm(
+                    lot, line.vvm_stage, facility=facility, document=document, note="on receipt"
+                )
+            lines.append(Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"))
+        await self._post(document, lines)
+        return await self._read_document(document)
+
+    # ---- issues and proposals ------------------------------------------------------------------------------
+
+    async def propose(self, req: s.ProposalRequest) -> s.Proposal:
+        """Lots to issue: usable only, worse VVM first, then earliest expiry, then location."""
+        day = self._day(req.occurred_on)
+        facility = await self.catalog.facility(req.facility, field="facility", on=day)
+        product = await self.catalog.product(req.product, field="product")
+        picks = await self._pick(facility, product, req.doses, day, field="doses")
+        return s.Proposal(
+            facility=facility.code,
+            product=product.code,
+            doses=req.doses,
+            lots=[self._proposed(p, product) for p in picks],
+        )
+
+    @staticmethod
+    def _proposed(p: Pick, product: Product) -> s.ProposedLot:
+        return s.ProposedLot(
+            p.lot_number,
+            p.location_code,
+            p.doses,
+            -(-p.doses // product.doses_per_vial),
+            p.expires_on,
+            p.vvm_stage,
+        )
+
+    async def _pick(
+        self, facility: Facility, product: Product, doses: int, day: date, *, field: str
+    ) -> list[Pick]:
+        per_vial = product.doses_per_vial if facility.counts_whole_vials else 1
+        if facility.counts_whole_vials:
+            check_whole_vials(doses, product.doses_per_vial, field=field)
+        balances = await self.repo.balances_for_picking(facility.id, product.id)
+        try:
+            return pick_lots(balances, doses, day, doses_per_vial=per_vial)
+        except InsufficientStock as exc:
+            exc.field = field
+            raise
+
+    async def issue(self, cmd: s.IssueCreate, *, key: str | None) -> s.DocumentRead:
+        """Send stock to another facility; it is in transit until the destination confirms it."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="issue",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._dispatch("issue", cmd),
+        )
+
+    async def return_stock(self, cmd: s.ReturnCreate, *, key: str | None) -> s.DocumentRead:
+        """Send stock back up the chain (to the supplier unless another facility is named)."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="return",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._dispatch("return", cmd),
+        )
+
+    async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
+        day = self._day(cmd.occurred_on)
+        source = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        if isinstance(cmd, s.ReturnCreate) and cmd.to_facility is None:
+            if source.supplier_id is None:
+                raise ValidationFailed(
+                    f"{source.code} has no supplier; name to_facility", field="to_facility"
+                )
+            dest_code = (await self.repo.facility_codes({source.supplier_id}))[source.supplier_id]
+        else:
+            dest_code = cmd.to_facility  # type: ignore[assignment]
+        destination = await self.catalog.facility(dest_code, field="to_facility", on=day)
+        if destination.id == source.id:
+            raise RuleViolation("a facility does not issue to itself; use a transfer", field="to_facility")
+        choices = await (
+            self._issue_choices(cmd, source, day)
+            if isinstance(cmd, s.IssueCreate)
+            else self._return_choices(cmd, source)
+        )
+        document = await self._new_document(
+            kind,
+            source,
+            day,
+            counterparty_id=destination.id,
+            reference=getattr(cmd, "reference", None),
+            note=cmd.reason if isinstance(cmd, s.ReturnCreate) else cmd.note,
+            override_reason=getattr(cmd, "override_reason", None),
+        )
+        transit = await self.catalog.transit_location(destination)
+        lines: list[Line] = []
+        sent: dict[int, int] = defaultdict(int)
+        for c in choices:
+            lines.append(Line(c.location.id, c.lot.id, -c.doses, kind, c.field))
+            lines.append(Line(transit.id, c.lot.id, c.doses, kind, c.field))
+            sent[c.lot.id] += c.doses
+        await self._post(document, lines)
+        shipment = Shipment(
+            issue_document_id=document.id,
+            from_facility_id=source.id,
+            to_facility_id=destination.id,
+            status="in_transit",
+            dispatched_on=day,
+        )
+        self.session.add(shipment)
+        await self.session.flush()
+        self.session.add_all(
+            ShipmentLine(shipment_id=shipment.id, lot_id=lot_id, doses_sent=doses)
+            for lot_id, doses in sent.items()
+        )
+        await self.session.flush()
+        return await self._read_document(document)
+
+    async def _issue_choices(self, cmd: s.IssueCreate, source: Facility, day: date) -> list[_Choice]:
+        by_product: dict[str, list[int]] = defaultdict(list)
+        for i, line in enumerate(cmd.lines):
+            by_product[line.product].append(i)
+        choices: list[_Choice] = []
+        overridden = False
+        for code, indexes in by_product.items():
+            product = await self.catalog.product(code, field=f"lines[{indexes[0]}].product")
+            explicit = [i for i in indexes if cmd.lines[i].lot_number is not None]
+            if explicit and len(explicit) != len(indexes):
+                raise ValidationFailed(
+                    f"give lot_number on every line of {code} or on none",
+                    field=f"lines[{indexes[0]}].lot_number",
+                )
+            total = sum(cmd.lines[i].doses for i in indexes)
+            if not explicit:
+                picks = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
+                for p in picks:
+                    lot = await self.repo.lot_by_id(p.lot_id)
+                    location = await self.catalog.location(source, p.location_code, field="location")
+                    assert lot is not None
+                    choices.append(_Choice(product, lot, location, p.doses, f"lines[{indexes[0]}].doses"))
+                continue
+            chosen: list[_Choice] = []
+            for i in indexes:
+                line = cmd.lines[i]
+                lot = await self._lot(product, line.lot_number or "", field=f"lines[{i}].lot_number")
+                reason = why_not_issuable(lot_state(lot, code), day)
+                if reason:
+                    raise RuleViolation(f"{reason}; it may not be issued", field=f"lines[{i}].lot_number")
+                location = (
+                    await self.catalog.location(source, line.location, field=f"lines[{i}].location")
+                    if line.location
+                    else await self.catalog.sole_storage_location(source, field=f"lines[{i}].location")
+                )
+                if source.counts_whole_vials:
+                    check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
+                chosen.append(_Choice(product, lot, location, line.doses, f"lines[{i}].doses"))
+            try:
+                proposal = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
+            except (InsufficientStock, RuleViolation):
+                proposal = []  # not enough for a proposal: the ledger refuses the over-issue with the figures
+            if not same_picks([(c.lot.id, c.location.id, c.doses) for c in chosen], proposal):
+                overridden = True
+            choices.extend(chosen)
+        if overridden and not cmd.override_reason:
+            raise ValidationFailed(
+                "the chosen lots differ from the proposed ones (worse VVM first, then earliest expiry); "
+                "give an override_reason",
+                field="override_reason",
+            )
+        return choices
+
+    async def _return_choices(self, cmd: s.ReturnCreate, source: Facility) -> list[_Choice]:
+        choices: list[_Choice] = []
+        for i, line in enumerate(cmd.lines):
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+            location = await self.catalog.location(source, line.location, field=f"lines[{i}].location")
+            choices.append(_Choice(product, lot, location, line.doses, f"lines[{i}].doses"))
+        return choices
+
+    # ---- shipments -----------------------------------------------------------------------------------------
+
+    async def confirm_shipment(
+        self, shipment_id: int, cmd: s.ShipmentConfirm, *, key: str | None
+    ) -> s.ShipmentRead:
+        """The destination confirms, per lot, the doses received, VVM stage and freeze indicator."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope=f"shipment:{shipment_id}:confirm",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.ShipmentRead,
+            action=lambda: self._confirm(shipment_id, cmd),
+        )
+
+    async def _confirm(self, shipment_id: int, cmd: s.ShipmentConfirm) -> s.ShipmentRead:
+        shipment = await self.repo.shipment(shipment_id, for_update=True)
+        if shipment is None:
+            raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        if shipment.status != "in_transit":
+            raise Conflict(f"shipment {shipment_id} is already {shipment.status}", field="shipment_id")
+        day = self._day(cmd.occurred_on)
+        if day < shipment.dispatched_on:
+            raise RuleViolation(
+                f"received on {day:%d/%m/%Y}, before it was dispatched on {shipment.dispatched_on:%d/%m/%Y}",
+                field="occurred_on",
+            )
+        codes = await self.repo.facility_codes({shipment.to_facility_id})
+        destination = await self.catalog.facility(codes[shipment.to_facility_id], field="shipment_id")
+        location = (
+            await self.catalog.location(destination, cmd.location, field="location")
+            if cmd.location
+            else await self.catalog.sole_storage_location(destination, field="location")
+        )
+        transit = await self.catalog.transit_location(destination)
+        rows = await self.repo.shipment_lines(shipment_id)
+        expected = {(code, lot.lot_number): (line, lot) for line, lot, code in rows}
+        seen: set[tuple[str, str]] = set()
+        for i, c in enumerate(cmd.lines):
+            k = (c.product, c.lot_number)
+            if k not in expected:
+                raise UnknownReference(
+                    f"lot {c.lot_number} of {c.product} is not on shipment {shipment_id}",
+                    field=f"lines[{i}].lot_number",
+                )
+            if k in seen:
+                raise ValidationFailed(
+                    f"lot {c.lot_number} is confirmed twice", field=f"lines[{i}].lot_number"
+                )
+            seen.add(k)
+            line, _ = expected[k]
+            if c.doses_received > line.doses_sent:
+                raise RuleViolation(
+                    f"{c.doses_received} doses received but {line.doses_sent} were sent; record a surplus as a "
+                    "'found' adjustment",
+                    field=f"lines[{i}].doses_received",
+                )
+            if c.doses_received < line.doses_sent:
+                if not c.difference_reason:
+                    raise ValidationFailed(
+                        f"{line.doses_sent - c.doses_received} doses short: give a difference_reason",
+                        field=f"lines[{i}].difference_reason",
+                    )
+                if REASON_DIRECTIONS.get(c.difference_reason) != -1:
+                    raise RuleViolation(
+                        f"{c.difference_reason!r} is not a reason for a shortfall; use one of "
+                        + ", ".join(sorted(r for r, d in REASON_DIRECTIONS.items() if d == -1)),
+                        field=f"lines[{i}].difference_reason",
+                    )
+        missing = [f"{code} {n}" for (code, n) in expected if (code, n) not in seen]
+        if missing:
+            raise ValidationFailed(
+                f"every lot on the shipment must be confirmed; missing: {', '.join(missing)}", field="lines"
+            )
+        document = await self._new_document(
+            "shipment_receipt", destination, day, counterparty_id=shipment.from_facility_id, note=cmd.note
+        )
+        lines: list[Line] = []
+        for i, c in enumerate(cmd.lines):
+            line, lot = expected[(c.product, c.lot_number)]
+            field = f"lines[{i}].doses_received"
+            if c.doses_received:
+                lines.append(Line(transit.id, lot.id, -c.doses_received, "shipment_receipt", field))
+                lines.append(Line(location.id, lot.id, c.doses_received, "shipment_receipt", field))
+            short = line.doses_sent - c.doses_received
+            if short:
+                lines.append(
+                    Line(transit.id, lot.id, -short, "adjustment", field, reason_code=c.difference_reason)
+                )
+            line.doses_received = c.doses_received
+            line.vvm_stage_on_arrival = c.vvm_stage
+            line.freeze_indicator_alarm = c.freeze_indicator_alarm
+            line.difference_reason = c.difference_reason
+            locked = await self.repo.lot(lot.product_id, lot.lot_number, for_update=True)
+            assert locked is not None
+            await self._raise_vvm(
+                locked, c.vvm_stage, facility=destination, document=document, note="on arrival"
+            )
+            product = await self.catalog.product(c.product, field=f"lines[{i}].product")
+            if c.freeze_indicator_alarm and product.freeze_sensitive and not locked.on_hold:
+                locked.on_hold = True
+                locked.hold_reason = (
+                    f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
+                )
+                self._lot_event(
+                    locked, "hold", reason=locked.hold_reason, facility=destination, document=document
+                )
+        await self._post(document, lines)
+        shipment.status = "received"
+        shipment.receipt_document_id = document.id
+        await self.session.flush()
+        return await self.shipment(shipment_id)
+
+    async def shipment(self, shipment_id: int) -> s.ShipmentRead:
+        shipment = await self.repo.shipment(shipment_id)
+        if shipment is None:
+            raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        codes = await self.repo.facility_codes({shipment.from_facility_id, shipment.to_facility_id})
+        rows = await self.repo.shipment_lines(shipment_id)
+        return s.ShipmentRead(
+            id=shipment.id,
+            from_facility=codes[shipment.from_facility_id],
+            to_facility=codes[shipment.to_facility_id],
+            status=shipment.status,
+            dispatched_on=shipment.dispatched_on,
+            issue_document_id=shipment.issue_document_id,
+            receipt_document_id=shipment.receipt_document_id,
+            lines=[
+                s.ShipmentLineRead(
+                    code,
+                    lot.lot_number,
+                    lot.expires_on,
+                    line.doses_sent,
+                    line.doses_received,
+                    line.vvm_stage_on_arrival,
+                    line.freeze_indicator_alarm,
+                    line.difference_reason,
+                )
+                for line, lot, code in rows
+            ],
+        )
+
+    async def shipments(self, facility_code: str, status: str | None) -> list[s.ShipmentRead]:
+        facility = await self.catalog.facility(facility_code, field="facility")
+        return [await self.shipment(sh.id) for sh in await self.repo.shipments(facility.id, status)]
+
+    # ---- transfers, adjustments ----------------------------------------------------------------------------
+
+    async def transfer(self, cmd: s.TransferCreate, *, key: str | None) -> s.DocumentRead:
+        """Move stock between two locations of one facility."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="transfer",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._transfer(cmd),
+        )
+
+    async def _transfer(self, cmd: s.TransferCreate) -> s.DocumentRead:
+        day = self._day(cmd.occurred_on)
+        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        origin = await self.catalog.location(facility, cmd.from_location, field="from_location")
+        target = await self.catalog.location(facility, cmd.to_location, field="to_location")
+        if origin.id == target.id:
+            raise RuleViolation("from_location and to_location are the same", field="to_location")
+        lines: list[Line] = []
+        for i, line in enumerate(cmd.lines):
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+            lines.append(Line(origin.id, lot.id, -line.doses, "transfer", f"lines[{i}].doses"))
+            lines.append(Line(target.id, lot.id, line.doses, "transfer", f"lines[{i}].doses"))
+        document = await self._new_document("transfer", facility, day, note=cmd.note)
+        await self._post(document, lines)
+        return await self._read_document(document)
+
+    async def adjust(self, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
+        """Add or remove doses with a reason (expired, VVM discard, frozen, broken, lost, found...)."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="adjustment",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._adjust(cmd),
+        )
+
+    async def _adjust(self, cmd: s.AdjustmentCreate) -> s.DocumentRead:
+        day = self._day(cmd.occurred_on)
+        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        lines: list[Line] = []
+        for i, line in enumerate(cmd.lines):
+            if line.doses == 0:
+                raise ValidationFailed("doses must not be zero", field=f"lines[{i}].doses")
+            check_reason(line.reason, line.doses, field=f"lines[{i}].reason")
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+            location = await self.catalog.location(facility, line.location, field=f"lines[{i}].location")
+            lines.append(
+                Line(
+                    location.id,
+                    lot.id,
+                    line.doses,
+                    "adjustment",
+                    f"lines[{i}].doses",
+                    reason_code=line.reason,
+                )
+            )
+        document = await self._new_document("adjustment", facility, day, note=cmd.note)
+        await self._post(document, lines)
+        return await self._read_document(document)
+
+    # ---- counts --------------------------------------------------------------------------------------------
+
+    async def create_count(self, cmd: s.CountCreate, *, key: str | None) -> s.CountRead:
+        """Record a physical count as a draft; nothing moves until it is submitted."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="count",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.CountRead,
+            action=lambda: self._create_count(cmd),
+        )
+
+    async def _create_count(self, cmd: s.CountCreate) -> s.CountRead:
+        day = self._day(cmd.counted_on, field="counted_on")
+        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        count = StockCount(
+            facility_id=facility.id,
+            counted_on=day,
+            status="draft",
+            created_at=utcnow(),
+            created_by=self.actor,
+        )
+        self.session.add(count)
+        await self.session.flush()
+        seen: set[tuple[int, int]] = set()
+        for i, line in enumerate(cmd.lines):
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+            location = await self.catalog.location(facility, line.location, field=f"lines[{i}].location")
+            if (location.id, lot.id) in seen:
+                raise ValidationFailed(
+                    f"lot {line.lot_number} at {line.location} is counted twice", field=f"lines[{i}]"
+                )
+            seen.add((location.id, lot.id))
+            self.session.add(
+                StockCountLine(
+                    count_id=count.id,
+                    location_id=location.id,
+                    lot_id=lot.id,
+                    counted_doses=line.counted_doses,
+                )
+            )
+        await self.session.flush()
+        return await self.count(count.id)
+
+    async def submit_count(self, count_id: int, *, key: str | None) -> s.CountRead:
+        """Post the differences between the count and the ledger as count corrections."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope=f"count:{count_id}:submit",
+            payload={"count": count_id},
+            actor=self.actor,
+            result_type=s.CountRead,
+            action=lambda: self._submit_count(count_id),
+        )
+
+    async def _submit_count(self, count_id: int) -> s.CountRead:
+        count = await self.repo.count(count_id, for_update=True)
+        if count is None:
+            raise NotFound(f"no count {count_id}", field="count_id")
+        if count.status != "draft":
+            raise Conflict(f"count {count_id} was already submitted", field="count_id")
+        self._day(count.counted_on, field="counted_on")
+        codes = await self.repo.facility_codes({count.facility_id})
+        facility = await self.catalog.facility(codes[count.facility_id], field="facility")
+        system = await self.repo.facility_balances_as_of(facility.id, count.counted_on)
+        rows = await self.repo.count_lines(count_id)
+        counted = {(line.location_id, line.lot_id) for line, *_ in rows}
+        uncounted = [pair for pair, doses in system.items() if doses and pair not in counted]
+        if uncounted:
+            raise ValidationFailed(
+                f"{len(uncounted)} lot(s) with stock on {count.counted_on:%d/%m/%Y} are missing from the count; "
+                "count every lot (a zero is a count)",
+                field="lines",
+            )
+        document = await self._new_document("count", facility, count.counted_on)
+        lines: list[Line] = []
+        for line, loc_code, _product, lot_number in rows:
+            line.system_doses = system.get((line.location_id, line.lot_id), 0)
+            diff = line.counted_doses - line.system_doses
+            if diff:
+                lines.append(
+                    Line(
+                        line.location_id,
+                        line.lot_id,
+                        diff,
+                        "count",
+                        f"{loc_code}/{lot_number}",
+                        reason_code="count_correction",
+                    )
+                )
+        await self._post(document, lines)
+        count.status = "submitted"
+        count.document_id = document.id
+        await self.session.flush()
+        return await self.count(count_id)
+
+    async def count(self, count_id: int) -> s.CountRead:
+        count = await self.repo.count(count_id)
+        if count is None:
+            raise NotFound(f"no count {count_id}", field="count_id")
+        codes = await self.repo.facility_codes({count.facility_id})
+        return s.CountRead(
+            id=count.id,
+            facility=codes[count.facility_id],
+            counted_on=count.counted_on,
+            status=count.status,
+            document_id=count.document_id,
+            lines=[
+                s.CountLineRead(loc, product, lot_number, line.counted_doses, line.system_doses)
+                for line, loc, product, lot_number in await self.repo.count_lines(count_id)
+            ],
+        )
+
+    # ---- usage ---------------------------------------------------------------------------------------------
+
+    async def record_usage(self, cmd: s.UsageCreate, *, key: str | None) -> s.DocumentRead:
+        """A vaccination day: doses given and vials opened; opened vials leave the stock."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope="usage",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._usage(cmd),
+        )
+
+    async def _usage(self, cmd: s.UsageCreate) -> s.DocumentRead:
+        day = self._day(cmd.session_on, field="session_on")
+        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        prepared = []
+        for i, line in enumerate(cmd.lines):
+            product = await self.catalog.product(line.product, field=f"lines[{i}].product")
+            lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+            location = await self.catalog.location(facility, line.location, field=f"lines[{i}].location")
+            if line.vials_opened == 0 and line.doses_administered == 0:
+                raise ValidationFailed(
+                    "nothing given and no vial opened", field=f"lines[{i}].doses_administered"
+                )
+            if line.vials_opened:
+                reason = why_not_issuable(lot_state(lot, product.code), day)
+                if reason:
+                    raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
+            opened_doses = line.vials_opened * product.doses_per_vial
+            if line.doses_administered > opened_doses and not product.keep_opened_vial:
+                raise RuleViolation(
+                    f"{line.doses_administered} doses given from {line.vials_opened} vial(s) of "
+                    f"{product.doses_per_vial}: an opened {product.code} vial is not kept between sessions",
+                    field=f"lines[{i}].doses_administered",
+                )
+            prepared.append((i, line, product, lot, location, opened_doses))
+        document = await self._new_document("usage", facility, day, note=cmd.note)
+        lines: list[Line] = []
+        for i, line, product, lot, location, opened_doses in prepared:
+            self.session.add(
+                UsageRecord(
+                    document_id=document.id,
+                    facility_id=facility.id,
+                    product_id=product.id,
+                    lot_id=lot.id,
+                    location_id=location.id,
+                    session_on=day,
+                    doses_administered=line.doses_administered,
+                    vials_opened=line.vials_opened,
+                )
+            )
+            if opened_doses:
+                lines.append(Line(location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened"))
+        await self._post(document, lines)
+        return await self._read_document(document)
+
+    # ---- reversals -----------------------------------------------------------------------------------------
+
+    async def reverse(self, document_id: int, cmd: s.ReversalCreate, *, key: str | None) -> s.DocumentRead:
+        """Cancel a posting with opposite movements linked to the original, dated the same day."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope=f"document:{document_id}:reverse",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.DocumentRead,
+            action=lambda: self._reverse(document_id, cmd),
+        )
+
+    async def _reverse(self, document_id: int, cmd: s.ReversalCreate) -> s.DocumentRead:
+        original = await self.repo.document(document_id, for_update=True)
+        if original is None:
+            raise NotFound(f"no document {document_id}", field="document_id")
+        if original.kind == "reversal":
+            raise RuleViolation("a reversal is not reversed; post the movement again", field="document_id")
+        if await self.repo.reversal_of(document_id) is not None:
+            raise Conflict(f"document {document_id} is already reversed", field="document_id")
+        if original.kind in {"issue", "return"}:
+            shipment = await self.repo.shipment_for_document(document_id)
+            if shipment is not None and shipment.status != "in_transit":
+                raise Conflict(
+                    f"shipment {shipment.id} was already {shipment.status}; reverse its receipt first",
+                    field="document_id",
+                )
+            if shipment is not None:
+                shipment.status = "cancelled"
+        if original.kind == "shipment_receipt":
+            await self._reopen_shipment(document_id)
+        codes = await self.repo.facility_codes({original.facility_id})
+        facility = await self.catalog.facility(codes[original.facility_id], field="document_id")
+        document = await self._new_document(
+            "reversal",
+            facility,
+            original.occurred_on,
+            counterparty_id=original.counterparty_id,
+            note=cmd.reason,
+            reverses_document_id=original.id,
+        )
+        movements = await self.repo.document_movements(document_id)
+        await self._post(
+            document,
+            [
+                Line(
+                    m.location_id,
+                    m.lot_id,
+                    -m.doses,
+                    "reversal",
+                    f"movements[{n}]",
+                    reason_code=m.reason_code,
+                    reverses_movement_id=m.id,
+                )
+                for n, (m, *_rest) in enumerate(movements)
+            ],
+        )
+        return await self._read_document(document)
+
+    async def _reopen_shipment(self, receipt_document_id: int) -> None:
+        shipment = await self.repo.shipment_for_receipt(receipt_document_id)
+        if shipment is None:
+            return
+        shipment.status = "in_transit"
+        shipment.receipt_document_id = None
+        await self.session.execute(
+            update(ShipmentLine)
+            .where(ShipmentLine.shipment_id == shipment.id)
+            .values(
+                doses_received=None,
+                vvm_stage_on_arrival=None,
+                freeze_indicator_alarm=None,
+                difference_reason=None,
+            )
+        )
+
+    # ---- lots ----------------------------------------------------------------------------------------------
+
+    async def lot(self, product_code: str, lot_number: str) -> s.LotRead:
+        product = await self.catalog.product(product_code, field="product")
+        lot = await self._lot(product, lot_number, field="lot_number")
+        events = await self.repo.lot_events(lot.id)
+        return s.LotRead(
+            lot.id,
+            product.code,
+            lot.lot_number,
+            lot.expires_on,
+            lot.manufacturer,
+            lot.gtin,
+            lot.vvm_stage,
+            lot.on_hold,
+            lot.hold_reason,
+            [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events],
+        )
+
+    async def lots(self, product_code: str | None) -> list[s.LotRead]:
+        product = await self.catalog.product(product_code, field="product") if product_code else None
+        return [
+            s.LotRead(
+                lot.id,
+                code,
+                lot.lot_number,
+                lot.expires_on,
+                lot.manufacturer,
+                lot.gtin,
+                lot.vvm_stage,
+                lot.on_hold,
+                lot.hold_reason,
+            )
+            for lot, code in await self.repo.lots(product.id if product else None)
+        ]
+
+    async def record_vvm(
+        self, product_code: str, lot_number: str, cmd: s.VVMUpdate, *, key: str | None
+    ) -> s.LotRead:
+        """Record a VVM reading for a lot (stages only go up)."""
+
+        async def action() -> s.LotRead:
+            product = await self.catalog.product(product_code, field="product")
+            lot = await self.repo.lot(product.id, lot_number, for_update=True)
+            if lot is None:
+                raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+            facility = await self.catalog.facility(cmd.facility, field="facility") if cmd.facility else None
+            await self._raise_vvm(lot, cmd.vvm_stage, facility=facility, document=None, note=cmd.note)
+            await self.session.flush()
+            return await self.lot(product_code, lot_number)
+
+        return await run_once(
+            self.session,
+            key=key,
+            scope=f"lot:{product_code}:{lot_number}:vvm",
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.LotRead,
+            action=action,
+        )
+
+    async def set_hold(
+        self, product_code: str, lot_number: str, cmd: s.HoldUpdate, *, hold: bool, key: str | None
+    ) -> s.LotRead:
+        """Put a lot on hold (quarantine) or release it, with a reason."""
+
+        async def action() -> s.LotRead:
+            product = await self.catalog.product(product_code, field="product")
+            lot = await self.repo.lot(product.id, lot_number, for_update=True)
+            if lot is None:
+                raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+            if lot.on_hold == hold:
+                raise Conflict(
+                    f"lot {lot_number} is {'already' if hold else 'not'} on hold", field="lot_number"
+                )
+            lot.on_hold = hold
+            lot.hold_reason = cmd.reason if hold else None
+            self._lot_event(lot, "hold" if hold else "release", reason=cmd.reason)
+            await self.session.flush()
+            return await self.lot(product_code, lot_number)
+
+        scope = f"lot:{product_code}:{lot_number}:{'hold' if hold else 'release'}"
+        return await run_once(
+            self.session,
+            key=key,
+            scope=scope,
+            payload=cmd,
+            actor=self.actor,
+            result_type=s.LotRead,
+            action=action,
+        )
+
+    # ---- views ---------------------------------------------------------------------------------------------
+
+    async def document(self, document_id: int) -> s.DocumentRead:
+        document = await self.repo.document(document_id)
+        if document is None:
+            raise NotFound(f"no document {document_id}", field="document_id")
+        return await self._read_document(document)
+
+    async def documents(self, facility_code: str, limit: int = 100) -> list[s.DocumentRead]:
+        facility = await self.catalog.facility(facility_code, field="facility")
+        return [await self._read_document(d) for d in await self.repo.documents(facility.id, limit)]
+
+    async def stock_on_hand(self, facility_code: str) -> s.StockOnHand:
+        """Doses and vials per product, lot and location; usable means issuable today."""
+        facility = await self.catalog.facility(facility_code, field="facility")
+        rows: list[s.StockRow] = []
+        totals: dict[str, list[int]] = {}
+        for lot, product, location_code, doses in await self.repo.stock_on_hand(facility.id):
+            vials, part = doses_to_vials(doses, product.doses_per_vial)
+            usable = is_usable(lot_state(lot, product.code), self.today)
+            rows.append(
+                s.StockRow(
+                    product.code,
+                    lot.lot_number,
+                    lot.expires_on,
+                    lot.vvm_stage,
+                    lot.on_hold,
+                    location_code,
+                    doses,
+                    vials,
+                    part,
+                    usable,
+                )
+            )
+            t = totals.setdefault(product.code, [0, 0, product.doses_per_vial])
+            t[0] += doses
+            t[1] += doses if usable else 0
+        return s.StockOnHand(
+            facility=facility.code,
+            as_of=self.today,
+            rows=rows,
+            totals=[s.ProductTotal(code, d, u, d // per_vial) for code, (d, u, per_vial) in totals.items()],
+        )
+
+    async def in_transit(self, facility_code: str) -> list[s.InTransitRow]:
+        facility = await self.catalog.facility(facility_code, field="facility")
+        return [
+            s.InTransitRow(
+                sh.id, origin, dest, sh.dispatched_on, code, lot.lot_number, lot.expires_on, line.doses_sent
+            )
+            for sh, line, lot, code, origin, dest in await self.repo.in_transit(facility.id)
+        ]
+
+    async def stock_card(
+        self, facility_code: str, product_code: str, lot_number: str, date_from: date, date_to: date
+    ) -> s.StockCard:
+        """The stock card (thẻ kho) of one lot at one facility over a period."""
+        if date_to < date_from:
+            raise ValidationFailed("date_to is before date_from", field="date_to")
+        facility = await self.catalog.facility(facility_code, field="facility")
+        product = await self.catalog.product(product_code, field="product")
+        lot = await self._lot(product, lot_number, field="lot_number")
+        balance = opening = await self.repo.card_opening(facility.id, lot.id, date_from)
+        rows = await self.repo.card_movements(facility.id, lot.id, date_from, date_to)
+        codes = await self.repo.facility_codes({d.counterparty_id for _, _, d in rows if d.counterparty_id})
+        lines: list[s.StockCardLine] = []
+        received = issued = 0
+        for m, loc, doc in rows:
+            balance += m.doses
+            received += max(m.doses, 0)
+            issued += max(-m.doses, 0)
+            lines.append(
+                s.StockCardLine(
+                    m.occurred_on,
+                    doc.id,
+                    m.kind,
+                    loc,
+                    codes.get(doc.counterparty_id) if doc.counterparty_id else None,
+                    m.reason_code,
+                    max(m.doses, 0),
+                    max(-m.doses, 0),
+                    balance,
+                    m.recorded_by,
+                )
+            )
+        return s.StockCard(
+            facility.code,
+            product.code,
+            lot.lot_number,
+            lot.expires_on,
+            date_from,
+            date_to,
+            opening,
+            lines,
+            received,
+            issued,
+            balance,
+        )
+
+    async def verify(self) -> s.VerifyReport:
+        """Prove balance == sum of movements for every (location, lot), and transit == shipments in transit."""
+        checked, bad = await self.repo.ledger_mismatches()
+        transit = await self.repo.transit_mismatches()
+        return s.VerifyReport(
+            ok=not bad and not transit,
+            pairs_checked=checked,
+            mismatches=[s.VerifyMismatch(loc, lot, b, ledger) for loc, lot, b, ledger in bad],
+            transit_mismatches=[
+                f"facility {f} lot {lot}: transit balance {h}, shipments {sent}"
+                for f, lot, h, sent in transit
+            ],
+        )
