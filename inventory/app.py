@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -40,8 +41,11 @@ def validation_error_to_response(
     """Schema errors (unknown field, wrong type, malformed JSON): name the first field and say why."""
     errors = exc.extra if isinstance(exc.extra, list) else []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
-    field = first.get("key") or None
-    reason = first.get("message") or exc.detail
+    field = re.sub(r"^data\.?", "", str(first.get("key") or "")) or None
+    reason = str(first.get("message") or exc.detail)
+    named = re.search(r"(?:unknown|missing required) field `([^`]+)`", reason)
+    if named:
+        field = f"{field}.{named.group(1)}" if field else named.group(1)
     return _problem(422 if field else 400, "Validation failed", str(reason), field=field, errors=errors)
 
 
@@ -96,5 +100,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         on_shutdown=[dispose_engine],
         debug=settings.debug,
-        state={"settings": settings},
     )

@@ -11,7 +11,7 @@ from inventory.catalog.schemas import AdminUnitRead, FacilityRead, LocationRead,
 from inventory.catalog.service import CatalogService
 
 
-async def provide_catalog_service(db_session: AsyncSession) -> CatalogService:
+async def provide_catalog_service(db_session: NamedDependency[AsyncSession]) -> CatalogService:
     return CatalogService(db_session)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.settings import Settings
@@ -17,11 +17,13 @@ from inventory.timeutil import today_vn
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(header="Idempotency-Key", description="client-chosen key; a retry with it posts nothing new"),
+    HeaderParameter(name="Idempotency-Key", description="client-chosen key; a retry with it posts nothing new"),
 ]
 
 
-async def provide_stock_service(db_session: AsyncSession, settings: Settings, actor: str) -> StockService:
+async def provide_stock_service(
+    db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings], actor: NamedDependency[str]
+) -> StockService:
     return StockService(db_session, settings, actor)
 
 

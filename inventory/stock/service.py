@@ -417,8 +417,8 @@ class StockService:
             try:
                 proposal = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
             except (InsufficientStock, RuleViolation):
-                proposal = []  # not enough for a proposal: the ledger refuses the over-issue with the figures
-            if not same_picks([(c.lot.id, c.location.id, c.doses) for c in chosen], proposal):
+                proposal = None  # no proposal is possible: the ledger refuses an over-issue with the figures
+            if proposal is not None and not same_picks([(c.lot.id, c.location.id, c.doses) for c in chosen], proposal):
                 overridden = True
             choices.extend(chosen)
         if overridden and not cmd.override_reason:

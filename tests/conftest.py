@@ -1,0 +1,110 @@
+"""Test databases: SQLite by default, PostgreSQL when VAXSTOCK_TEST_DATABASE_URL names one.
+
+Each test gets its own database copied from a migrated, catalogue-loaded template, and the ledger is
+verified (balance == sum of movements) when the test ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from inventory.catalog.seed import load_catalogue  # noqa: E402
+from inventory.db import create_engine, session_factory, unit_of_work  # noqa: E402
+from inventory.migrate import upgrade  # noqa: E402
+from inventory.settings import Settings, normalise_database_url  # noqa: E402
+from inventory.stock.service import StockService  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("VAXSTOCK_TEST_DATABASE_URL", "").strip()
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
+TEMPLATE_DB = "vaxstock_test_template"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass."""
+    if ON_POSTGRES:
+        return
+    kept = [i for i in items if i.get_closest_marker("postgres_only") is None]
+    dropped = [i for i in items if i.get_closest_marker("postgres_only") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _pg_url(database: str) -> str:
+    base = normalise_database_url(TEST_DATABASE_URL)
+    return base.rsplit("/", 1)[0] + "/" + database
+
+
+async def _pg_admin(*statements: str) -> None:
+    import asyncpg
+
+    url = normalise_database_url(TEST_DATABASE_URL).replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(url)
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _seed(settings: Settings) -> None:
+    engine = create_engine(settings)
+    async with unit_of_work(session_factory(engine)) as session:
+        await load_catalogue(session)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database with the reference catalogue, copied for every test."""
+    if ON_POSTGRES:
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_DB}"))
+        settings = Settings(database_url=_pg_url(TEMPLATE_DB))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{path}")
+    upgrade(settings)
+    asyncio.run(_seed(settings))
+    return settings.database_url
+
+
+async def _verify(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            report = await StockService(session, settings, "test").verify()
+    finally:
+        await engine.dispose()
+    assert report.ok, f"ledger does not verify: {report}"
+
+
+@pytest.fixture
+def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh copy of the template database; the ledger must verify at the end."""
+    if ON_POSTGRES:
+        name = f"vaxstock_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        settings = Settings(database_url=_pg_url(name))
+    else:
+        source = Path(template.split("///", 1)[1])
+        target = tmp_path / "vaxstock.sqlite3"
+        shutil.copyfile(source, target)
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
+    yield settings
+    asyncio.run(_verify(settings))
+    if ON_POSTGRES:
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
