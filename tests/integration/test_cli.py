@@ -1,0 +1,101 @@
+"""The `vaxstock` command on the test database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+from sqlalchemy import text
+
+from inventory.cli import main
+from inventory.db import create_engine
+from inventory.settings import Settings
+from inventory.timeutil import today_vn
+
+EXPIRY = (today_vn() + timedelta(days=300)).strftime("%d/%m/%Y")
+
+
+def run(settings: Settings, *args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, ["--database", settings.database_url, *args], catch_exceptions=False)
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join(["product,lot_number,expires_on,location,doses,vvm_stage", *rows]) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_import_posts_every_row_and_a_second_import_posts_nothing(settings: Settings, tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "opening.csv", [f"PENTA,P-100,{EXPIRY},TL-01,120,1", f"BCG,B-7,{EXPIRY},TL-02,200,2"])
+    first = run(settings, "import", str(csv), "--facility", "TTYT-MT")
+    assert first.exit_code == 0, first.output
+    second = run(settings, "import", str(csv), "--facility", "TTYT-MT")
+    assert second.exit_code == 0
+    table = run(settings, "stock", "TTYT-MT")
+    assert "P-100" in table.output and "B-7" in table.output and "120" in table.output
+    assert "200" in table.output and table.output.count("P-100") == 1
+
+
+def test_import_refuses_the_whole_file_naming_row_and_column(settings: Settings, tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "bad.csv", [
+        f"PENTA,P-1,{EXPIRY},TL-01,120,1",
+        f"PENTA,P-2,{EXPIRY},TL-01,12.5,1",
+        "PENTA,P-3,31/02/2027,TL-01,10,1",
+        f"PENTA,P-4,{EXPIRY},TL-01,10,7",
+    ])
+    result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
+    assert result.exit_code == 1
+    assert "row 3, column doses" in result.output
+    assert "row 4, column expires_on" in result.output
+    assert "row 5, column vvm_stage" in result.output
+    assert "P-1" not in run(settings, "stock", "TTYT-MT").output
+
+
+def test_import_maps_a_rule_violation_back_to_its_row(settings: Settings, tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "rule.csv", [f"PENTA,P-1,{EXPIRY},TL-01,120,1", f"BCG,B-1,{EXPIRY},TL-01,15,1"])
+    result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
+    assert result.exit_code == 1
+    assert "row 3, column doses" in result.output and "whole number of vials" in result.output
+
+
+def test_import_reads_excel_files(settings: Settings, tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["product", "lot_number", "expires_on", "location", "doses"])
+    sheet.append(["MR", "MR-X1", today_vn() + timedelta(days=200), "TL-01", 50])
+    workbook.save(tmp_path / "opening.xlsx")
+    result = run(settings, "import", str(tmp_path / "opening.xlsx"), "--facility", "TTYT-MT")
+    assert result.exit_code == 0, result.output
+    assert "MR-X1" in run(settings, "stock", "TTYT-MT").output
+
+
+def test_verify_fails_when_a_balance_drifts_from_its_movements(settings: Settings, tmp_path: Path) -> None:
+    csv = write_csv(tmp_path / "opening.csv", [f"PENTA,P-9,{EXPIRY},TL-01,120,1"])
+    run(settings, "import", str(csv), "--facility", "TTYT-MT")
+    assert run(settings, "verify").exit_code == 0
+
+    async def tamper(delta: int) -> None:
+        engine = create_engine(settings)
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE balance SET doses = doses + :d"), {"d": delta})
+        await engine.dispose()
+
+    asyncio.run(tamper(5))
+    drifted = run(settings, "verify")
+    assert drifted.exit_code == 1 and "NOT verified" in drifted.output
+    asyncio.run(tamper(-5))
+    assert run(settings, "verify").exit_code == 0
+
+
+def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
+    first = run(settings, "demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    assert "issues" in first.output
+    again = run(settings, "demo", "--no-serve")
+    assert "already_loaded" in again.output
+    assert run(settings, "verify").exit_code == 0
+    district = run(settings, "stock", "TTYT-MT").output
+    assert "on hold" in district
