@@ -5,24 +5,33 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig,
-    SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
-)
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Response, get
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
 
+from inventory.auth import Principal, Unauthenticated
+from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
-from inventory.db import Base, create_engine
+from inventory.db import Base, create_engine, session_factory
 from inventory.errors import InventoryError
 from inventory.settings import Settings
 from inventory.stock.api import StockController
+from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from inventory.web.pages import AuthPages, StockPages
+from inventory.web.templating import STATIC, template_config
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(("/api/", "/schema"))
 
 
 def _problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
@@ -30,14 +39,25 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Response[dic
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def inventory_error_to_response(_: Request[Any, Any, Any], exc: InventoryError) -> Response[dict[str, Any]]:
-    """Domain errors: their status, the field and the reason."""
-    return Response(exc.to_problem(), status_code=exc.status_code, media_type=PROBLEM_JSON)
+def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
+    lang = request.cookies.get("lang", DEFAULT_LANGUAGE)
+    return Template(
+        "error.html",
+        context={"lang": lang if lang in LANGUAGES else DEFAULT_LANGUAGE, "status": status, "detail": detail},
+        status_code=status,
+    )
 
 
-def validation_error_to_response(
-    _: Request[Any, Any, Any], exc: ValidationException
-) -> Response[dict[str, Any]]:
+def inventory_error_to_response(request: Request[Any, Any, Any], exc: InventoryError) -> Response[Any]:
+    """Domain errors: their status, the field and the reason (JSON for the API, a page otherwise)."""
+    if isinstance(exc, Unauthenticated) and not _is_api(request):
+        return Redirect(f"/login?next_path={request.url.path}", status_code=303)
+    if _is_api(request):
+        return Response(exc.to_problem(), status_code=exc.status_code, media_type=PROBLEM_JSON)
+    return _error_page(request, exc.status_code, exc.detail)
+
+
+def validation_error_to_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Schema errors (unknown field, wrong type, malformed JSON): name the first field and say why."""
     errors = exc.extra if isinstance(exc.extra, list) else []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
@@ -46,17 +66,25 @@ def validation_error_to_response(
     named = re.search(r"(?:unknown|missing required) field `([^`]+)`", reason)
     if named:
         field = f"{field}.{named.group(1)}" if field else named.group(1)
-    return _problem(422 if field else 400, "Validation failed", str(reason), field=field, errors=errors)
+    if not _is_api(request):
+        return _error_page(request, 400, f"{field or ''} {reason}")
+    return _problem(422 if field else 400, "Validation failed", reason, field=field, errors=errors)
 
 
-def http_error_to_response(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error_to_response(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if not _is_api(request) and exc.status_code < 500:
+        return _error_page(request, exc.status_code, str(exc.detail))
     return _problem(exc.status_code, "Request refused", str(exc.detail))
 
 
-@get("/health", operation_id="Health", include_in_schema=True, tags=["system"])
+@get("/health", operation_id="Health", tags=["system"])
 async def health() -> dict[str, str]:
     """Liveness: the app answers."""
     return {"status": "ok"}
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return request.user
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -74,18 +102,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def provide_settings() -> Settings:
         return settings
 
-    async def provide_actor(request: Request[Any, Any, Any]) -> str:
-        # until sign-in exists, the API records the name a client gives, marked as unauthenticated
-        name = request.headers.get("X-VaxStock-User", "").strip()[:60]
-        return f"{name or 'anonymous'} (unauthenticated)"
-
     async def dispose_engine() -> None:
         await engine.dispose()
 
     return Litestar(
-        route_handlers=[health, CatalogController, StockController],
+        route_handlers=[
+            health,
+            AuthPages,
+            StockPages,
+            CatalogController,
+            StockController,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        dependencies={"settings": Provide(provide_settings), "actor": Provide(provide_actor)},
+        middleware=[DefineMiddleware(SessionOrTokenAuth, sessions=session_factory(engine))],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_httponly=True, exclude=["/api/", "/health"]
+        ),
+        template_config=template_config(),
+        dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
         exception_handlers={
             InventoryError: inventory_error_to_response,
             ValidationException: validation_error_to_response,
@@ -94,7 +129,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="VaxStock API",
             version="1",
-            description="Vaccine stock ledger for the Expanded Programme on Immunization (TCMR)",
+            description="Vaccine stock ledger for the Expanded Programme on Immunization (TCMR). "
+            "Authenticate with `Authorization: Bearer <token>` (see `vaxstock user token`).",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
         ),

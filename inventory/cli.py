@@ -15,12 +15,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.auth import Principal
 from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.settings import Settings
 
 T = TypeVar("T")
 console = Console()
-CLI_ACTOR = "cli"
+CLI = Principal.system("cli")
 
 
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -100,15 +101,86 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 @click.pass_obj
 def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
     """Migrate the default SQLite file, load the Mường Tè demo data (idempotently) and serve it."""
-    from inventory.demo import load_demo
+    from inventory.demo import DEMO_USERS, load_demo
 
     prepare_database(settings)
     summary = run_in_session(settings, lambda session: load_demo(session, settings))
     console.print(f"demo data: {summary}")
+    console.print("[bold]DEMO ONLY sign-ins (change or remove them before real use):")
+    for username, role, facility, password in DEMO_USERS:
+        console.print(f"  {username:<9} {password:<18} {role}{' at ' + facility if facility else ''}")
     if not no_serve:
         host, port = host or settings.host, port or settings.port
         console.print(f"serving on http://{host}:{port}  (API /api/v1, docs /schema)")
         _serve(settings, host, port)
+
+
+@main.group()
+def user() -> None:
+    """Users and API tokens."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["admin", "store_keeper", "commune_worker", "viewer"]), required=True
+)
+@click.option("--facility", default=None, help="Facility code (store keepers and commune workers).")
+@click.option("--name", "full_name", default=None, help="Full name shown on pages.")
+@click.password_option(help="Password (asked twice when not given).")
+@click.pass_obj
+def user_add(
+    settings: Settings, username: str, role: str, facility: str | None, full_name: str | None, password: str
+) -> None:
+    """Add a user."""
+    from inventory.users.service import UserService
+
+    async def work(session: AsyncSession) -> None:
+        await UserService(session).add(
+            username=username,
+            full_name=full_name or username,
+            role=role,
+            facility_code=facility,
+            password=password,
+            by=CLI,
+        )
+
+    _users(settings, work)
+    console.print(f"user {username} added ({role}{', ' + facility if facility else ''})")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.password_option(help="New password (asked twice when not given).")
+@click.pass_obj
+def user_passwd(settings: Settings, username: str, password: str) -> None:
+    """Set a user's password; their open sessions end."""
+    from inventory.users.service import UserService
+
+    _users(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
+    console.print(f"password of {username} changed")
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--name", default="api", help="What the token is for.")
+@click.pass_obj
+def user_token(settings: Settings, username: str, name: str) -> None:
+    """Make an API bearer token for a user (shown once)."""
+    from inventory.users.service import UserService
+
+    token = _users(settings, lambda session: UserService(session).issue_token(username, name, by=CLI))
+    console.print(token)
+
+
+def _users(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from inventory.errors import InventoryError
+
+    try:
+        return run_in_session(settings, work)
+    except InventoryError as exc:
+        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
+        sys.exit(1)
 
 
 @main.command()
@@ -117,7 +189,7 @@ def verify(settings: Settings) -> None:
     """Prove every balance equals the sum of its movements; exit 1 if not."""
     from inventory.stock.service import StockService
 
-    report = run_in_session(settings, lambda session: StockService(session, settings, CLI_ACTOR).verify())
+    report = run_in_session(settings, lambda session: StockService(session, settings, CLI).verify())
     for m in report.mismatches:
         console.print(f"[red]location {m.location_id} lot {m.lot_id}: balance {m.balance}, ledger {m.ledger}")
     for line in report.transit_mismatches:
@@ -141,7 +213,7 @@ def stock(settings: Settings, facility: str) -> None:
     from inventory.stock.service import StockService
 
     soh = run_in_session(
-        settings, lambda session: StockService(session, settings, CLI_ACTOR).stock_on_hand(facility)
+        settings, lambda session: StockService(session, settings, CLI).stock_on_hand(facility)
     )
     table = Table(title=f"Tồn kho / stock on hand — {soh.facility} — {soh.as_of:%d/%m/%Y}")
     for col in ("product", "lot", "expiry", "VVM", "location", "doses", "vials", "usable"):
@@ -180,9 +252,7 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
     try:
         result = run_in_session(
             settings,
-            lambda session: import_opening_stock(
-                session, settings, CLI_ACTOR, path, facility, day, progress=True
-            ),
+            lambda session: import_opening_stock(session, settings, CLI, path, facility, day, progress=True),
         )
     except ImportFailed as exc:
         console.print(f"[red]nothing imported from {path.name}:")

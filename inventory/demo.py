@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.auth import Principal
 from inventory.catalog.models import Facility, Product
 from inventory.errors import InsufficientStock
 from inventory.settings import Settings
@@ -44,6 +45,19 @@ DOSES_PER_CHILD = {
 }
 DILUENT_OF = {"BCG": "BCG-DIL", "MEASLES": "MEASLES-DIL", "MR": "MR-DIL"}
 ROTA_FROM = date(2026, 2, 15)
+DEMO_USERS = (
+    ("admin", "admin", None, "admin-demo-2026"),
+    ("thukho", "store_keeper", "TTYT-MT", "thukho-demo-2026"),
+    ("tramyte", "commune_worker", "TYT-03451", "tramyte-demo-2026"),
+    ("cdc", "viewer", None, "cdc-demo-2026"),
+)
+"""One user per role, with demo passwords: for the demo only, printed at start-up and in the README."""
+DEMO_NAMES = {
+    "admin": "Quản trị (demo)",
+    "thukho": "Lò Thị Mai (thủ kho, demo)",
+    "tramyte": "Pờ Xá Dơ (trạm y tế Mù Cả, demo)",
+    "cdc": "CDC Lai Châu (xem, demo)",
+}
 REMOTE = {"TYT-03451", "TYT-03442", "TYT-03439"}
 """Border communes with the longest outreach: more vaccination posts per session day."""
 
@@ -56,7 +70,7 @@ class _Clock:
     settings: Settings
 
     def service(self, day: date, actor: str = DEMO_ACTOR) -> StockService:
-        return StockService(self.session, self.settings, actor, today=day)
+        return StockService(self.session, self.settings, Principal.system(actor), today=day)
 
 
 def _key(*parts: object) -> str:
@@ -76,6 +90,7 @@ async def load_demo(
     already = await session.scalar(
         select(func.count()).select_from(StockDocument).where(StockDocument.recorded_by == DEMO_ACTOR)
     )
+    await _demo_users(session)
     if already:
         return {"documents": 0, "already_loaded": int(already)}
     rng = random.Random(2026)
@@ -402,3 +417,20 @@ async def _events(
         )
         await count_svc.submit_count(count.id, key=_key("count-submit", count_day))
         counts["counts"] += 1
+
+
+async def _demo_users(session: AsyncSession) -> None:
+    from inventory.users.models import User
+    from inventory.users.service import UserService
+
+    existing = set((await session.scalars(select(User.username))).all())
+    for username, role, facility, password in DEMO_USERS:
+        if username not in existing:
+            await UserService(session).add(
+                username=username,
+                full_name=DEMO_NAMES[username],
+                role=role,
+                facility_code=facility,
+                password=password,
+                by=Principal.system("demo"),
+            )

@@ -11,6 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.audit.service import record
+from inventory.auth import Principal
 from inventory.errors import IdempotencyKeyReused, ValidationFailed
 from inventory.stock.models import IdempotencyRecord
 from inventory.timeutil import utcnow
@@ -31,7 +33,7 @@ async def run_once(
     key: str | None,
     scope: str,
     payload: Any,
-    actor: str,
+    principal: Principal,
     result_type: type[T],
     action: Callable[[], Awaitable[T]],
 ) -> T:
@@ -51,7 +53,13 @@ async def run_once(
     dialect = postgresql if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite
     claimed = await session.execute(
         dialect.insert(IdempotencyRecord)
-        .values(key=key, scope=scope, request_hash=fingerprint, created_at=utcnow(), recorded_by=actor)
+        .values(
+            key=key,
+            scope=scope,
+            request_hash=fingerprint,
+            created_at=utcnow(),
+            recorded_by=principal.username,
+        )
         .on_conflict_do_nothing(index_elements=[IdempotencyRecord.key])
         .returning(IdempotencyRecord.key)
     )
@@ -65,9 +73,23 @@ async def run_once(
         assert stored.response is not None
         return msgspec.json.decode(stored.response, type=result_type)
     result = await action()
+    record(
+        session,
+        principal,
+        scope,
+        changes={"request": payload, "result": result},
+        facility_code=getattr(payload, "facility", None),
+        entity=_entity(result),
+    )
     await session.execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.key == key)
         .values(status_code=201, response=msgspec.json.encode(result))
     )
     return result
+
+
+def _entity(result: Any) -> str | None:
+    kind = type(result).__name__.removesuffix("Read").lower()
+    ident = getattr(result, "id", None)
+    return f"{kind} {ident}" if ident is not None else kind

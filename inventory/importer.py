@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.progress import Progress
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.auth import Principal
 from inventory.errors import InventoryError
 from inventory.settings import Settings
 from inventory.stock import schemas as s
@@ -133,7 +134,7 @@ def _lines(
 async def import_opening_stock(
     session: AsyncSession,
     settings: Settings,
-    actor: str,
+    principal: Principal,
     path: Path,
     facility: str,
     on: date | None,
@@ -178,7 +179,7 @@ async def import_opening_stock(
     )
     digest = hashlib.sha256(path.read_bytes() + facility.encode() + str(on).encode()).hexdigest()[:40]
     try:
-        return await StockService(session, settings, actor).receive(command, key=f"import:{digest}")
+        return await StockService(session, settings, principal).receive(command, key=f"import:{digest}")
     except InventoryError as exc:
         raise ImportFailed([_locate(exc, row_of)]) from exc
 

@@ -1,5 +1,6 @@
 """Every model, imported once so that Base.metadata knows all tables (migrations, tests)."""
 
+from inventory.audit.models import AuditEvent
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
 from inventory.stock.models import (
     Balance,
@@ -14,14 +15,18 @@ from inventory.stock.models import (
     StockDocument,
     UsageRecord,
 )
+from inventory.users.models import ApiToken, LoginAttempt, User, UserSession
 
 __all__ = [
     "AdminUnit",
     "AdminUnitSuccession",
+    "ApiToken",
+    "AuditEvent",
     "Balance",
     "Facility",
     "IdempotencyRecord",
     "Location",
+    "LoginAttempt",
     "Lot",
     "LotEvent",
     "Movement",
@@ -32,4 +37,6 @@ __all__ = [
     "StockCountLine",
     "StockDocument",
     "UsageRecord",
+    "User",
+    "UserSession",
 ]

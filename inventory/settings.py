@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class Settings:
     port: int = 8000
     debug: bool = False
     echo_sql: bool = False
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """Signs CSRF tokens. Set VAXSTOCK_SECRET_KEY when several server processes share the work."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -61,6 +64,8 @@ class Settings:
             kwargs["host"] = env["VAXSTOCK_HOST"]
         if env.get("VAXSTOCK_PORT"):
             kwargs["port"] = int(env["VAXSTOCK_PORT"])
+        if env.get("VAXSTOCK_SECRET_KEY"):
+            kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -17,11 +17,12 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from inventory.catalog.seed import load_catalogue  # noqa: E402
-from inventory.db import create_engine, session_factory, unit_of_work  # noqa: E402
-from inventory.migrate import upgrade  # noqa: E402
-from inventory.settings import Settings, normalise_database_url  # noqa: E402
-from inventory.stock.service import StockService  # noqa: E402
+from inventory.auth import Principal
+from inventory.catalog.seed import load_catalogue
+from inventory.db import create_engine, session_factory, unit_of_work
+from inventory.migrate import upgrade
+from inventory.settings import Settings, normalise_database_url
+from inventory.stock.service import StockService
 
 TEST_DATABASE_URL = os.environ.get("VAXSTOCK_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
@@ -56,10 +57,36 @@ async def _pg_admin(*statements: str) -> None:
         await conn.close()
 
 
+TEST_USERS = {
+    # username: (role, facility)
+    "admin": ("admin", None),
+    "keeper": ("store_keeper", "TTYT-MT"),
+    "commune": ("commune_worker", "TYT-03451"),
+    "other_commune": ("commune_worker", "TYT-03463"),
+    "viewer": ("viewer", None),
+}
+PASSWORD = "correct horse battery"
+TOKENS: dict[str, str] = {}
+"""Bearer tokens of the test users, made once in the template database."""
+
+
 async def _seed(settings: Settings) -> None:
+    from inventory.users.service import UserService
+
     engine = create_engine(settings)
     async with unit_of_work(session_factory(engine)) as session:
         await load_catalogue(session)
+        users = UserService(session)
+        for username, (role, facility) in TEST_USERS.items():
+            await users.add(
+                username=username,
+                full_name=username.title(),
+                role=role,
+                facility_code=facility,
+                password=PASSWORD,
+                by=Principal.system("test"),
+            )
+            TOKENS[username] = await users.issue_token(username, "tests", by=Principal.system("test"))
     await engine.dispose()
 
 
@@ -67,7 +94,9 @@ async def _seed(settings: Settings) -> None:
 def template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database with the reference catalogue, copied for every test."""
     if ON_POSTGRES:
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_DB}"))
+        asyncio.run(
+            _pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_DB}")
+        )
         settings = Settings(database_url=_pg_url(TEMPLATE_DB))
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -81,7 +110,7 @@ async def _verify(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with session_factory(engine)() as session:
-            report = await StockService(session, settings, "test").verify()
+            report = await StockService(session, settings, Principal.system("test")).verify()
     finally:
         await engine.dispose()
     assert report.ok, f"ledger does not verify: {report}"

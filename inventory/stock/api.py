@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.auth import Principal
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.service import StockService
@@ -17,14 +18,18 @@ from inventory.timeutil import today_vn
 
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(name="Idempotency-Key", description="client-chosen key; a retry with it posts nothing new"),
+    HeaderParameter(
+        name="Idempotency-Key", description="client-chosen key; a retry with it posts nothing new"
+    ),
 ]
 
 
 async def provide_stock_service(
-    db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings], actor: NamedDependency[str]
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    principal: NamedDependency[Principal],
 ) -> StockService:
-    return StockService(db_session, settings, actor)
+    return StockService(db_session, settings, principal)
 
 
 class StockController(Controller):

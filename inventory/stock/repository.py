@@ -229,6 +229,24 @@ class StockRepository:
         )
         return (await self.session.execute(stmt)).all()
 
+    async def outflows(self, facility_id: int, since: date) -> dict[str, int]:
+        """Doses that left a facility's storage (issued, used, wasted) per product since a day."""
+        stmt = (
+            select(Product.code, func.sum(-Movement.doses))
+            .join(Lot, Lot.id == Movement.lot_id)
+            .join(Product, Product.id == Lot.product_id)
+            .join(Location, Location.id == Movement.location_id)
+            .where(
+                Location.facility_id == facility_id,
+                Location.kind != "transit",
+                Movement.occurred_on >= since,
+                Movement.doses < 0,
+                Movement.kind.in_(("issue", "usage", "adjustment", "return")),
+            )
+            .group_by(Product.code)
+        )
+        return {code: int(d) for code, d in (await self.session.execute(stmt)).all()}
+
     async def count(self, count_id: int, *, for_update: bool = False) -> StockCount | None:
         stmt = select(StockCount).where(StockCount.id == count_id)
         if for_update:

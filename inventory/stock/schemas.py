@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
@@ -369,6 +369,23 @@ class VerifyReport(msgspec.Struct):
     transit_mismatches: list[str] = []
 
 
-MovementKind = Literal[
-    "receipt", "issue", "shipment_receipt", "transfer", "return", "adjustment", "count", "usage", "reversal"
-]
+class ProductOverview(msgspec.Struct):
+    product: str
+    name: str
+    doses: int
+    usable_doses: int
+    vials: int
+    monthly_outflow: int
+    months_of_stock: float | None
+
+
+class Dashboard(msgspec.Struct):
+    facility: str
+    facility_name: str
+    as_of: date
+    products: list[ProductOverview]
+    expiring: list[StockRow]
+    on_hold: list[StockRow]
+    unusable: list[StockRow]
+    awaiting: list[ShipmentRead]
+    sent: list[ShipmentRead]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Location, Product
 from inventory.catalog.service import CatalogService
 from inventory.errors import (
@@ -62,11 +63,12 @@ class StockService:
     """Receipts, issues, shipments, transfers, returns, adjustments, counts, usage, reversals and views."""
 
     def __init__(
-        self, session: AsyncSession, settings: Settings, actor: str, *, today: date | None = None
+        self, session: AsyncSession, settings: Settings, principal: Principal, *, today: date | None = None
     ) -> None:
         self.session = session
         self.settings = settings
-        self.actor = actor
+        self.principal = principal
+        self.actor = principal.username
         self.today = today or today_vn()
         self.catalog = CatalogService(session)
         self.repo = StockRepository(session)
@@ -103,6 +105,20 @@ class StockService:
             recorded_at=document.recorded_at,
             recorded_by=self.actor,
         )
+
+    async def _writable(self, code: str, *, field: str, on: date | None = None) -> Facility:
+        facility = await self.catalog.facility(code, field=field, on=on)
+        self.principal.require_write(facility.id, facility.code, field=field)
+        return facility
+
+    async def _readable(self, code: str, *, field: str) -> Facility:
+        facility = await self.catalog.facility(code, field=field)
+        self.principal.require_read(facility.id, facility.code, field=field)
+        return facility
+
+    def _require_read_any(self, *facility_ids: int | None, what: str) -> None:
+        if not any(self.principal.can_read(f) for f in facility_ids if f is not None):
+            raise Forbidden(f"{self.principal.username} may not see {what}")
 
     async def _lot(self, product: Product, lot_number: str, *, field: str) -> Lot:
         lot = await self.repo.lot(product.id, lot_number)
@@ -188,14 +204,14 @@ class StockService:
             key=key,
             scope="receipt",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._receive(cmd),
         )
 
     async def _receive(self, cmd: s.ReceiptCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
-        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        facility = await self._writable(cmd.facility, field="facility", on=day)
         supplier = await self.catalog.facility(cmd.supplier, field="supplier") if cmd.supplier else None
         prepared: list[tuple[int, Product, Location, s.ReceiptLine]] = []
         for i, line in enumerate(cmd.lines):
@@ -267,6 +283,7 @@ class StockService:
         """Lots to issue: usable only, worse VVM first, then earliest expiry, then location."""
         day = self._day(req.occurred_on)
         facility = await self.catalog.facility(req.facility, field="facility", on=day)
+        self.principal.require_read(facility.id, facility.code, field="facility")
         product = await self.catalog.product(req.product, field="product")
         picks = await self._pick(facility, product, req.doses, day, field="doses")
         return s.Proposal(
@@ -307,7 +324,7 @@ class StockService:
             key=key,
             scope="issue",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._dispatch("issue", cmd),
         )
@@ -319,14 +336,14 @@ class StockService:
             key=key,
             scope="return",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._dispatch("return", cmd),
         )
 
     async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
-        source = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        source = await self._writable(cmd.facility, field="facility", on=day)
         if isinstance(cmd, s.ReturnCreate) and cmd.to_facility is None:
             if source.supplier_id is None:
                 raise ValidationFailed(
@@ -418,7 +435,9 @@ class StockService:
                 proposal = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
             except (InsufficientStock, RuleViolation):
                 proposal = None  # no proposal is possible: the ledger refuses an over-issue with the figures
-            if proposal is not None and not same_picks([(c.lot.id, c.location.id, c.doses) for c in chosen], proposal):
+            if proposal is not None and not same_picks(
+                [(c.lot.id, c.location.id, c.doses) for c in chosen], proposal
+            ):
                 overridden = True
             choices.extend(chosen)
         if overridden and not cmd.override_reason:
@@ -449,7 +468,7 @@ class StockService:
             key=key,
             scope=f"shipment:{shipment_id}:confirm",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.ShipmentRead,
             action=lambda: self._confirm(shipment_id, cmd),
         )
@@ -458,6 +477,8 @@ class StockService:
         shipment = await self.repo.shipment(shipment_id, for_update=True)
         if shipment is None:
             raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        if not self.principal.can_write(shipment.to_facility_id):
+            raise Forbidden(f"only the destination confirms shipment {shipment_id}", field="shipment_id")
         if shipment.status != "in_transit":
             raise Conflict(f"shipment {shipment_id} is already {shipment.status}", field="shipment_id")
         day = self._day(cmd.occurred_on)
@@ -468,6 +489,7 @@ class StockService:
             )
         codes = await self.repo.facility_codes({shipment.to_facility_id})
         destination = await self.catalog.facility(codes[shipment.to_facility_id], field="shipment_id")
+        self.principal.require_write(destination.id, destination.code, field="shipment_id")
         location = (
             await self.catalog.location(destination, cmd.location, field="location")
             if cmd.location
@@ -556,6 +578,9 @@ class StockService:
         shipment = await self.repo.shipment(shipment_id)
         if shipment is None:
             raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        self._require_read_any(
+            shipment.to_facility_id, shipment.from_facility_id, what=f"shipment {shipment_id}"
+        )
         codes = await self.repo.facility_codes({shipment.from_facility_id, shipment.to_facility_id})
         rows = await self.repo.shipment_lines(shipment_id)
         return s.ShipmentRead(
@@ -582,7 +607,7 @@ class StockService:
         )
 
     async def shipments(self, facility_code: str, status: str | None) -> list[s.ShipmentRead]:
-        facility = await self.catalog.facility(facility_code, field="facility")
+        facility = await self._readable(facility_code, field="facility")
         return [await self.shipment(sh.id) for sh in await self.repo.shipments(facility.id, status)]
 
     # ---- transfers, adjustments ----------------------------------------------------------------------------
@@ -594,14 +619,14 @@ class StockService:
             key=key,
             scope="transfer",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._transfer(cmd),
         )
 
     async def _transfer(self, cmd: s.TransferCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
-        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        facility = await self._writable(cmd.facility, field="facility", on=day)
         origin = await self.catalog.location(facility, cmd.from_location, field="from_location")
         target = await self.catalog.location(facility, cmd.to_location, field="to_location")
         if origin.id == target.id:
@@ -623,14 +648,14 @@ class StockService:
             key=key,
             scope="adjustment",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._adjust(cmd),
         )
 
     async def _adjust(self, cmd: s.AdjustmentCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
-        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        facility = await self._writable(cmd.facility, field="facility", on=day)
         lines: list[Line] = []
         for i, line in enumerate(cmd.lines):
             if line.doses == 0:
@@ -662,14 +687,14 @@ class StockService:
             key=key,
             scope="count",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.CountRead,
             action=lambda: self._create_count(cmd),
         )
 
     async def _create_count(self, cmd: s.CountCreate) -> s.CountRead:
         day = self._day(cmd.counted_on, field="counted_on")
-        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        facility = await self._writable(cmd.facility, field="facility", on=day)
         count = StockCount(
             facility_id=facility.id,
             counted_on=day,
@@ -707,7 +732,7 @@ class StockService:
             key=key,
             scope=f"count:{count_id}:submit",
             payload={"count": count_id},
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.CountRead,
             action=lambda: self._submit_count(count_id),
         )
@@ -720,7 +745,7 @@ class StockService:
             raise Conflict(f"count {count_id} was already submitted", field="count_id")
         self._day(count.counted_on, field="counted_on")
         codes = await self.repo.facility_codes({count.facility_id})
-        facility = await self.catalog.facility(codes[count.facility_id], field="facility")
+        facility = await self._writable(codes[count.facility_id], field="count_id")
         system = await self.repo.facility_balances_as_of(facility.id, count.counted_on)
         rows = await self.repo.count_lines(count_id)
         counted = {(line.location_id, line.lot_id) for line, *_ in rows}
@@ -757,6 +782,7 @@ class StockService:
         count = await self.repo.count(count_id)
         if count is None:
             raise NotFound(f"no count {count_id}", field="count_id")
+        self._require_read_any(count.facility_id, what=f"count {count_id}")
         codes = await self.repo.facility_codes({count.facility_id})
         return s.CountRead(
             id=count.id,
@@ -779,14 +805,14 @@ class StockService:
             key=key,
             scope="usage",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._usage(cmd),
         )
 
     async def _usage(self, cmd: s.UsageCreate) -> s.DocumentRead:
         day = self._day(cmd.session_on, field="session_on")
-        facility = await self.catalog.facility(cmd.facility, field="facility", on=day)
+        facility = await self._writable(cmd.facility, field="facility", on=day)
         prepared = []
         for i, line in enumerate(cmd.lines):
             product = await self.catalog.product(line.product, field=f"lines[{i}].product")
@@ -837,7 +863,7 @@ class StockService:
             key=key,
             scope=f"document:{document_id}:reverse",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.DocumentRead,
             action=lambda: self._reverse(document_id, cmd),
         )
@@ -846,6 +872,8 @@ class StockService:
         original = await self.repo.document(document_id, for_update=True)
         if original is None:
             raise NotFound(f"no document {document_id}", field="document_id")
+        codes = await self.repo.facility_codes({original.facility_id})
+        facility = await self._writable(codes[original.facility_id], field="document_id")
         if original.kind == "reversal":
             raise RuleViolation("a reversal is not reversed; post the movement again", field="document_id")
         if await self.repo.reversal_of(document_id) is not None:
@@ -861,8 +889,6 @@ class StockService:
                 shipment.status = "cancelled"
         if original.kind == "shipment_receipt":
             await self._reopen_shipment(document_id)
-        codes = await self.repo.facility_codes({original.facility_id})
-        facility = await self.catalog.facility(codes[original.facility_id], field="document_id")
         document = await self._new_document(
             "reversal",
             facility,
@@ -946,6 +972,7 @@ class StockService:
         self, product_code: str, lot_number: str, cmd: s.VVMUpdate, *, key: str | None
     ) -> s.LotRead:
         """Record a VVM reading for a lot (stages only go up)."""
+        self.principal.require_role("admin", "store_keeper", action="record a lot's VVM stage")
 
         async def action() -> s.LotRead:
             product = await self.catalog.product(product_code, field="product")
@@ -962,7 +989,7 @@ class StockService:
             key=key,
             scope=f"lot:{product_code}:{lot_number}:vvm",
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.LotRead,
             action=action,
         )
@@ -971,6 +998,7 @@ class StockService:
         self, product_code: str, lot_number: str, cmd: s.HoldUpdate, *, hold: bool, key: str | None
     ) -> s.LotRead:
         """Put a lot on hold (quarantine) or release it, with a reason."""
+        self.principal.require_role("admin", "store_keeper", action="hold or release a lot")
 
         async def action() -> s.LotRead:
             product = await self.catalog.product(product_code, field="product")
@@ -993,7 +1021,7 @@ class StockService:
             key=key,
             scope=scope,
             payload=cmd,
-            actor=self.actor,
+            principal=self.principal,
             result_type=s.LotRead,
             action=action,
         )
@@ -1004,15 +1032,16 @@ class StockService:
         document = await self.repo.document(document_id)
         if document is None:
             raise NotFound(f"no document {document_id}", field="document_id")
+        self._require_read_any(document.facility_id, document.counterparty_id, what=f"document {document_id}")
         return await self._read_document(document)
 
     async def documents(self, facility_code: str, limit: int = 100) -> list[s.DocumentRead]:
-        facility = await self.catalog.facility(facility_code, field="facility")
+        facility = await self._readable(facility_code, field="facility")
         return [await self._read_document(d) for d in await self.repo.documents(facility.id, limit)]
 
     async def stock_on_hand(self, facility_code: str) -> s.StockOnHand:
         """Doses and vials per product, lot and location; usable means issuable today."""
-        facility = await self.catalog.facility(facility_code, field="facility")
+        facility = await self._readable(facility_code, field="facility")
         rows: list[s.StockRow] = []
         totals: dict[str, list[int]] = {}
         for lot, product, location_code, doses in await self.repo.stock_on_hand(facility.id):
@@ -1042,8 +1071,45 @@ class StockService:
             totals=[s.ProductTotal(code, d, u, d // per_vial) for code, (d, u, per_vial) in totals.items()],
         )
 
+    async def dashboard(
+        self, facility_code: str, *, expiring_within_days: int = 60, consumption_days: int = 90
+    ) -> s.Dashboard:
+        """Stock by product with months of stock, lots expiring soon, on hold or unusable, shipments."""
+        soh = await self.stock_on_hand(facility_code)
+        facility = await self._readable(facility_code, field="facility")
+        outflow = await self.repo.outflows(facility.id, self.today - timedelta(days=consumption_days))
+        names = {p.code: p.name for p in await self.catalog.repo.products()}
+        overview = []
+        for t in soh.totals:
+            monthly = round(outflow.get(t.product, 0) * 30 / consumption_days)
+            months = round(t.usable_doses / monthly, 1) if monthly else None
+            overview.append(
+                s.ProductOverview(
+                    t.product,
+                    names.get(t.product, t.product),
+                    t.doses,
+                    t.usable_doses,
+                    t.vials,
+                    monthly,
+                    months,
+                )
+            )
+        soon = self.today + timedelta(days=expiring_within_days)
+        shipments = await self.shipments(facility_code, "in_transit")
+        return s.Dashboard(
+            facility=facility.code,
+            facility_name=facility.name,
+            as_of=self.today,
+            products=overview,
+            expiring=[r for r in soh.rows if r.usable and r.expires_on <= soon],
+            on_hold=[r for r in soh.rows if r.on_hold],
+            unusable=[r for r in soh.rows if not r.usable and not r.on_hold],
+            awaiting=[sh for sh in shipments if sh.to_facility == facility.code],
+            sent=[sh for sh in shipments if sh.from_facility == facility.code],
+        )
+
     async def in_transit(self, facility_code: str) -> list[s.InTransitRow]:
-        facility = await self.catalog.facility(facility_code, field="facility")
+        facility = await self._readable(facility_code, field="facility")
         return [
             s.InTransitRow(
                 sh.id, origin, dest, sh.dispatched_on, code, lot.lot_number, lot.expires_on, line.doses_sent
@@ -1057,7 +1123,7 @@ class StockService:
         """The stock card (thẻ kho) of one lot at one facility over a period."""
         if date_to < date_from:
             raise ValidationFailed("date_to is before date_from", field="date_to")
-        facility = await self.catalog.facility(facility_code, field="facility")
+        facility = await self._readable(facility_code, field="facility")
         product = await self.catalog.product(product_code, field="product")
         lot = await self._lot(product, lot_number, field="lot_number")
         balance = opening = await self.repo.card_opening(facility.id, lot.id, date_from)
@@ -1099,6 +1165,7 @@ class StockService:
 
     async def verify(self) -> s.VerifyReport:
         """Prove balance == sum of movements for every (location, lot), and transit == shipments in transit."""
+        self.principal.require_role("admin", action="verify the ledger")
         checked, bad = await self.repo.ledger_mismatches()
         transit = await self.repo.transit_mismatches()
         return s.VerifyReport(

@@ -11,23 +11,32 @@ from litestar.testing import AsyncTestClient
 
 from inventory.app import create_app
 from inventory.settings import Settings
+from tests.conftest import TOKENS
 
 
 class Api:
-    """A thin wrapper that sends every posting with a new Idempotency-Key unless one is given."""
+    """A thin wrapper that signs in with a bearer token and sends every posting with a new Idempotency-Key."""
 
-    def __init__(self, client: AsyncTestClient) -> None:
+    def __init__(self, client: AsyncTestClient, username: str = "admin") -> None:
         self.client = client
+        self.username = username
 
-    async def post(self, path: str, body: Any = None, *, key: str | None = None, raw: bytes | None = None):  # noqa: ANN201
-        headers = {"Idempotency-Key": key or f"test-{uuid.uuid4()}"}
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {TOKENS[self.username]}"}
+
+    def as_user(self, username: str) -> Api:
+        return Api(self.client, username)
+
+    async def post(self, path: str, body: Any = None, *, key: str | None = None, raw: bytes | None = None):
+        headers = {"Idempotency-Key": key or f"test-{uuid.uuid4()}", **self.auth}
         if raw is not None:
             headers["Content-Type"] = "application/json"
             return await self.client.post(f"/api/v1{path}", content=raw, headers=headers)
         return await self.client.post(f"/api/v1{path}", json=body, headers=headers)
 
-    async def get(self, path: str, **params: Any):  # noqa: ANN201
-        return await self.client.get(f"/api/v1{path}", params=params)
+    async def get(self, path: str, **params: Any):
+        return await self.client.get(f"/api/v1{path}", params=params or None, headers=self.auth)
 
     async def ok(self, path: str, body: Any = None, **kw: Any) -> Any:
         response = await self.post(path, body, **kw)

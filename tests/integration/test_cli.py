@@ -18,18 +18,21 @@ from inventory.timeutil import today_vn
 EXPIRY = (today_vn() + timedelta(days=300)).strftime("%d/%m/%Y")
 
 
-def run(settings: Settings, *args: str):  # noqa: ANN201
+def run(settings: Settings, *args: str):
     return CliRunner().invoke(main, ["--database", settings.database_url, *args], catch_exceptions=False)
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:
-    path.write_text("\n".join(["product,lot_number,expires_on,location,doses,vvm_stage", *rows]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(["product,lot_number,expires_on,location,doses,vvm_stage", *rows]) + "\n", encoding="utf-8"
+    )
     return path
 
 
 def test_import_posts_every_row_and_a_second_import_posts_nothing(settings: Settings, tmp_path: Path) -> None:
-    csv = write_csv(tmp_path / "opening.csv", [f"PENTA,P-100,{EXPIRY},TL-01,120,1", f"BCG,B-7,{EXPIRY},TL-02,200,2"])
+    csv = write_csv(
+        tmp_path / "opening.csv", [f"PENTA,P-100,{EXPIRY},TL-01,120,1", f"BCG,B-7,{EXPIRY},TL-02,200,2"]
+    )
     first = run(settings, "import", str(csv), "--facility", "TTYT-MT")
     assert first.exit_code == 0, first.output
     second = run(settings, "import", str(csv), "--facility", "TTYT-MT")
@@ -40,12 +43,15 @@ def test_import_posts_every_row_and_a_second_import_posts_nothing(settings: Sett
 
 
 def test_import_refuses_the_whole_file_naming_row_and_column(settings: Settings, tmp_path: Path) -> None:
-    csv = write_csv(tmp_path / "bad.csv", [
-        f"PENTA,P-1,{EXPIRY},TL-01,120,1",
-        f"PENTA,P-2,{EXPIRY},TL-01,12.5,1",
-        "PENTA,P-3,31/02/2027,TL-01,10,1",
-        f"PENTA,P-4,{EXPIRY},TL-01,10,7",
-    ])
+    csv = write_csv(
+        tmp_path / "bad.csv",
+        [
+            f"PENTA,P-1,{EXPIRY},TL-01,120,1",
+            f"PENTA,P-2,{EXPIRY},TL-01,12.5,1",
+            "PENTA,P-3,31/02/2027,TL-01,10,1",
+            f"PENTA,P-4,{EXPIRY},TL-01,10,7",
+        ],
+    )
     result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
     assert result.exit_code == 1
     assert "row 3, column doses" in result.output
@@ -55,7 +61,9 @@ def test_import_refuses_the_whole_file_naming_row_and_column(settings: Settings,
 
 
 def test_import_maps_a_rule_violation_back_to_its_row(settings: Settings, tmp_path: Path) -> None:
-    csv = write_csv(tmp_path / "rule.csv", [f"PENTA,P-1,{EXPIRY},TL-01,120,1", f"BCG,B-1,{EXPIRY},TL-01,15,1"])
+    csv = write_csv(
+        tmp_path / "rule.csv", [f"PENTA,P-1,{EXPIRY},TL-01,120,1", f"BCG,B-1,{EXPIRY},TL-01,15,1"]
+    )
     result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
     assert result.exit_code == 1
     assert "row 3, column doses" in result.output and "whole number of vials" in result.output

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from inventory.auth import Principal
 from inventory.db import create_engine, session_factory
 from inventory.errors import InsufficientStock
 from inventory.settings import Settings
@@ -29,10 +30,19 @@ async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(sett
     sessions = session_factory(engine)
     try:
         async with sessions() as session:
-            await StockService(session, settings, "setup").receive(
-                s.ReceiptCreate(facility="TTYT-MT", lines=[s.ReceiptLine(
-                    product="PENTA", lot_number="RACE-1", expires_on=today_vn().replace(year=today_vn().year + 2),
-                    doses=STOCK, location="TL-01")]),
+            await StockService(session, settings, Principal.system("setup")).receive(
+                s.ReceiptCreate(
+                    facility="TTYT-MT",
+                    lines=[
+                        s.ReceiptLine(
+                            product="PENTA",
+                            lot_number="RACE-1",
+                            expires_on=today_vn().replace(year=today_vn().year + 2),
+                            doses=STOCK,
+                            location="TL-01",
+                        )
+                    ],
+                ),
                 key="race-setup-0001",
             )
             await session.commit()
@@ -42,9 +52,12 @@ async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(sett
             for i in range(ISSUES_PER_WORKER):
                 async with sessions() as session:
                     try:
-                        await StockService(session, settings, f"worker {n}").issue(
-                            s.IssueCreate(facility="TTYT-MT", to_facility="TYT-03451",
-                                          lines=[s.IssueLine(product="PENTA", doses=DOSES_PER_ISSUE)]),
+                        await StockService(session, settings, Principal.system(f"worker {n}")).issue(
+                            s.IssueCreate(
+                                facility="TTYT-MT",
+                                to_facility="TYT-03451",
+                                lines=[s.IssueLine(product="PENTA", doses=DOSES_PER_ISSUE)],
+                            ),
                             key=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
                         )
                         await session.commit()
@@ -60,12 +73,14 @@ async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(sett
         assert done + refused == WORKERS * ISSUES_PER_WORKER
         assert done == STOCK // DOSES_PER_ISSUE  # every issue that fitted went through, the rest were refused
         async with sessions() as session:
-            soh = await StockService(session, settings, "check").stock_on_hand("TTYT-MT")
+            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
             assert [r.doses for r in soh.rows] == [STOCK - done * DOSES_PER_ISSUE]
-            issues = await session.scalar(select(func.count()).select_from(Movement).where(Movement.kind == "issue"))
+            issues = await session.scalar(
+                select(func.count()).select_from(Movement).where(Movement.kind == "issue")
+            )
             shipments = await session.scalar(select(func.count()).select_from(Shipment))
             assert issues == 2 * done and shipments == done
-            report = await StockService(session, settings, "check").verify()
+            report = await StockService(session, settings, Principal.system("check")).verify()
             assert report.ok, report
     finally:
         await engine.dispose()
@@ -74,20 +89,32 @@ async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(sett
 async def test_concurrent_retries_with_one_key_post_once(settings: Settings) -> None:
     engine = create_engine(settings, pool_size=8, max_overflow=0)
     sessions = session_factory(engine)
-    command = s.ReceiptCreate(facility="TTYT-MT", lines=[s.ReceiptLine(
-        product="BCG", lot_number="RETRY-1", expires_on=today_vn().replace(year=today_vn().year + 1),
-        doses=100, location="TL-01")])
+    command = s.ReceiptCreate(
+        facility="TTYT-MT",
+        lines=[
+            s.ReceiptLine(
+                product="BCG",
+                lot_number="RETRY-1",
+                expires_on=today_vn().replace(year=today_vn().year + 1),
+                doses=100,
+                location="TL-01",
+            )
+        ],
+    )
     try:
+
         async def attempt() -> int:
             async with sessions() as session:
-                document = await StockService(session, settings, "flaky link").receive(command, key="same-key-0001")
+                document = await StockService(session, settings, Principal.system("flaky link")).receive(
+                    command, key="same-key-0001"
+                )
                 await session.commit()
                 return document.id
 
         ids = await asyncio.gather(*(attempt() for _ in range(8)))
         assert len(set(ids)) == 1
         async with sessions() as session:
-            soh = await StockService(session, settings, "check").stock_on_hand("TTYT-MT")
+            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
             assert [r.doses for r in soh.rows] == [100]
     finally:
         await engine.dispose()

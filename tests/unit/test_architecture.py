@@ -22,8 +22,12 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_forecasting_never_imports_inventory_sqlalchemy_or_litestar() -> None:
     for path in (ROOT / "forecasting").rglob("*.py"):
-        forbidden = {m.split(".")[0] for m in imported_modules(path)} & {"inventory", "sqlalchemy", "litestar",
-                                                                        "advanced_alchemy"}
+        forbidden = {m.split(".")[0] for m in imported_modules(path)} & {
+            "inventory",
+            "sqlalchemy",
+            "litestar",
+            "advanced_alchemy",
+        }
         assert not forbidden, f"{path.relative_to(ROOT)} imports {forbidden}"
 
 

@@ -21,9 +21,12 @@ from inventory.stock.domain import (
 TODAY = date(2026, 11, 26)
 
 
-def balance(lot_id: int, expires: date, doses: int, *, vvm: int = 1, hold: bool = False,
-            location: str = "TL-01") -> LotBalance:
-    return LotBalance(LotState(lot_id, "BOPV", f"L{lot_id}", expires, vvm, hold), lot_id * 10, location, doses)
+def balance(
+    lot_id: int, expires: date, doses: int, *, vvm: int = 1, hold: bool = False, location: str = "TL-01"
+) -> LotBalance:
+    return LotBalance(
+        LotState(lot_id, "BOPV", f"L{lot_id}", expires, vvm, hold), lot_id * 10, location, doses
+    )
 
 
 def test_a_lot_is_usable_on_its_expiry_day_and_not_after() -> None:
@@ -50,8 +53,12 @@ def test_a_worse_vvm_stage_goes_first_even_when_it_expires_later() -> None:
 
 
 def test_picking_skips_expired_held_and_discarded_lots() -> None:
-    lots = [balance(1, date(2026, 11, 1), 50), balance(2, date(2027, 1, 1), 50, hold=True),
-            balance(3, date(2027, 1, 1), 50, vvm=3), balance(4, date(2027, 2, 1), 50)]
+    lots = [
+        balance(1, date(2026, 11, 1), 50),
+        balance(2, date(2027, 1, 1), 50, hold=True),
+        balance(3, date(2027, 1, 1), 50, vvm=3),
+        balance(4, date(2027, 2, 1), 50),
+    ]
     assert [p.lot_id for p in pick_lots(lots, 50, TODAY)] == [4]
 
 
@@ -62,8 +69,9 @@ def test_picking_refuses_a_shortfall_saying_what_is_available() -> None:
 
 
 def test_picking_whole_vials_leaves_part_vials_behind() -> None:
-    picks = pick_lots([balance(1, date(2027, 1, 1), 25), balance(2, date(2027, 2, 1), 40)], 40, TODAY,
-                      doses_per_vial=20)
+    picks = pick_lots(
+        [balance(1, date(2027, 1, 1), 25), balance(2, date(2027, 2, 1), 40)], 40, TODAY, doses_per_vial=20
+    )
     assert [(p.lot_id, p.doses) for p in picks] == [(1, 20), (2, 20)]
 
 

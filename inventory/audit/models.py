@@ -1,0 +1,28 @@
+"""The audit trail: who did what, when, from where, and what changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory.db import Base
+from inventory.types import BigId, UTCDateTime
+
+
+class AuditEvent(Base):
+    """One write; appended in the same transaction as the write itself, so a refused write leaves none."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    facility_code: Mapped[str | None] = mapped_column(String(32))
+    entity: Mapped[str | None] = mapped_column(String(100))
+    changes: Mapped[str] = mapped_column(Text)
+    """JSON: what was asked and what resulted."""

@@ -1,0 +1,62 @@
+"""Who is asking, and what they may read and write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inventory.errors import InventoryError
+
+
+class Unauthenticated(InventoryError):
+    status_code = 401
+    title = "Sign-in required"
+
+
+class Forbidden(InventoryError):
+    status_code = 403
+    title = "Not allowed"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user (or the command line), with the facilities they may see and act on."""
+
+    username: str
+    role: str
+    facility_id: int | None = None
+    facility_code: str | None = None
+    readable: frozenset[int] | None = None
+    """Facilities this principal may read; None means every facility."""
+    address: str | None = None
+    full_name: str | None = None
+
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """The command line and scripts: an administrator by construction."""
+        return cls(username=name, role="admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_read(self, facility_id: int) -> bool:
+        return self.readable is None or facility_id in self.readable
+
+    def can_write(self, facility_id: int) -> bool:
+        if self.role == "admin":
+            return True
+        if self.role in {"store_keeper", "commune_worker"}:
+            return facility_id == self.facility_id
+        return False
+
+    def require_read(self, facility_id: int, code: str, *, field: str) -> None:
+        if not self.can_read(facility_id):
+            raise Forbidden(f"{self.username} may not see {code}", field=field)
+
+    def require_write(self, facility_id: int, code: str, *, field: str) -> None:
+        if not self.can_write(facility_id):
+            raise Forbidden(f"{self.username} ({self.role}) may not post at {code}", field=field)
+
+    def require_role(self, *roles: str, action: str) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"{self.username} ({self.role}) may not {action}")

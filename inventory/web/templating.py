@@ -1,0 +1,49 @@
+"""Jinja set-up: the translation function, Vietnamese dates and numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import pass_context
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from inventory.timeutil import to_vietnam
+from inventory.web.i18n import translate
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@pass_context
+def _t(context: Any, key: str) -> str:
+    return translate(key, context.get("lang", "vi"))
+
+
+def vn_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy (and hh:mm in Vietnam's time for instants)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return to_vietnam(value).strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_number(value: float | int | None, decimals: int = 0) -> str:
+    """1.234.567,5: Vietnamese separators."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _register(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals["t"] = _t
+    engine.engine.filters["vn_date"] = vn_date
+    engine.engine.filters["vn_number"] = vn_number
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_register)
