@@ -7,11 +7,13 @@ verified (balance == sum of movements) when the test ends.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -27,6 +29,13 @@ from inventory.stock.service import StockService
 TEST_DATABASE_URL = os.environ.get("VAXSTOCK_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 TEMPLATE_DB = "vaxstock_test_template"
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, in a thread of its own (Playwright's sync API keeps a loop running in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -94,15 +103,16 @@ async def _seed(settings: Settings) -> None:
 def template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database with the reference catalogue, copied for every test."""
     if ON_POSTGRES:
-        asyncio.run(
+        run_sync(
             _pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)", f"CREATE DATABASE {TEMPLATE_DB}")
         )
         settings = Settings(database_url=_pg_url(TEMPLATE_DB))
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         settings = Settings(database_url=f"sqlite+aiosqlite:///{path}")
-    upgrade(settings)
-    asyncio.run(_seed(settings))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # alembic's env.py calls asyncio.run
+        pool.submit(upgrade, settings).result()
+    run_sync(_seed(settings))
     return settings.database_url
 
 
@@ -121,7 +131,7 @@ def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a fresh copy of the template database; the ledger must verify at the end."""
     if ON_POSTGRES:
         name = f"vaxstock_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        run_sync(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
         settings = Settings(database_url=_pg_url(name))
     else:
         source = Path(template.split("///", 1)[1])
@@ -129,9 +139,9 @@ def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
         shutil.copyfile(source, target)
         settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
     yield settings
-    asyncio.run(_verify(settings))
+    run_sync(_verify(settings))
     if ON_POSTGRES:
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture

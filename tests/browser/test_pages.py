@@ -1,0 +1,126 @@
+"""What staff do in a browser: confirm a delivery, receive by GS1 scan, issue by proposal, errors, language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from inventory.timeutil import today_vn
+from tests.browser.conftest import Server, screenshot, sign_in
+
+EXPIRY = (today_vn() + timedelta(days=400)).isoformat()
+
+
+def test_a_commune_worker_confirms_a_delivery_and_sees_the_stock_change(page, server: Server) -> None:
+    server.api(
+        "POST",
+        "/receipts",
+        {
+            "facility": "TTYT-MT",
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "BRW-1",
+                    "expires_on": EXPIRY,
+                    "doses": 100,
+                    "location": "TL-01",
+                }
+            ],
+        },
+    )
+    issued = server.api(
+        "POST",
+        "/issues",
+        {"facility": "TTYT-MT", "to_facility": "TYT-03451", "lines": [{"product": "PENTA", "doses": 40}]},
+    )
+    sign_in(page, "commune")
+    screenshot(page, "dashboard-commune")
+    page.click("text=Xác nhận nhận hàng")
+    page.click(f"a[href='/shipments/{issued['shipment_id']}/confirm']")
+    page.fill("[name='lines[0].doses_received']", "39")
+    page.select_option("[name='lines[0].difference_reason']", "broken")
+    screenshot(page, "confirm-delivery")
+    page.click("button.primary")
+    page.wait_for_selector("#saved")
+    page.goto("/stock")
+    row = page.locator("tr[data-lot='BRW-1'] td.doses")
+    assert row.inner_text() == "39"
+    screenshot(page, "stock-commune")
+
+
+def test_a_store_keeper_receives_by_gs1_scan_and_issues_the_proposed_lots(page, server: Server) -> None:
+    server.api(
+        "POST",
+        "/receipts",
+        {
+            "facility": "TTYT-MT",
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "OLD-GS1",
+                    "expires_on": EXPIRY,
+                    "doses": 10,
+                    "location": "TL-01",
+                    "gtin": "08936000000017",
+                }
+            ],
+        },
+    )
+    sign_in(page, "keeper")
+    page.goto("/receive")
+    scan = page.locator("[name='lines[0].scan']")
+    scan.fill("(01)08936000000017(17)281231(10)GS1-LOT-7")
+    scan.dispatch_event("change")
+    assert page.input_value("[name='lines[0].product']") == "PENTA"
+    assert page.input_value("[name='lines[0].lot_number']") == "GS1-LOT-7"
+    assert page.input_value("[name='lines[0].expires_on']") == "2028-12-31"
+    page.fill("[name='lines[0].doses']", "200")
+    page.select_option("[name='lines[0].location']", "TL-01")
+    screenshot(page, "receive-gs1")
+    page.click("button.primary")
+    page.wait_for_selector("#saved")
+    assert "GS1-LOT-7" in page.inner_text("#movements")
+
+    page.goto("/issue")
+    page.select_option("#to_facility", "TYT-03451")
+    page.fill("[name='want.PENTA']", "30")
+    page.click("button[value=propose]")
+    page.wait_for_selector("#proposal")
+    assert (
+        page.input_value("[name='lines[0].lot_number']") == "OLD-GS1"
+    )  # earliest expiry first (same day: lot)
+    screenshot(page, "issue-proposal")
+    page.click("button[value=post]")
+    page.wait_for_selector("#voucher-lines")
+    text = page.inner_text("#voucher-lines")
+    assert "OLD-GS1" in text and "GS1-LOT-7" in text
+    screenshot(page, "issue-voucher")
+
+
+def test_a_form_error_keeps_the_input_and_writes_nothing(page, server: Server) -> None:
+    sign_in(page, "keeper")
+    before = len(server.api("GET", "/facilities/TTYT-MT/documents"))
+    page.goto("/adjust")
+    page.select_option("[name='lines[0].product']", "BCG")
+    page.fill("[name='lines[0].lot_number']", "NO-SUCH-LOT")
+    page.select_option("[name='lines[0].location']", "TL-01")
+    page.fill("[name='lines[0].doses']", "-3")
+    page.select_option("[name='lines[0].reason']", "broken")
+    page.click("button.primary")
+    error = page.locator("[data-error-for='lines[0].lot_number']")
+    assert "NO-SUCH-LOT" in error.inner_text()
+    assert page.input_value("[name='lines[0].lot_number']") == "NO-SUCH-LOT"
+    assert page.input_value("[name='lines[0].doses']") == "-3"
+    screenshot(page, "form-error")
+    assert len(server.api("GET", "/facilities/TTYT-MT/documents")) == before
+
+
+def test_the_english_switch_changes_the_labels(page, server: Server) -> None:
+    sign_in(page, "keeper")
+    assert "Tổng quan" in page.inner_text("nav")
+    screenshot(page, "dashboard-vi")
+    page.click("#lang-switch")
+    page.wait_for_load_state()
+    assert "Dashboard" in page.inner_text("nav")
+    screenshot(page, "dashboard-en")
+    page.click("#lang-switch")
+    assert "Tổng quan" in page.inner_text("nav")
