@@ -63,6 +63,11 @@ class Page:
             return requested
         return self.principal.facility_code or "TTYT-MT"
 
+    async def require_write(self, code: str) -> None:
+        """Forms for postings open only where the user may post."""
+        facility = await self.catalog.facility(code, field="facility")
+        self.principal.require_write(facility.id, facility.code, field="facility")
+
     async def render(self, name: str, status_code: int = 200, **context: Any) -> Template:
         facilities = await self.catalog.list_facilities()
         visible = [f for f in facilities if f.valid_to is None]
@@ -172,6 +177,7 @@ class StockPages(Controller):
 
     async def _receive_form(self, page: Page, form: Form, status_code: int = 200) -> Template:
         facility = page.facility_code(form.value("facility") or None)
+        await page.require_write(facility)
         locations = await page.catalog.list_locations(facility)
         lots = await page.stock.lots(None)
         products = await page.products()
@@ -216,6 +222,7 @@ class StockPages(Controller):
         self, page: Page, form: Form, proposal: list[Any] | None = None, status_code: int = 200
     ) -> Template:
         facility = page.facility_code(form.value("facility") or None)
+        await page.require_write(facility)
         locations = await page.catalog.list_locations(facility)
         line_total = sum(1 for k in form.values if LINE_LOT.fullmatch(k))
         return await page.render(
@@ -390,6 +397,7 @@ class StockPages(Controller):
 
     async def _lines_form(self, page: Page, template: str, form: Form, status_code: int = 200) -> Template:
         facility = page.facility_code(form.value("facility") or None)
+        await page.require_write(facility)
         locations = [loc for loc in await page.catalog.list_locations(facility) if loc.kind != "transit"]
         soh = await page.stock.stock_on_hand(facility)
         return await page.render(
@@ -448,6 +456,7 @@ class StockPages(Controller):
         self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
     ) -> Template:
         code = page.facility_code(facility)
+        await page.require_write(code)
         soh = await page.stock.stock_on_hand(code)
         form = Form(values={"facility": code})
         for i, row in enumerate(soh.rows):
