@@ -53,7 +53,7 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(settings.database_url, echo=settings.echo_sql, **kwargs)
 
 

@@ -72,9 +72,24 @@ async def append_movements(
         first_field.setdefault(pair, line.field)
     pairs = sorted(net)  # one lock order for every transaction: no deadlocks between multi-line documents
     drawn = [p for p in pairs if net[p] < 0]
-    if drawn:
+    if drawn and occurred_on == today:
+        # same-day draws: one guarded UPDATE per pair takes the row lock and checks the balance together
+        for pair in drawn:
+            taken = await session.execute(
+                update(BALANCE)
+                .where(
+                    BALANCE.c.location_id == pair[0],
+                    BALANCE.c.lot_id == pair[1],
+                    BALANCE.c.doses + net[pair] >= 0,
+                )
+                .values(doses=BALANCE.c.doses + net[pair])
+                .returning(BALANCE.c.doses)
+            )
+            if taken.first() is None:
+                await _check_draws(session, [pair], net, first_field, occurred_on=occurred_on, today=today)
+                raise AssertionError("a refused draw must raise")  # pragma: no cover
+    elif drawn:
         await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
-    if drawn:
         # drawn-down rows exist (checked above); an upsert would test its negative insert row against the CHECK
         await session.execute(
             update(BALANCE)
