@@ -21,10 +21,12 @@ from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.db import Base, create_engine, session_factory
 from inventory.errors import InventoryError
+from inventory.register.api import RegisterController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.web.pages import AuthPages, StockPages
+from inventory.web.register_pages import RegisterPages
 from inventory.web.templating import STATIC, template_config
 
 PROBLEM_JSON = "application/problem+json"
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StockPages,
             CatalogController,
             StockController,
+            RegisterController,
+            RegisterPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

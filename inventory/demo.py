@@ -93,12 +93,13 @@ async def load_demo(
     await _demo_users(session)
     if already:
         return {"documents": 0, "already_loaded": int(already)}
+    counts_register = await _demo_register(session, today)
     rng = random.Random(2026)
     clock = _Clock(session, settings)
     products = {p.code: p for p in (await session.scalars(select(Product))).all()}
     facilities = {f.code: f for f in (await session.scalars(select(Facility))).all()}
     district = facilities["TTYT-MT"]
-    communes = [f for f in facilities.values() if f.level == "commune" and f.valid_to is None]
+    communes = [f for f in facilities.values() if f.supplier_id == district.id and f.valid_to is None]
     communes.sort(key=lambda f: f.code)
     counts = {"receipts": 0, "issues": 0, "confirmations": 0, "usage_days": 0, "adjustments": 0, "counts": 0}
     lots: dict[str, tuple[str, date]] = {}
@@ -109,7 +110,7 @@ async def load_demo(
         await _month(clock, rng, month, today, products, district, communes, lots, counts, last_month)
         month = (month + timedelta(days=32)).replace(day=1)
     await _events(clock, today, products, district, counts)
-    return counts
+    return {**counts, **counts_register}
 
 
 def _monthly_need(facility: Facility, code: str, day: date) -> float:
@@ -434,3 +435,36 @@ async def _demo_users(session: AsyncSession) -> None:
                 password=password,
                 by=Principal.system("demo"),
             )
+
+
+async def _demo_register(session: AsyncSession, today: date) -> dict[str, int]:
+    """A synthetic, deterministic register: about 1,000 births a year over five cohorts, with the gaps,
+    dropouts and old commune codes that real Mường Tè registers have (forecasting.register_synth)."""
+    from forecasting.register_synth import synth_register
+    from inventory.register.service import RegisterService
+
+    children_lf, doses_lf = synth_register(births_per_year=1000, cohorts=5, as_of=today, seed=2026)
+    service = RegisterService(session, Principal.system("demo"), today=today)
+    mapping = dict((await service.commune_map()).iter_rows())
+    children = {
+        row["child_id"]: {
+            "child_code": row["child_id"],
+            "name": None,
+            "sex": row["sex"],
+            "birth_date": row["birth_date"],
+            "commune_code_given": row["commune_code"],
+            "commune_code": mapping.get(row["commune_code"], row["commune_code"]),
+        }
+        for row in children_lf.collect().iter_rows(named=True)
+    }
+    doses = {
+        (row["child_id"], row["antigen"], row["dose_number"]): {
+            "antigen": row["antigen"],
+            "dose_number": row["dose_number"],
+            "given_on": row["given_on"],
+            "place": None,
+        }
+        for row in doses_lf.collect().iter_rows(named=True)
+    }
+    result = await service.store(children, doses, source="demo register (synthetic)")
+    return {"children": result.children_added, "child_doses": result.doses}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from rich.progress import Progress
@@ -18,64 +16,13 @@ from inventory.errors import InventoryError
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.service import StockService
+from inventory.tabular import ImportFailed, parse_date, parse_int, read_rows
+
+__all__ = ["ImportFailed", "import_opening_stock"]
 
 REQUIRED = ("product", "lot_number", "expires_on", "location", "doses")
 OPTIONAL = ("manufacturer", "vvm_stage", "gtin")
 MAX_PROBLEMS = 50
-
-
-class ImportFailed(Exception):
-    """Nothing was imported; `problems` says where and why."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems[:3]))
-        self.problems = problems
-
-
-def _read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    elif path.suffix.lower() in {".csv", ".txt"}:
-        text = path.read_bytes().decode("utf-8-sig")
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
-    else:
-        raise ImportFailed([f"{path.name}: only .csv and .xlsx files can be imported"])
-    if not rows:
-        raise ImportFailed([f"{path.name}: the file is empty"])
-    header = [str(h or "").strip().lower() for h in rows[0]]
-    return header, rows[1:]
-
-
-def _parse_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(f"{text!r} is not a date (dd/mm/yyyy or yyyy-mm-dd)")
-
-
-def _parse_int(value: object, *, minimum: int) -> int:
-    text = str(value).strip()
-    if isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif re.fullmatch(r"[+-]?\d+", text):
-        number = int(text)
-    else:
-        raise ValueError(f"{text!r} is not a whole number")
-    if number < minimum:
-        raise ValueError(f"{number} is less than {minimum}")
-    return number
 
 
 def _lines(
@@ -99,8 +46,8 @@ def _lines(
                     if cell(name) is None or not str(cell(name)).strip():
                         raise ValueError(f"column {name}: empty")
                 for name, parse in (
-                    ("expires_on", _parse_date),
-                    ("doses", lambda v: _parse_int(v, minimum=1)),
+                    ("expires_on", parse_date),
+                    ("doses", lambda v: parse_int(v, minimum=1)),
                 ):
                     try:
                         values[name] = parse(cell(name))
@@ -108,7 +55,7 @@ def _lines(
                         raise ValueError(f"column {name}: {exc}") from None
                 vvm = cell("vvm_stage")
                 try:
-                    values["vvm_stage"] = _parse_int(vvm, minimum=1) if vvm not in (None, "") else 1
+                    values["vvm_stage"] = parse_int(vvm, minimum=1) if vvm not in (None, "") else 1
                 except ValueError as exc:
                     raise ValueError(f"column vvm_stage: {exc}") from None
                 if not 1 <= int(values["vvm_stage"]) <= 4:  # type: ignore[call-overload]
@@ -142,7 +89,7 @@ async def import_opening_stock(
     progress: bool = False,
 ) -> s.DocumentRead:
     """Post the file as one receipt document; re-importing the same file posts nothing more."""
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ImportFailed([f"row 1: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})"])

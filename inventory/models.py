@@ -2,6 +2,7 @@
 
 from inventory.audit.models import AuditEvent
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.stock.models import (
     Balance,
     IdempotencyRecord,
@@ -23,6 +24,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Balance",
+    "Child",
+    "ChildDose",
     "Facility",
     "IdempotencyRecord",
     "Location",
@@ -31,6 +34,7 @@ __all__ = [
     "LotEvent",
     "Movement",
     "Product",
+    "ScheduleTable",
     "Shipment",
     "ShipmentLine",
     "StockCount",

@@ -74,8 +74,8 @@ def server(settings: Settings) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")
+def browser():  # module scope: Playwright's loop must be gone before the async tests run
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("CI") == "true":

@@ -1,0 +1,117 @@
+"""JSON API for the register and the catch-up backlog."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.auth import Principal
+from inventory.errors import ValidationFailed
+from inventory.idempotency import run_once
+from inventory.register import schemas as r
+from inventory.register.service import RegisterService
+from inventory.stock.api import IdempotencyKey
+from inventory.tabular import ImportFailed
+from inventory.timeutil import today_vn
+
+
+async def provide_register_service(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> RegisterService:
+    return RegisterService(db_session, principal)
+
+
+class RegisterController(Controller):
+    path = "/api/v1"
+    tags = ["register"]
+    dependencies = {"register_service": Provide(provide_register_service)}
+
+    @get(
+        "/backlog",
+        operation_id="Backlog",
+        summary="Due, overdue and zero-dose counts by commune × antigen × dose",
+    )
+    async def backlog(
+        self, register_service: NamedDependency[RegisterService], as_of: FromQuery[date | None] = None
+    ) -> r.Backlog:
+        return await register_service.backlog(as_of or today_vn())
+
+    @get(
+        "/communes/{commune:str}/due-list",
+        operation_id="DueList",
+        summary="Children to call and what each needs",
+    )
+    async def due_list(
+        self,
+        register_service: NamedDependency[RegisterService],
+        commune: FromPath[str],
+        session_on: FromQuery[date | None] = None,
+    ) -> r.DueList:
+        return await register_service.due_list(commune, session_on or today_vn())
+
+    @get(
+        "/communes/{commune:str}/session-plan",
+        operation_id="SessionPlan",
+        summary="Doses and vials of each product to bring to a vaccination day",
+    )
+    async def session_plan(
+        self,
+        register_service: NamedDependency[RegisterService],
+        commune: FromPath[str],
+        session_on: FromQuery[date | None] = None,
+    ) -> r.SessionPlan:
+        return await register_service.session_plan(commune, session_on or today_vn())
+
+    @get("/children/{child_id:str}", operation_id="GetChild", summary="A child's doses, due dates and status")
+    async def child(
+        self,
+        register_service: NamedDependency[RegisterService],
+        child_id: FromPath[str],
+        as_of: FromQuery[date | None] = None,
+    ) -> r.ChildRead:
+        return await register_service.child(child_id, as_of or today_vn())
+
+    @post(
+        "/register/imports",
+        operation_id="ImportRegister",
+        summary="Import a register export (CSV or Excel), all or nothing",
+    )
+    async def import_register(
+        self,
+        register_service: NamedDependency[RegisterService],
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        idempotency_key: IdempotencyKey,
+    ) -> r.RegisterImported:
+        content = await data.read()
+        suffix = Path(data.filename or "register.csv").suffix.lower() or ".csv"
+
+        async def action() -> r.RegisterImported:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{Path(data.filename or 'register').stem}{suffix}"
+                path.write_bytes(content)
+                try:
+                    return await register_service.import_file(path)
+                except ImportFailed as exc:
+                    raise ValidationFailed(
+                        "; ".join(exc.problems[:20]), field="file", problems=exc.problems
+                    ) from None
+
+        return await run_once(
+            register_service.session,
+            key=idempotency_key,
+            scope="register.import",
+            payload={"sha256": hashlib.sha256(content).hexdigest()},
+            principal=register_service.principal,
+            result_type=r.RegisterImported,
+            action=action,
+        )

@@ -1,0 +1,89 @@
+"""Register and backlog read schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+
+
+class RegisterImported(msgspec.Struct):
+    children_added: int
+    children_updated: int
+    doses: int
+    communes: list[str]
+
+
+class BacklogRow(msgspec.Struct):
+    commune_code: str
+    commune: str
+    antigen: str
+    dose_number: int
+    product: str
+    due: int
+    overdue: int
+    zero_dose: int
+    doses_needed: int
+
+
+class Backlog(msgspec.Struct):
+    as_of: date
+    schedule_version: str
+    rows: list[BacklogRow]
+
+
+class DueChild(msgspec.Struct):
+    child_id: str
+    name: str | None
+    sex: str
+    birth_date: date
+    antigen: str
+    dose_number: int
+    product: str
+    state: str
+    recommended_on: date
+    earliest_on: date
+
+
+class DueList(msgspec.Struct):
+    commune_code: str
+    commune: str
+    session_on: date
+    children: list[DueChild]
+
+
+class SessionPlanRow(msgspec.Struct):
+    product: str
+    doses: int
+    doses_per_vial: int
+    keep_opened_vial: bool
+    vials: int
+
+
+class SessionPlan(msgspec.Struct):
+    commune_code: str
+    session_on: date
+    rows: list[SessionPlanRow]
+
+
+class ChildDoseRead(msgspec.Struct):
+    antigen: str
+    dose_number: int
+    product: str
+    state: str
+    given_on: date | None
+    recommended_on: date | None
+    earliest_on: date | None
+    upper_on: date | None
+
+
+class ChildRead(msgspec.Struct):
+    child_id: str
+    name: str | None
+    sex: str
+    birth_date: date
+    commune_code: str
+    commune_code_given: str
+    status: str
+    next_dose_on: date | None
+    doses: list[ChildDoseRead]

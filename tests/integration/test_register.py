@@ -1,0 +1,171 @@
+"""The register through the CLI and API: imports, personal data, backlog, due lists, the schedule table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inventory.cli import main
+from inventory.settings import Settings
+from inventory.timeutil import today_vn
+from tests.integration.conftest import Api
+
+TODAY = today_vn()
+HEADER = "child_id,name,sex,birth_date,commune_code,antigen,dose_number,given_on,place"
+
+
+def ago(days: int) -> str:
+    return (TODAY - timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def write(tmp_path: Path, rows: list[str], name: str = "register.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run(settings: Settings, *args: str):
+    return CliRunner().invoke(main, ["--database", settings.database_url, *args], catch_exceptions=False)
+
+
+def register_rows() -> list[str]:
+    """Three children of Mù Cả: one up to date, one who missed everything, one registered under an old code."""
+    born_a, born_b, born_c = 200, 150, 400
+    return [
+        f"A1,Lò Văn A,M,{ago(born_a)},03451,BCG,1,{ago(born_a - 2)},TYT",
+        f"A1,Lò Văn A,M,{ago(born_a)},03451,HEPB,1,{ago(born_a)},TYT",
+        f"A1,Lò Văn A,M,{ago(born_a)},03451,DTP,1,{ago(born_a - 61)},TYT",
+        f"A1,Lò Văn A,M,{ago(born_a)},03451,DTP,2,{ago(born_a - 92)},TYT",
+        f"A1,Lò Văn A,M,{ago(born_a)},03451,DTP,3,{ago(born_a - 123)},TYT",
+        f"B2,Pờ Thị B,F,{ago(born_b)},03451,,,,",
+        f"C3,,F,{ago(born_c)},03448,BCG,1,{ago(born_c - 5)},",
+    ]
+
+
+@pytest.fixture
+def imported(settings: Settings, tmp_path: Path) -> Settings:
+    result = run(settings, "register", "import", str(write(tmp_path, register_rows())))
+    assert result.exit_code == 0, result.output
+    assert "3 children added" in result.output
+    return settings
+
+
+def test_a_child_under_an_old_commune_code_is_counted_in_the_merged_commune(imported: Settings) -> None:
+    result = run(imported, "backlog", "--commune", "03466")  # Pa Vệ Sủ 03448 became Bum Nưa 03466
+    assert "03466" in result.output and "DTP" in result.output
+
+
+def test_re_importing_a_newer_export_updates_and_never_duplicates(imported: Settings, tmp_path: Path) -> None:
+    rows = [*register_rows(), f"B2,Pờ Thị B,F,{ago(150)},03451,BCG,1,{ago(1)},TYT"]
+    rows = [r for r in rows if not r.startswith("B2") or ",BCG," in r]
+    result = run(imported, "register", "import", str(write(tmp_path, rows, "newer.csv")))
+    assert result.exit_code == 0, result.output
+    assert "0 children added, 3 updated" in result.output
+    assert "7 doses" in result.output  # 6 before, 1 new: none doubled
+
+
+def test_a_bad_register_file_imports_nothing_and_names_row_and_column(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rows = [
+        *register_rows(),
+        f"D4,,X,{ago(100)},03451,,,,",
+        f"E5,,M,{ago(100)},99999,,,,",
+        f"A1,Lò Văn A,M,{ago(200)},03451,DTP,2,{ago(100)},TYT",
+        f"F6,,M,{ago(100)},03451,POLIO,1,{ago(50)},",
+        f"G7,,M,{ago(100)},03451,BCG,1,{ago(101)},",
+        f"A1,Lò Văn A,F,{ago(200)},03451,,,,",
+    ]
+    result = run(settings, "register", "import", str(write(tmp_path, rows)))
+    assert result.exit_code == 1
+    for expected in (
+        "row 9, column sex",
+        "row 10, column commune_code",
+        "row 11, column dose_number",
+        "row 12, column antigen",
+        "row 13, column given_on",
+        "row 14, column sex",
+    ):
+        assert expected in result.output, result.output
+    assert "A1" not in run(settings, "backlog").output
+
+
+@pytest.mark.anyio
+async def test_backlog_counts_and_the_due_list_follow_the_schedule(imported: Settings, api: Api) -> None:
+    result = await api.read("/backlog")
+    rows = {(r["commune_code"], r["antigen"], r["dose_number"]): r for r in result["rows"]}
+    assert rows[("03451", "DTP", 1)]["zero_dose"] == 1  # B2 never got DTP1
+    assert rows[("03451", "DTP", 1)]["overdue"] == 1
+    due = await api.read("/communes/03451/due-list", session_on=TODAY.isoformat())
+    by_child = {}
+    for c in due["children"]:
+        by_child.setdefault(c["child_id"], []).append((c["antigen"], c["dose_number"]))
+    assert ("DTP", 1) in by_child["B2"] and ("BCG", 1) in by_child["B2"]
+    assert all(a != "DTP" or n > 3 for a, n in by_child.get("A1", []))
+    plan = await api.read("/communes/03451/session-plan", session_on=TODAY.isoformat())
+    penta = next(p for p in plan["rows"] if p["product"] == "PENTA")
+    assert penta["doses"] >= 1 and penta["vials"] == penta["doses"]  # single-dose vials
+
+
+@pytest.mark.anyio
+async def test_names_are_shown_only_to_the_commune_and_district_staff(imported: Settings, api: Api) -> None:
+    assert (await api.as_user("commune").get("/communes/03451/due-list")).status_code == 200
+    assert (await api.as_user("keeper").get("/communes/03451/due-list")).status_code == 200
+    assert (await api.as_user("other_commune").get("/communes/03451/due-list")).status_code == 403
+    assert (await api.as_user("viewer").get("/communes/03451/due-list")).status_code == 403
+    assert (await api.as_user("viewer").get("/children/A1")).status_code == 403
+    counts = await api.as_user("viewer").read("/backlog")
+    assert counts["rows"] and "name" not in str(counts)
+    own = await api.as_user("commune").read("/backlog")
+    assert {r["commune_code"] for r in own["rows"]} == {"03451"}
+
+
+@pytest.mark.anyio
+async def test_a_child_card_shows_each_dose_with_its_dates(imported: Settings, api: Api) -> None:
+    card = await api.read("/children/A1")
+    assert card["commune_code"] == "03451" and card["name"] == "Lò Văn A"
+    dtp = [d for d in card["doses"] if d["antigen"] == "DTP"]
+    assert [d["state"] for d in dtp[:3]] == ["received"] * 3
+    c3 = await api.read("/children/C3")
+    assert c3["commune_code"] == "03466" and c3["commune_code_given"] == "03448"
+
+
+def test_the_schedule_can_be_exported_edited_and_loaded_whole(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    assert run(settings, "schedule", "export", str(path)).exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert "TT52/2025" in text and "TT10/2024" in text and "TT38/2017" in text
+    broken = tmp_path / "broken.csv"
+    broken.write_text(text.replace("TT52/2025,2026-02-15", "TT52/2025,2026-02-31", 1), encoding="utf-8")
+    refused = run(settings, "schedule", "load", str(broken))
+    assert refused.exit_code == 1 and "not loaded" in refused.output
+    loaded = run(settings, "schedule", "load", str(path), "--note", "checked with CDC Lai Châu")
+    assert loaded.exit_code == 0 and "in force today" in loaded.output
+
+
+def test_the_register_import_api_takes_a_file_once(settings: Settings, tmp_path: Path) -> None:
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from inventory.app import create_app
+    from tests.conftest import TOKENS
+
+    content = write(tmp_path, register_rows()).read_bytes()
+
+    async def go() -> None:
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            headers = {"Authorization": f"Bearer {TOKENS['keeper']}", "Idempotency-Key": "register-file-0001"}
+            files = {"data": ("register.csv", content, "text/csv")}
+            first = await client.post("/api/v1/register/imports", files=files, headers=headers)
+            again = await client.post("/api/v1/register/imports", files=files, headers=headers)
+            assert first.status_code == 201, first.text
+            assert first.json() == again.json() and first.json()["children_added"] == 3
+            viewer = {"Authorization": f"Bearer {TOKENS['viewer']}", "Idempotency-Key": "register-file-0002"}
+            refused = await client.post("/api/v1/register/imports", files=files, headers=viewer)
+            assert refused.status_code == 403
+
+    asyncio.run(go())
