@@ -7,11 +7,26 @@ computes the same thing for millions of children at once: the doses are reduced 
 built from the schedule version's rules as literal expressions. Nothing is ever materialised per
 child × dose unless a per-dose listing is asked for (``dose_plan``, ``due_list``).
 
-Inputs (LazyFrames of the declared schemas) are ``children`` (``CHILDREN``), ``doses`` (``DOSES``,
-one row per dose given; (child_id, antigen, dose_number) unique), and optionally ``commune_map``
-(``COMMUNE_MAP``, old → new commune codes). The schedule is a small configuration table (``SCHEDULE``),
-taken as a DataFrame and read eagerly to build the query. Every function returns a LazyFrame: the caller
-collects once. Dates must lie in 1900–2199.
+Inputs (LazyFrames of the declared schemas):
+- ``children`` (``CHILDREN``), one row per child, ``child_id`` unique;
+- ``doses`` (``DOSES``), one row per dose given, (child_id, antigen, dose_number) unique, antigens named as
+  in the schedule (``HEPB``, ``BCG``, ``DTP`` 1–4, ``BOPV``, ``IPV``, ``MEASLES`` 1–2, ``JE``, ``TD``, ``ROTA``,
+  ``PCV``); other antigens, doses given after the as-of date and dose numbers outside 1..63 are ignored.
+  Handing them over ordered by child (``ORDER BY child_id``) makes the aggregation about 3x faster;
+  the order never changes the result. All doses handed over are aggregated: for one commune's due list,
+  pass that commune's children and their doses only;
+- ``commune_map`` (``COMMUNE_MAP``, optional): old → new commune codes; codes not listed stay as they are.
+The schedule is a small configuration table (``SCHEDULE``), taken as a DataFrame and read eagerly to build
+the query. Every function returns a LazyFrame: the caller collects once (the default streaming engine is the
+fast one here). Dates must lie in 1900–2199.
+
+A dose's ``state`` as of a date: ``received``; ``aged_out`` (it cannot be given before its upper age, or its
+series' previous dose cannot and it requires it); ``overdue`` (the child is past its recommended age plus the
+grace period; counted even while it waits for an earlier dose of its series); ``due`` (recommended age
+reached and valid today); else ``not_yet``. A child's ``status`` is the first that applies: ``zero_dose``
+(the zero-dose marker, DTP1, overdue or aged out), ``under_immunized`` (a dose overdue), ``fully_immunized``
+(every dose of the fully-immunized set received and nothing due), ``aged_out`` (a dose of that set can no
+longer be given), ``up_to_date``.
 """
 
 from __future__ import annotations
@@ -109,7 +124,11 @@ DEFAULT_GRACE_DAYS = 28
 DEFAULT_OPEN_VIAL_DAYS = 28
 """WHO multi-dose vial policy (2014): an opened vial that may be kept is usable for up to 28 days."""
 
+MAX_DOSE_NUMBER = 63
+"""Dose records numbered outside 1..63 are data errors and are ignored (no series has more than a few doses)."""
+
 _RECEIVED, _DUE, _OVERDUE, _NOT_YET, _AGED_OUT = range(5)
+_COUNT_BITS = 6
 _OPEN = (_DUE, _OVERDUE, _NOT_YET)
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 _EPOCH_INDEX = (_FIRST_DAY - date(1970, 1, 1)).days
@@ -131,11 +150,12 @@ def dose_plan(
     rules = dose_rules(schedule, on=as_of, version=version, one_month_days=one_month_days)
     plan = _long_plan(_wide_plan(children, doses, rules, as_of, grace_days, commune_map), rules)
     given = (
-        doses.select("child_id", "antigen", "given_on")
-        .filter(pl.col("given_on") <= as_of)
+        doses.select("child_id", "antigen", "dose_number", "given_on")
+        .filter(pl.col("given_on") <= as_of, pl.col("dose_number").is_between(1, MAX_DOSE_NUMBER))
         .with_columns(
             pl.col("given_on").rank("ordinal").over("child_id", "antigen").cast(pl.Int16).alias("dose_number")
         )
+        .select("child_id", "antigen", "dose_number", "given_on")
     )
     return (
         plan.join(given, on=["child_id", "antigen", "dose_number"], how="left")
@@ -192,7 +212,7 @@ def backlog(
     one_month_days: int | None = DEFAULT_ONE_MONTH_DAYS,
     commune_map: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """Due, overdue and zero-dose counts by commune × antigen × dose, and the doses needed to clear them."""
+    """Due, overdue and zero-dose children by commune × antigen × dose, and the doses needed (due + overdue)."""
     rules = dose_rules(schedule, on=as_of, version=version, one_month_days=one_month_days)
     wide = _wide_plan(children, doses, rules, as_of, grace_days, commune_map, keep_earliest=False)
     zero = _zero_dose(rules)
@@ -206,22 +226,12 @@ def backlog(
                 (state.is_in((_DUE, _OVERDUE)).fill_null(False) & zero).sum().alias("zero_dose"),
             ).alias(_state(rule))
         )
-    schedule_doses = pl.LazyFrame(
-        [(_state(r), r.antigen, r.dose_number, r.product_code) for r in rules],
-        schema={
-            "column": pl.String,
-            "antigen": pl.String,
-            "dose_number": pl.Int16,
-            "product_code": pl.String,
-        },
-        orient="row",
-    )
     return (
         wide.group_by("commune_code")
         .agg(counts)
         .unpivot(index="commune_code", variable_name="column", value_name="counts")
         .unnest("counts")
-        .join(schedule_doses, on="column")
+        .join(_schedule_doses(rules), on="column")
         .with_columns(doses_needed=pl.col("due") + pl.col("overdue"))
         .filter(pl.col("doses_needed") > 0)
         .select(BACKLOG.names())
@@ -258,14 +268,10 @@ def session_plan(
     *,
     open_vial_days: int = DEFAULT_OPEN_VIAL_DAYS,
 ) -> pl.LazyFrame:
-    """Doses and vials of each product to bring, per commune, for the sessions in a due list.
-
-    ``due`` has one row per dose to give (``DUE_LIST``, or several sessions' lists concatenated). A product
-    whose opened vials may be kept (multi-dose vial policy) pools the doses of a commune's sessions that fall
-    in the same ``open_vial_days`` window, counted from the commune's first session; one that may not be kept
-    opens ``ceil(doses / doses_per_vial)`` vials at every session. A product missing from ``products`` gets
-    null vials.
-    """
+    """Doses and vials of each product to bring per commune, for one or more sessions' due lists (``DUE_LIST``)."""
+    # A vial that may be kept (multi-dose vial policy) serves every session of the commune in the same
+    # open_vial_days window, counted from the commune's first session; one that may not be kept is opened
+    # afresh at each session. A product missing from ``products`` gets null vials rather than a guess.
     per_session = (
         due.group_by("commune_code", "product_code", "session_on")
         .agg(doses=pl.len().cast(pl.Int64))
@@ -322,6 +328,20 @@ def _ceil_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     return (numerator + denominator - 1) // denominator
 
 
+def _schedule_doses(rules: Sequence[DoseRule]) -> pl.LazyFrame:
+    """The schedule doses keyed by their state column's name in the wide plan."""
+    return pl.LazyFrame(
+        [(_state(r), r.antigen, r.dose_number, r.product_code) for r in rules],
+        schema={
+            "column": pl.String,
+            "antigen": pl.String,
+            "dose_number": pl.Int16,
+            "product_code": pl.String,
+        },
+        orient="row",
+    )
+
+
 def _state(rule: DoseRule) -> str:
     return f"_st_{rule.antigen}_{rule.dose_number}"
 
@@ -369,7 +389,7 @@ def _children(children: pl.LazyFrame, commune_map: pl.LazyFrame | None) -> pl.La
         return children
     mapping = commune_map.select(COMMUNE_MAP.names()).unique("old_code")
     return (
-        children.join(mapping, left_on="commune_code", right_on="old_code", how="left", maintain_order="left")
+        children.join(mapping, left_on="commune_code", right_on="old_code", how="left")
         .with_columns(pl.coalesce("new_code", "commune_code").alias("commune_code"))
         .drop("new_code")
     )
@@ -377,21 +397,57 @@ def _children(children: pl.LazyFrame, commune_map: pl.LazyFrame | None) -> pl.La
 
 def _series_stats(doses: pl.LazyFrame, series: dict[str, tuple[DoseRule, ...]], as_of: date) -> pl.LazyFrame:
     """Per child and antigen series: doses given by ``as_of``, the last date, and the first where a rule needs it."""
-    antigens = list(series)
-    given = {a: pl.when(pl.col("antigen") == a).then(pl.col("given_on")) for a in antigens}
+    # The counts of up to ten series share one packed 64-bit sum, 6 bits each: one aggregation instead of ten
+    # in the costliest step of the backlog. Dose numbers are unique per child and antigen and kept to
+    # 1..MAX_DOSE_NUMBER, so a count never passes 63 and never spills into its neighbour's bits.
+    given = {a: pl.when(pl.col("antigen") == a).then(pl.col("given_on")) for a in series}
     aggregations = []
+    for word, antigens in enumerate(_count_words(list(series))):
+        increment = pl.lit(0, dtype=pl.UInt64)
+        for slot, antigen in enumerate(antigens):
+            bit = pl.lit(1 << (_COUNT_BITS * slot), dtype=pl.UInt64)
+            increment = pl.when(pl.col("antigen") == antigen).then(bit).otherwise(increment)
+        aggregations.append(increment.sum().alias(f"_counts_{word}"))
     for antigen, rules in series.items():
-        aggregations.append(given[antigen].count().alias(f"_k_{antigen}"))
-        if len(rules) > 1:
+        if _needs_last(rules):
             aggregations.append(given[antigen].max().alias(f"_prev_{antigen}"))
-        if any(rule.late_interval is not None for rule in rules):
+        if _needs_first(rules):
             aggregations.append(given[antigen].min().alias(f"_start_{antigen}"))
     return (
-        doses.select("child_id", "antigen", "given_on")
-        .filter(pl.col("antigen").is_in(antigens), pl.col("given_on") <= as_of)
+        doses.select("child_id", "antigen", "dose_number", "given_on")
+        .filter(
+            pl.col("antigen").is_in(list(series)),
+            pl.col("given_on") <= as_of,
+            pl.col("dose_number").is_between(1, MAX_DOSE_NUMBER),
+        )
         .group_by("child_id")
         .agg(aggregations)
     )
+
+
+def _needs_last(series: tuple[DoseRule, ...]) -> bool:
+    """Whether a series needs its last dose date: only to space a next dose from it."""
+    return len(series) > 1
+
+
+def _needs_first(series: tuple[DoseRule, ...]) -> bool:
+    """Whether a series needs its first dose date: only for a late-start interval."""
+    return any(rule.late_interval is not None for rule in series)
+
+
+def _count_words(antigens: list[str]) -> list[list[str]]:
+    per_word = 64 // _COUNT_BITS
+    return [antigens[i : i + per_word] for i in range(0, len(antigens), per_word)]
+
+
+def _unpacked_counts(antigens: list[str]) -> list[pl.Expr]:
+    """The per-series dose counts out of the packed sums (0 for a child with no dose at all)."""
+    counts = []
+    for word, chunk in enumerate(_count_words(antigens)):
+        packed = pl.col(f"_counts_{word}").fill_null(0)
+        for slot, antigen in enumerate(chunk):
+            counts.append((packed // (1 << (_COUNT_BITS * slot)) % (1 << _COUNT_BITS)).alias(f"_k_{antigen}"))
+    return counts
 
 
 def _wide_plan(
@@ -416,24 +472,20 @@ def _wide_plan(
         if span
     }
     birth = pl.col("birth_date")
-    stats = _series_stats(doses, series, as_of)
-    missing = [
-        pl.lit(None, dtype=pl.Date).alias(name)
-        for a in antigens
-        for name in (f"_prev_{a}", f"_start_{a}")
-        if name not in stats.collect_schema()
-    ]
+    not_aggregated = [f"_prev_{a}" for a, doses_ in series.items() if not _needs_last(doses_)]
+    not_aggregated += [f"_start_{a}" for a, doses_ in series.items() if not _needs_first(doses_)]
     wide = (
         _children(children, commune_map)
-        .join(stats, on="child_id", how="left")
+        .join(_series_stats(doses, series, as_of), on="child_id", how="left")
         .with_columns(
-            *(pl.col(f"_k_{a}").fill_null(0) for a in antigens),
+            *_unpacked_counts(antigens),
             *(add_span(birth, span).alias(_age_column(span)) for span in ages),
-            *missing,
+            *(pl.lit(None, dtype=pl.Date).alias(name) for name in not_aggregated),
             *(pl.lit(False).alias(f"_blk_{a}") for a in antigens),
         )
     )
     for position in range(1, max(len(doses_) for doses_ in series.values()) + 1):
+        # Dose ``position`` of every series at once; each step reads the chain the previous step left.
         step = [doses_[position - 1] for doses_ in series.values() if len(doses_) >= position]
         wide = wide.with_columns(_earliest_expr(rule).alias(_earliest(rule)) for rule in step)
         wide = wide.with_columns(
@@ -443,7 +495,8 @@ def _wide_plan(
         if not keep_earliest:
             wide = wide.drop(_earliest(rule) for rule in step)
     scratch = [f"_{kind}_{a}" for a in antigens for kind in ("k", "prev", "start", "blk")]
-    return wide.drop(*scratch, *(_age_column(span) for span in ages))
+    packed = [f"_counts_{word}" for word in range(len(_count_words(antigens)))]
+    return wide.drop(*scratch, *packed, *(_age_column(span) for span in ages))
 
 
 def _earliest_expr(rule: DoseRule) -> pl.Expr:
@@ -512,16 +565,6 @@ def _long_plan(wide: pl.LazyFrame, rules: Sequence[DoseRule]) -> pl.LazyFrame:
         ).alias(_state(rule))
         for rule in rules
     ]
-    schedule_doses = pl.LazyFrame(
-        [(_state(r), r.antigen, r.dose_number, r.product_code) for r in rules],
-        schema={
-            "column": pl.String,
-            "antigen": pl.String,
-            "dose_number": pl.Int16,
-            "product_code": pl.String,
-        },
-        orient="row",
-    )
     open_ = pl.col("code").is_in(_OPEN)
     first_open = open_.cast(pl.Int32).cum_sum().over("child_id", "antigen", order_by="dose_number") == 1
     return (
@@ -531,7 +574,7 @@ def _long_plan(wide: pl.LazyFrame, rules: Sequence[DoseRule]) -> pl.LazyFrame:
         )
         .unnest("dose")
         .filter(pl.col("code").is_not_null())
-        .join(schedule_doses, on="column")
+        .join(_schedule_doses(rules), on="column")
         .with_columns(
             pl.col("code").replace_strict(states, return_dtype=DOSE_STATE).alias("state"),
             (open_ & first_open).alias("is_next"),

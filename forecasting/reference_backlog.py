@@ -4,8 +4,9 @@ It is the oracle for the property tests and the baseline for ``bench/backlog.py`
 one dose at a time, with ``datetime.date`` arithmetic. Keep it obvious rather than fast.
 
 The rules, per child and antigen series, as of a date ``t`` (WHO: never restart a series):
-- ``k`` = number of doses of the series on record, given on or before ``t``; doses 1..k are received (the
-  count, not the recorded dose numbers, drives the next dose).
+- ``k`` = number of doses of the series on record, given on or before ``t`` (records numbered outside
+  1..63 are data errors and ignored); doses 1..k are received (the count, not the recorded dose numbers,
+  drives the next dose).
 - Each later dose is placed at ``earliest = max(birth + minimum age, previous + interval)``, where
   ``previous`` is the last dose given, or the date the previous dose could be given if it is still to come
   (``max(its earliest, t)``). The interval is the late-start one when the series started at or after the
@@ -26,6 +27,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from forecasting.schedule import DoseRule, Span, series_of
+
+MAX_DOSE_NUMBER = 63
+"""Dose records numbered outside 1..63 are data errors and are ignored (as in ``forecasting.backlog``)."""
 
 RECEIVED, DUE, OVERDUE, NOT_YET, AGED_OUT = "received", "due", "overdue", "not_yet", "aged_out"
 
@@ -132,8 +136,8 @@ def reference_plans(
     """Per child id: (commune code after mapping, status, planned doses), from plain row tuples."""
     antigens = {rule.antigen for rule in rules}
     given: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
-    for child_id, antigen, _dose_number, given_on in doses:
-        if antigen in antigens and given_on <= as_of:
+    for child_id, antigen, dose_number, given_on in doses:
+        if antigen in antigens and given_on <= as_of and 1 <= dose_number <= MAX_DOSE_NUMBER:
             given[child_id][antigen].append(given_on)
     plans = {}
     for child_id, _sex, birth_date, commune_code in children:

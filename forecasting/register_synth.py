@@ -1,8 +1,8 @@
 """A synthetic, deterministic child vaccination register for the Mường Tè communes (demo and bench data).
 
 Every random draw is a splitmix64 hash of (seed, child index, draw number) computed with polars integer
-expressions, so the same arguments give the same register on any machine and polars version, and
-millions of children are generated without a Python loop. What the generator models:
+expressions, so the same arguments give the same register, and millions of children are generated
+without a Python loop over children. What the generator models:
 - births spread over the last ``cohorts`` years before ``as_of``, shared between the 14 pre-2025 units
   (weights and remoteness are assumptions: commune populations are UNVERIFIED);
 - zero-dose children, more of them in the remote border communes; series dropouts (DTP1 → DTP3);
@@ -63,7 +63,7 @@ OLD_CODE_SHARE = 0.25
 """Share of children born before the merger in a merged unit who are still registered under the old code."""
 
 STOCKOUTS = {"PENTA": (date(2023, 1, 1), date(2023, 6, 30))}
-"""Product → period in which it was out of stock; doses planned then are given after the period."""
+"""Product → period it was out of stock; a dose that fell in it is given after it (2023 5-in-1 shortage)."""
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 
@@ -139,6 +139,7 @@ def _doses(base: pl.LazyFrame, rules: tuple[DoseRule, ...], draws: _Draws, as_of
     """The doses each child was given, following the rules with the child's delays, dropouts and misses."""
     r = pl.col("_r")
     birth = pl.col("birth_date")
+    # Draws 0-15 are the child's own (commune, birth, sex, …); each dose then takes two more.
     people = base.with_columns(
         (draws.uniform(4) < 0.01 + 0.14 * r * r).alias("_zero"),
         pl.when(draws.uniform(5) < 0.03 + 0.12 * r)
@@ -153,7 +154,6 @@ def _doses(base: pl.LazyFrame, rules: tuple[DoseRule, ...], draws: _Draws, as_of
         (birth + pl.duration(days=pl.col("_drop_day") + pl.col("_pause_days"))).alias("_resume_on"),
     )
     numbered: list[tuple[str, int]] = []
-    draw = 16
     for antigen, series in series_of(rules).items():
         people = people.with_columns(
             pl.lit(0, dtype=pl.Int16).alias("_count"),
@@ -162,53 +162,7 @@ def _doses(base: pl.LazyFrame, rules: tuple[DoseRule, ...], draws: _Draws, as_of
             pl.lit(False).alias("_stopped"),
         )
         for rule in series:
-            planned = add_span(birth, rule.recommended_age)
-            if rule.min_interval is not None:
-                after = add_span(pl.col("_prev"), rule.min_interval)
-                if rule.late_start_age is not None and rule.late_interval is not None:
-                    late = pl.col("_start") >= add_span(birth, rule.late_start_age)
-                    after = pl.when(late).then(add_span(pl.col("_prev"), rule.late_interval)).otherwise(after)
-                planned = pl.max_horizontal(planned, after)
-            dropped = pl.col("_drop_on").is_not_null() & (pl.col("_planned") >= pl.col("_drop_on"))
-            delay = (-(1 - draws.uniform(draw)).log() * pl.col("_delay_mean")).floor().cast(pl.Int64)
-            if rule.upper_age is not None and rule.upper_age.months == 0:
-                delay = pl.lit(0, dtype=pl.Int64)  # a birth dose is given at the birth, or not at all
-            missed = draws.uniform(draw + 1) < _miss_probability(rule)
-            draw += 2
-            given_on = pl.when(dropped).then(pl.max_horizontal("_planned", "_resume_on")).otherwise(
-                "_planned"
-            ) + pl.duration(days=delay)
-            stopped = pl.col("_stopped") if rule.requires_previous else pl.lit(False)
-            can_give = (
-                ~pl.col("_zero")
-                & ~stopped
-                & ~missed
-                & (~dropped | pl.col("_resumes"))
-                & (pl.col("_given_on") <= as_of)
-            )
-            if rule.upper_age is not None:
-                can_give = can_give & (pl.col("_given_on") < add_span(birth, rule.upper_age))
-            if rule.born_from is not None:
-                can_give = can_give & (birth >= rule.born_from)
-            people = (
-                people.with_columns(planned.alias("_planned"))
-                .with_columns(given_on.alias("_given_on"))
-                .with_columns(_given_in_stock(rule, delay))
-                .with_columns(can_give.alias("_given"))
-                .with_columns(
-                    (pl.col("_count") + pl.col("_given").cast(pl.Int16)).alias("_count"),
-                    pl.when("_given").then("_given_on").otherwise("_prev").alias("_prev"),
-                    pl.when(pl.col("_given") & pl.col("_start").is_null())
-                    .then("_given_on")
-                    .otherwise("_start")
-                    .alias("_start"),
-                    (pl.col("_stopped") | ~pl.col("_given")).alias("_stopped"),
-                )
-                .with_columns(
-                    pl.when("_given").then("_given_on").alias(f"_on_{antigen}_{rule.dose_number}"),
-                    pl.col("_count").alias(f"_n_{antigen}_{rule.dose_number}"),
-                )
-            )
+            people = _give(people, rule, draws, 16 + 2 * len(numbered), as_of)
             numbered.append((antigen, rule.dose_number))
     people = people.select(
         "_i", "child_id", *(f"_{kind}_{a}_{n}" for a, n in numbered for kind in ("on", "n"))
@@ -226,6 +180,55 @@ def _doses(base: pl.LazyFrame, rules: tuple[DoseRule, ...], draws: _Draws, as_of
     ]
     # Ordered by child, then antigen and dose, as a register query with ORDER BY child_id returns them.
     return pl.concat(parts).sort("_order").select(DOSES.names()).cast(dict(DOSES))
+
+
+def _give(people: pl.LazyFrame, rule: DoseRule, draws: _Draws, draw: int, as_of: date) -> pl.LazyFrame:
+    """Whether and when each child got this dose, given the series so far (``_prev``, ``_start``, ``_count``)."""
+    birth = pl.col("birth_date")
+    planned = add_span(birth, rule.recommended_age)
+    if rule.min_interval is not None:
+        after = add_span(pl.col("_prev"), rule.min_interval)
+        if rule.late_start_age is not None and rule.late_interval is not None:
+            late = pl.col("_start") >= add_span(birth, rule.late_start_age)
+            after = pl.when(late).then(add_span(pl.col("_prev"), rule.late_interval)).otherwise(after)
+        planned = pl.max_horizontal(planned, after)
+    dropped = pl.col("_drop_on").is_not_null() & (pl.col("_planned") >= pl.col("_drop_on"))
+    delay = (-(1 - draws.uniform(draw)).log() * pl.col("_delay_mean")).floor().cast(pl.Int64)
+    if rule.upper_age is not None and rule.upper_age.months == 0:
+        delay = pl.lit(0, dtype=pl.Int64)  # a birth dose is given at the birth, or not at all
+    missed = draws.uniform(draw + 1) < _miss_probability(rule)
+    came = pl.when(dropped).then(pl.max_horizontal("_planned", "_resume_on")).otherwise("_planned")
+    stopped = pl.col("_stopped") if rule.requires_previous else pl.lit(False)
+    given = (
+        ~pl.col("_zero")
+        & ~stopped
+        & ~missed
+        & (~dropped | pl.col("_resumes"))
+        & (pl.col("_given_on") <= as_of)
+    )
+    if rule.upper_age is not None:
+        given = given & (pl.col("_given_on") < add_span(birth, rule.upper_age))
+    if rule.born_from is not None:
+        given = given & (birth >= rule.born_from)
+    return (
+        people.with_columns(planned.alias("_planned"))
+        .with_columns((came + pl.duration(days=delay)).alias("_given_on"))
+        .with_columns(_given_in_stock(rule, delay))
+        .with_columns(given.alias("_given"))
+        .with_columns(
+            (pl.col("_count") + pl.col("_given").cast(pl.Int16)).alias("_count"),
+            pl.when("_given").then("_given_on").otherwise("_prev").alias("_prev"),
+            pl.when(pl.col("_given") & pl.col("_start").is_null())
+            .then("_given_on")
+            .otherwise("_start")
+            .alias("_start"),
+            (pl.col("_stopped") | ~pl.col("_given")).alias("_stopped"),
+        )
+        .with_columns(
+            pl.when("_given").then("_given_on").alias(f"_on_{rule.antigen}_{rule.dose_number}"),
+            pl.col("_count").alias(f"_n_{rule.antigen}_{rule.dose_number}"),
+        )
+    )
 
 
 def _given_in_stock(rule: DoseRule, delay: pl.Expr) -> pl.Expr:

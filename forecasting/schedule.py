@@ -71,6 +71,8 @@ DEFAULT_ONE_MONTH_DAYS = 28
 class ScheduleError(ValueError):
     """The schedule table cannot answer the question (no version in force, unknown version, bad rows)."""
 
+    status_code = 422
+
 
 @dataclass(frozen=True, slots=True)
 class Span:

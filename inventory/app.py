@@ -21,9 +21,11 @@ from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.db import Base, create_engine, session_factory
 from inventory.errors import InventoryError
+from inventory.forecast.api import ForecastController
 from inventory.register.api import RegisterController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
+from inventory.web.forecast_pages import ForecastPages
 from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.web.pages import AuthPages, StockPages
 from inventory.web.register_pages import RegisterPages
@@ -116,6 +118,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StockController,
             RegisterController,
             RegisterPages,
+            ForecastController,
+            ForecastPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

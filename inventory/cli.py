@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -285,6 +285,89 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
             console.print(f"  {problem}")
         sys.exit(1)
     console.print(f"schedule loaded; in force today: {version}")
+
+
+@main.command()
+@click.option("--period", required=True, help="2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029.")
+@click.option("--facility", default="TTYT-MT", show_default=True, help="The store making the request.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the Excel workbook here (.xlsx).",
+)
+@click.option(
+    "--letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the proposal letter here (.docx).",
+)
+@click.option("--signer", default="", help="Name printed under the signature.")
+@click.pass_obj
+def forecast(
+    settings: Settings, period: str, facility: str, out: Path | None, letter: Path | None, signer: str
+) -> None:
+    """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
+    import polars as pl
+
+    from inventory.errors import InventoryError
+    from inventory.forecast.service import ForecastService
+
+    async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None]:
+        service = ForecastService(session, CLI)
+        result = await service.run(period, facility)
+        xlsx = service.workbook(result) if out else None
+        docx = None
+        if letter:
+            issuer, recipient, place = await service.letter_names(result.root)
+            docx = service.letter(result, issuer=issuer, recipient=recipient, place=place, signer_name=signer)
+        return result, xlsx, docx
+
+    try:
+        result, xlsx, docx = run_in_session(settings, work)
+    except InventoryError as exc:
+        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
+        sys.exit(1)
+    table = Table(title=f"Dự trù vắc xin / vaccine request — {result.root} — {result.period.label_vi}")
+    for col in (
+        "product",
+        "routine",
+        "catch-up",
+        "reserve",
+        "max",
+        "on hand",
+        "in transit",
+        "order doses",
+        "vials",
+        "packs",
+    ):
+        table.add_column(col, justify="left" if col == "product" else "right")
+    for line in result.lines.filter(pl.col("scope") == "total").iter_rows(named=True):
+        table.add_row(
+            line["product_code"],
+            *(
+                str(line[k])
+                for k in (
+                    "need_routine",
+                    "need_catchup",
+                    "reserve_doses",
+                    "max_stock_doses",
+                    "stock_on_hand",
+                    "stock_in_transit",
+                    "order_doses",
+                    "order_vials",
+                    "order_packs",
+                )
+            ),
+        )
+    console.print(table)
+    if out and xlsx:
+        out.write_bytes(xlsx)
+        console.print(f"workbook written to {out}")
+    if letter and docx:
+        letter.write_bytes(docx)
+        console.print(f"letter written to {letter}")
 
 
 def _today() -> date:

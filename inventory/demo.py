@@ -45,6 +45,18 @@ DOSES_PER_CHILD = {
 }
 DILUENT_OF = {"BCG": "BCG-DIL", "MEASLES": "MEASLES-DIL", "MR": "MR-DIL"}
 ROTA_FROM = date(2026, 2, 15)
+WASTAGE_ALLOWANCE = {
+    "BCG": 3.0,
+    "MEASLES": 1.7,
+    "MR": 1.7,
+    "JE": 1.3,
+    "BOPV": 1.2,
+    "IPV": 1.2,
+    "DTP": 1.2,
+    "TD": 1.2,
+    "TT": 1.2,
+}
+"""Extra doses sent for opened-vial wastage (a 10-dose BCG vial serves two or three babies at a session)."""
 DEMO_USERS = (
     ("admin", "admin", None, "admin-demo-2026"),
     ("thukho", "store_keeper", "TTYT-MT", "thukho-demo-2026"),
@@ -138,7 +150,7 @@ async def _month(
         return
     lines = []
     for code, per_child in DOSES_PER_CHILD.items():
-        need = sum(_monthly_need(c, code, receive_day) for c in communes)
+        need = sum(_monthly_need(c, code, receive_day) for c in communes) * WASTAGE_ALLOWANCE.get(code, 1.0)
         if need == 0:
             continue
         product = products[code]
@@ -199,7 +211,7 @@ async def _month(
                 if code not in DILUENT_OF.values()
                 else next(k for k, v in DILUENT_OF.items() if v == code)
             )
-            need = _monthly_need(commune, base, issue_day)
+            need = _monthly_need(commune, base, issue_day) * WASTAGE_ALLOWANCE.get(base, 1.0)
             if need == 0:
                 continue
             doses = _round_up(need * 1.15, products[code].doses_per_vial)

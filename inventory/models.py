@@ -2,6 +2,7 @@
 
 from inventory.audit.models import AuditEvent
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.stock.models import (
     Balance,
@@ -27,6 +28,7 @@ __all__ = [
     "Child",
     "ChildDose",
     "Facility",
+    "ForecastSetting",
     "IdempotencyRecord",
     "Location",
     "LoginAttempt",

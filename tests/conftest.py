@@ -28,7 +28,8 @@ from inventory.stock.service import StockService
 
 TEST_DATABASE_URL = os.environ.get("VAXSTOCK_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
-TEMPLATE_DB = "vaxstock_test_template"
+TEMPLATE_DB = f"vaxstock_test_template_{os.getpid()}"
+"""One template per test run, so that two runs on one server never share it."""
 T = TypeVar("T")
 
 
@@ -100,7 +101,7 @@ async def _seed(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database with the reference catalogue, copied for every test."""
     if ON_POSTGRES:
         run_sync(
@@ -113,7 +114,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> str:
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # alembic's env.py calls asyncio.run
         pool.submit(upgrade, settings).result()
     run_sync(_seed(settings))
-    return settings.database_url
+    yield settings.database_url
+    if ON_POSTGRES:
+        run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
 
 
 async def _verify(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
@@ -22,6 +22,17 @@ class CatalogRepository:
 
     async def facility_by_code(self, code: str) -> Facility | None:
         return await self.session.scalar(select(Facility).where(Facility.code == code))
+
+    async def facilities_with_location(
+        self, codes: list[str], location_code: str
+    ) -> list[tuple[Facility, Location | None]]:
+        """Facilities by code, each with its location of that code if it has one."""
+        stmt = (
+            select(Facility, Location)
+            .outerjoin(Location, and_(Location.facility_id == Facility.id, Location.code == location_code))
+            .where(Facility.code.in_(codes))
+        )
+        return [(f, t) for f, t in (await self.session.execute(stmt)).all()]
 
     async def facilities(self) -> list[Facility]:
         return list(

@@ -17,6 +17,9 @@ from inventory.catalog.schemas import (
 )
 from inventory.errors import RuleViolation, UnknownReference
 
+TRANSIT = "TRANSIT"
+"""The code of every facility's transit location."""
+
 
 class CatalogService:
     """Looks up products, facilities and locations by their codes, with a per-request cache."""
@@ -26,6 +29,7 @@ class CatalogService:
         self._products: dict[str, Product] = {}
         self._facilities: dict[str, Facility] = {}
         self._locations: dict[tuple[int, str], Location] = {}
+        self._transit: dict[int, Location | None] = {}
 
     async def product(self, code: str, *, field: str) -> Product:
         if code not in self._products:
@@ -34,6 +38,14 @@ class CatalogService:
                 raise UnknownReference(f"unknown product {code!r}", field=field)
             self._products[code] = product
         return self._products[code]
+
+    async def load_facilities(self, *codes: str) -> None:
+        """Look several facilities and their transit locations up in one query, ahead of `facility`."""
+        wanted = [c for c in dict.fromkeys(codes) if c not in self._facilities]
+        if wanted:
+            for facility, transit in await self.repo.facilities_with_location(wanted, TRANSIT):
+                self._facilities[facility.code] = facility
+                self._transit[facility.id] = transit
 
     async def facility(self, code: str, *, field: str, on: date | None = None) -> Facility:
         if code not in self._facilities:
@@ -62,7 +74,9 @@ class CatalogService:
         return self._locations[key]
 
     async def transit_location(self, facility: Facility) -> Location:
-        location = await self.repo.location_by_code(facility.id, "TRANSIT")
+        if facility.id not in self._transit:
+            self._transit[facility.id] = await self.repo.location_by_code(facility.id, TRANSIT)
+        location = self._transit[facility.id]
         if location is None:
             raise UnknownReference(f"facility {facility.code} has no transit location", field="facility")
         return location

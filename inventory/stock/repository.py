@@ -24,6 +24,10 @@ from inventory.stock.models import (
     UsageRecord,
 )
 
+DOCUMENT = StockDocument.__table__
+SHIPMENT = Shipment.__table__
+SHIPMENT_LINE = ShipmentLine.__table__
+
 
 def lot_state(lot: Lot, product_code: str) -> LotState:
     """The rule-relevant view of a lot."""
@@ -39,9 +43,6 @@ class StockRepository:
         if for_update:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
-
-    async def lot_by_id(self, lot_id: int) -> Lot | None:
-        return await self.session.get(Lot, lot_id)
 
     async def lots(self, product_id: int | None = None) -> Sequence[Row[tuple[Lot, str]]]:
         stmt = select(Lot, Product.code).join(Product, Product.id == Lot.product_id)
@@ -133,6 +134,28 @@ class StockRepository:
         return await self.session.scalar(
             select(Shipment).where(Shipment.receipt_document_id == document_id).with_for_update()
         )
+
+    async def add_document(self, document: StockDocument) -> int:
+        """Insert a document header (a Core INSERT: no unit-of-work flush on the posting path); its id."""
+        values = {c.key: getattr(document, c.key) for c in DOCUMENT.columns if c.key != "id"}
+        return (
+            await self.session.execute(DOCUMENT.insert().values(values).returning(DOCUMENT.c.id))
+        ).scalar_one()
+
+    async def add_shipment(self, shipment: Shipment, doses_by_lot: dict[int, int]) -> int:
+        """Insert a shipment and its lines (doses sent per lot); the shipment's id."""
+        values = {c.key: getattr(shipment, c.key) for c in SHIPMENT.columns if c.key != "id"}
+        shipment_id = (
+            await self.session.execute(SHIPMENT.insert().values(values).returning(SHIPMENT.c.id))
+        ).scalar_one()
+        await self.session.execute(
+            SHIPMENT_LINE.insert(),
+            [
+                {"shipment_id": shipment_id, "lot_id": lot, "doses_sent": doses}
+                for lot, doses in doses_by_lot.items()
+            ],
+        )
+        return shipment_id
 
     async def document(self, document_id: int, *, for_update: bool = False) -> StockDocument | None:
         stmt = select(StockDocument).where(StockDocument.id == document_id)

@@ -52,11 +52,25 @@ from inventory.timeutil import today_vn, utcnow
 
 @dataclass(frozen=True)
 class _Choice:
+    """Doses of one lot at one storage location to send, with the codes the document shows."""
+
     product: Product
-    lot: Lot
-    location: Location
+    lot_id: int
+    lot_number: str
+    location_id: int
+    location_code: str
     doses: int
     field: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A ledger line with the codes its movement shows in the returned document."""
+
+    line: Line
+    location: str
+    product: str
+    lot_number: str
 
 
 class StockService:
@@ -83,6 +97,7 @@ class StockService:
     async def _new_document(
         self, kind: str, facility: Facility, day: date, **fields: object
     ) -> StockDocument:
+        """Insert a document header; the returned object carries its id and is not in the session."""
         document = StockDocument(
             kind=kind,
             facility_id=facility.id,
@@ -91,20 +106,33 @@ class StockService:
             recorded_by=self.actor,
             **fields,
         )
-        self.session.add(document)
-        await self.session.flush()
+        document.id = await self.repo.add_document(document)
         return document
 
-    async def _post(self, document: StockDocument, lines: list[Line]) -> None:
-        await append_movements(
+    async def _post(self, document: StockDocument, entries: list[_Entry]) -> list[s.MovementRead]:
+        """Append the entries' movements to the document; they read back as the document shows them."""
+        posted = await append_movements(
             self.session,
             document_id=document.id,
-            lines=lines,
+            lines=[e.line for e in entries],
             occurred_on=document.occurred_on,
             today=self.today,
             recorded_at=document.recorded_at,
             recorded_by=self.actor,
         )
+        return [
+            s.MovementRead(
+                p.movement_id,
+                p.line.kind,
+                e.location,
+                e.product,
+                e.lot_number,
+                p.line.doses,
+                p.line.reason_code,
+                p.line.reverses_movement_id,
+            )
+            for p, e in zip(posted, entries, strict=True)
+        ]
 
     async def _writable(self, code: str, *, field: str, on: date | None = None) -> Facility:
         facility = await self.catalog.facility(code, field=field, on=on)
@@ -169,30 +197,49 @@ class StockService:
             self._lot_event(lot, "vvm", vvm_stage=stage, reason=note, facility=facility, document=document)
 
     async def _read_document(self, document: StockDocument) -> s.DocumentRead:
+        """A stored document, read back from the ledger."""
         rows = await self.repo.document_movements(document.id)
         codes = await self.repo.facility_codes(
             {document.facility_id, *filter(None, [document.counterparty_id])}
         )
         shipment = await self.repo.shipment_for_document(document.id)
-        return s.DocumentRead(
-            id=document.id,
-            kind=document.kind,
-            facility=codes[document.facility_id],
-            occurred_on=document.occurred_on,
-            recorded_at=document.recorded_at,
-            recorded_by=document.recorded_by,
-            counterparty=codes.get(document.counterparty_id) if document.counterparty_id else None,
-            reference=document.reference,
-            note=document.note,
-            override_reason=document.override_reason,
-            reverses_document_id=document.reverses_document_id,
-            shipment_id=shipment.id if shipment else None,
-            movements=[
+        return self._document_read(
+            document,
+            [
                 s.MovementRead(
                     m.id, m.kind, loc, product, lot_number, m.doses, m.reason_code, m.reverses_movement_id
                 )
                 for m, loc, product, lot_number in rows
             ],
+            facility=codes[document.facility_id],
+            counterparty=codes.get(document.counterparty_id) if document.counterparty_id else None,
+            shipment_id=shipment.id if shipment else None,
+        )
+
+    @staticmethod
+    def _document_read(
+        document: StockDocument,
+        movements: list[s.MovementRead],
+        *,
+        facility: str,
+        counterparty: str | None = None,
+        shipment_id: int | None = None,
+    ) -> s.DocumentRead:
+        """The document as the API shows it; a posting builds it from what it wrote, a view from the ledger."""
+        return s.DocumentRead(
+            id=document.id,
+            kind=document.kind,
+            facility=facility,
+            occurred_on=document.occurred_on,
+            recorded_at=document.recorded_at,
+            recorded_by=document.recorded_by,
+            counterparty=counterparty,
+            reference=document.reference,
+            note=document.note,
+            override_reason=document.override_reason,
+            reverses_document_id=document.reverses_document_id,
+            shipment_id=shipment_id,
+            movements=movements,
         )
 
     # ---- receipts ------------------------------------------------------------------------------------------
@@ -239,7 +286,7 @@ class StockService:
             reference=cmd.reference,
             note=cmd.note,
         )
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         for i, product, location, line in prepared:
             lot = await self.repo.lot(product.id, line.lot_number, for_update=True)
             if lot is None:
@@ -273,9 +320,21 @@ class StockService:
                 await self._raise_vvm(
                     lot, line.vvm_stage, facility=facility, document=document, note="on receipt"
                 )
-            lines.append(Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"))
-        await self._post(document, lines)
-        return await self._read_document(document)
+            entries.append(
+                _Entry(
+                    Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"),
+                    location.code,
+                    product.code,
+                    lot.lot_number,
+                )
+            )
+        movements = await self._post(document, entries)
+        return self._document_read(
+            document,
+            movements,
+            facility=facility.code,
+            counterparty=supplier.code if supplier else None,
+        )
 
     # ---- issues and proposals ------------------------------------------------------------------------------
 
@@ -343,6 +402,7 @@ class StockService:
 
     async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
+        await self.catalog.load_facilities(cmd.facility, *filter(None, [cmd.to_facility]))
         source = await self._writable(cmd.facility, field="facility", on=day)
         if isinstance(cmd, s.ReturnCreate) and cmd.to_facility is None:
             if source.supplier_id is None:
@@ -370,28 +430,44 @@ class StockService:
             override_reason=getattr(cmd, "override_reason", None),
         )
         transit = await self.catalog.transit_location(destination)
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         sent: dict[int, int] = defaultdict(int)
         for c in choices:
-            lines.append(Line(c.location.id, c.lot.id, -c.doses, kind, c.field))
-            lines.append(Line(transit.id, c.lot.id, c.doses, kind, c.field))
-            sent[c.lot.id] += c.doses
-        await self._post(document, lines)
-        shipment = Shipment(
-            issue_document_id=document.id,
-            from_facility_id=source.id,
-            to_facility_id=destination.id,
-            status="in_transit",
-            dispatched_on=day,
+            entries.append(
+                _Entry(
+                    Line(c.location_id, c.lot_id, -c.doses, kind, c.field),
+                    c.location_code,
+                    c.product.code,
+                    c.lot_number,
+                )
+            )
+            entries.append(
+                _Entry(
+                    Line(transit.id, c.lot_id, c.doses, kind, c.field),
+                    transit.code,
+                    c.product.code,
+                    c.lot_number,
+                )
+            )
+            sent[c.lot_id] += c.doses
+        movements = await self._post(document, entries)
+        shipment_id = await self.repo.add_shipment(
+            Shipment(
+                issue_document_id=document.id,
+                from_facility_id=source.id,
+                to_facility_id=destination.id,
+                status="in_transit",
+                dispatched_on=day,
+            ),
+            sent,
         )
-        self.session.add(shipment)
-        await self.session.flush()
-        self.session.add_all(
-            ShipmentLine(shipment_id=shipment.id, lot_id=lot_id, doses_sent=doses)
-            for lot_id, doses in sent.items()
+        return self._document_read(
+            document,
+            movements,
+            facility=source.code,
+            counterparty=destination.code,
+            shipment_id=shipment_id,
         )
-        await self.session.flush()
-        return await self._read_document(document)
 
     async def _issue_choices(self, cmd: s.IssueCreate, source: Facility, day: date) -> list[_Choice]:
         by_product: dict[str, list[int]] = defaultdict(list)
@@ -410,11 +486,18 @@ class StockService:
             total = sum(cmd.lines[i].doses for i in indexes)
             if not explicit:
                 picks = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
-                for p in picks:
-                    lot = await self.repo.lot_by_id(p.lot_id)
-                    location = await self.catalog.location(source, p.location_code, field="location")
-                    assert lot is not None
-                    choices.append(_Choice(product, lot, location, p.doses, f"lines[{indexes[0]}].doses"))
+                choices.extend(
+                    _Choice(
+                        product,
+                        p.lot_id,
+                        p.lot_number,
+                        p.location_id,
+                        p.location_code,
+                        p.doses,
+                        f"lines[{indexes[0]}].doses",
+                    )
+                    for p in picks
+                )
                 continue
             chosen: list[_Choice] = []
             for i in indexes:
@@ -430,13 +513,23 @@ class StockService:
                 )
                 if source.counts_whole_vials:
                     check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
-                chosen.append(_Choice(product, lot, location, line.doses, f"lines[{i}].doses"))
+                chosen.append(
+                    _Choice(
+                        product,
+                        lot.id,
+                        lot.lot_number,
+                        location.id,
+                        location.code,
+                        line.doses,
+                        f"lines[{i}].doses",
+                    )
+                )
             try:
                 proposal = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
             except (InsufficientStock, RuleViolation):
                 proposal = None  # no proposal is possible: the ledger refuses an over-issue with the figures
             if proposal is not None and not same_picks(
-                [(c.lot.id, c.location.id, c.doses) for c in chosen], proposal
+                [(c.lot_id, c.location_id, c.doses) for c in chosen], proposal
             ):
                 overridden = True
             choices.extend(chosen)
@@ -454,7 +547,17 @@ class StockService:
             product = await self.catalog.product(line.product, field=f"lines[{i}].product")
             lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
             location = await self.catalog.location(source, line.location, field=f"lines[{i}].location")
-            choices.append(_Choice(product, lot, location, line.doses, f"lines[{i}].doses"))
+            choices.append(
+                _Choice(
+                    product,
+                    lot.id,
+                    lot.lot_number,
+                    location.id,
+                    location.code,
+                    line.doses,
+                    f"lines[{i}].doses",
+                )
+            )
         return choices
 
     # ---- shipments -----------------------------------------------------------------------------------------
@@ -538,17 +641,36 @@ class StockService:
         document = await self._new_document(
             "shipment_receipt", destination, day, counterparty_id=shipment.from_facility_id, note=cmd.note
         )
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         for i, c in enumerate(cmd.lines):
             line, lot = expected[(c.product, c.lot_number)]
             field = f"lines[{i}].doses_received"
             if c.doses_received:
-                lines.append(Line(transit.id, lot.id, -c.doses_received, "shipment_receipt", field))
-                lines.append(Line(location.id, lot.id, c.doses_received, "shipment_receipt", field))
+                entries += [
+                    _Entry(
+                        Line(transit.id, lot.id, -c.doses_received, "shipment_receipt", field),
+                        transit.code,
+                        c.product,
+                        lot.lot_number,
+                    ),
+                    _Entry(
+                        Line(location.id, lot.id, c.doses_received, "shipment_receipt", field),
+                        location.code,
+                        c.product,
+                        lot.lot_number,
+                    ),
+                ]
             short = line.doses_sent - c.doses_received
             if short:
-                lines.append(
-                    Line(transit.id, lot.id, -short, "adjustment", field, reason_code=c.difference_reason)
+                entries.append(
+                    _Entry(
+                        Line(
+                            transit.id, lot.id, -short, "adjustment", field, reason_code=c.difference_reason
+                        ),
+                        transit.code,
+                        c.product,
+                        lot.lot_number,
+                    )
                 )
             line.doses_received = c.doses_received
             line.vvm_stage_on_arrival = c.vvm_stage
@@ -568,7 +690,7 @@ class StockService:
                 self._lot_event(
                     locked, "hold", reason=locked.hold_reason, facility=destination, document=document
                 )
-        await self._post(document, lines)
+        await self._post(document, entries)
         shipment.status = "received"
         shipment.receipt_document_id = document.id
         await self.session.flush()
@@ -631,15 +753,28 @@ class StockService:
         target = await self.catalog.location(facility, cmd.to_location, field="to_location")
         if origin.id == target.id:
             raise RuleViolation("from_location and to_location are the same", field="to_location")
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         for i, line in enumerate(cmd.lines):
             product = await self.catalog.product(line.product, field=f"lines[{i}].product")
             lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
-            lines.append(Line(origin.id, lot.id, -line.doses, "transfer", f"lines[{i}].doses"))
-            lines.append(Line(target.id, lot.id, line.doses, "transfer", f"lines[{i}].doses"))
+            field = f"lines[{i}].doses"
+            entries += [
+                _Entry(
+                    Line(origin.id, lot.id, -line.doses, "transfer", field),
+                    origin.code,
+                    product.code,
+                    lot.lot_number,
+                ),
+                _Entry(
+                    Line(target.id, lot.id, line.doses, "transfer", field),
+                    target.code,
+                    product.code,
+                    lot.lot_number,
+                ),
+            ]
         document = await self._new_document("transfer", facility, day, note=cmd.note)
-        await self._post(document, lines)
-        return await self._read_document(document)
+        movements = await self._post(document, entries)
+        return self._document_read(document, movements, facility=facility.code)
 
     async def adjust(self, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
         """Add or remove doses with a reason (expired, VVM discard, frozen, broken, lost, found...)."""
@@ -656,7 +791,7 @@ class StockService:
     async def _adjust(self, cmd: s.AdjustmentCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
         facility = await self._writable(cmd.facility, field="facility", on=day)
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         for i, line in enumerate(cmd.lines):
             if line.doses == 0:
                 raise ValidationFailed("doses must not be zero", field=f"lines[{i}].doses")
@@ -664,19 +799,24 @@ class StockService:
             product = await self.catalog.product(line.product, field=f"lines[{i}].product")
             lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
             location = await self.catalog.location(facility, line.location, field=f"lines[{i}].location")
-            lines.append(
-                Line(
-                    location.id,
-                    lot.id,
-                    line.doses,
-                    "adjustment",
-                    f"lines[{i}].doses",
-                    reason_code=line.reason,
+            entries.append(
+                _Entry(
+                    Line(
+                        location.id,
+                        lot.id,
+                        line.doses,
+                        "adjustment",
+                        f"lines[{i}].doses",
+                        reason_code=line.reason,
+                    ),
+                    location.code,
+                    product.code,
+                    lot.lot_number,
                 )
             )
         document = await self._new_document("adjustment", facility, day, note=cmd.note)
-        await self._post(document, lines)
-        return await self._read_document(document)
+        movements = await self._post(document, entries)
+        return self._document_read(document, movements, facility=facility.code)
 
     # ---- counts --------------------------------------------------------------------------------------------
 
@@ -757,22 +897,27 @@ class StockService:
                 field="lines",
             )
         document = await self._new_document("count", facility, count.counted_on)
-        lines: list[Line] = []
-        for line, loc_code, _product, lot_number in rows:
+        entries: list[_Entry] = []
+        for line, loc_code, product_code, lot_number in rows:
             line.system_doses = system.get((line.location_id, line.lot_id), 0)
             diff = line.counted_doses - line.system_doses
             if diff:
-                lines.append(
-                    Line(
-                        line.location_id,
-                        line.lot_id,
-                        diff,
-                        "count",
-                        f"{loc_code}/{lot_number}",
-                        reason_code="count_correction",
+                entries.append(
+                    _Entry(
+                        Line(
+                            line.location_id,
+                            line.lot_id,
+                            diff,
+                            "count",
+                            f"{loc_code}/{lot_number}",
+                            reason_code="count_correction",
+                        ),
+                        loc_code,
+                        product_code,
+                        lot_number,
                     )
                 )
-        await self._post(document, lines)
+        await self._post(document, entries)
         count.status = "submitted"
         count.document_id = document.id
         await self.session.flush()
@@ -835,7 +980,7 @@ class StockService:
                 )
             prepared.append((i, line, product, lot, location, opened_doses))
         document = await self._new_document("usage", facility, day, note=cmd.note)
-        lines: list[Line] = []
+        entries: list[_Entry] = []
         for i, line, product, lot, location, opened_doses in prepared:
             self.session.add(
                 UsageRecord(
@@ -850,9 +995,16 @@ class StockService:
                 )
             )
             if opened_doses:
-                lines.append(Line(location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened"))
-        await self._post(document, lines)
-        return await self._read_document(document)
+                entries.append(
+                    _Entry(
+                        Line(location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened"),
+                        location.code,
+                        product.code,
+                        lot.lot_number,
+                    )
+                )
+        movements = await self._post(document, entries)
+        return self._document_read(document, movements, facility=facility.code)
 
     # ---- reversals -----------------------------------------------------------------------------------------
 
@@ -872,7 +1024,9 @@ class StockService:
         original = await self.repo.document(document_id, for_update=True)
         if original is None:
             raise NotFound(f"no document {document_id}", field="document_id")
-        codes = await self.repo.facility_codes({original.facility_id})
+        codes = await self.repo.facility_codes(
+            {original.facility_id, *filter(None, [original.counterparty_id])}
+        )
         facility = await self._writable(codes[original.facility_id], field="document_id")
         if original.kind == "reversal":
             raise RuleViolation("a reversal is not reversed; post the movement again", field="document_id")
@@ -897,23 +1051,33 @@ class StockService:
             note=cmd.reason,
             reverses_document_id=original.id,
         )
-        movements = await self.repo.document_movements(document_id)
-        await self._post(
+        reversed_movements = await self.repo.document_movements(document_id)
+        movements = await self._post(
             document,
             [
-                Line(
-                    m.location_id,
-                    m.lot_id,
-                    -m.doses,
-                    "reversal",
-                    f"movements[{n}]",
-                    reason_code=m.reason_code,
-                    reverses_movement_id=m.id,
+                _Entry(
+                    Line(
+                        m.location_id,
+                        m.lot_id,
+                        -m.doses,
+                        "reversal",
+                        f"movements[{n}]",
+                        reason_code=m.reason_code,
+                        reverses_movement_id=m.id,
+                    ),
+                    location_code,
+                    product_code,
+                    lot_number,
                 )
-                for n, (m, *_rest) in enumerate(movements)
+                for n, (m, location_code, product_code, lot_number) in enumerate(reversed_movements)
             ],
         )
-        return await self._read_document(document)
+        return self._document_read(
+            document,
+            movements,
+            facility=facility.code,
+            counterparty=codes.get(original.counterparty_id) if original.counterparty_id else None,
+        )
 
     async def _reopen_shipment(self, receipt_document_id: int) -> None:
         shipment = await self.repo.shipment_for_receipt(receipt_document_id)

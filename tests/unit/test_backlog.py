@@ -30,7 +30,7 @@ from forecasting.backlog import (
 )
 from forecasting.schedule import load_schedule
 
-SCHEDULE = load_schedule()
+EPI_SCHEDULE = load_schedule()
 PLAN_COLUMNS = {"antigen": pl.String, "dose_number": pl.Int16, "state": pl.String, "earliest_on": pl.Date}
 
 
@@ -50,7 +50,7 @@ def plan_of(
     kids: pl.LazyFrame, given: pl.LazyFrame, *, as_of: date, antigens: tuple[str, ...], **settings: object
 ) -> pl.DataFrame:
     """The named antigens' rows of the (single) child's dose plan, as (antigen, dose, state, earliest)."""
-    plan = dose_plan(kids, given, schedule=SCHEDULE, as_of=as_of, **settings)
+    plan = dose_plan(kids, given, schedule=EPI_SCHEDULE, as_of=as_of, **settings)
     return (
         plan.filter(pl.col("antigen").is_in(antigens))
         .select(
@@ -61,12 +61,12 @@ def plan_of(
 
 
 def status_of(kids: pl.LazyFrame, given: pl.LazyFrame, *, as_of: date, **settings: object) -> list[str]:
-    statuses = child_status(kids, given, schedule=SCHEDULE, as_of=as_of, **settings).collect()
+    statuses = child_status(kids, given, schedule=EPI_SCHEDULE, as_of=as_of, **settings).collect()
     return statuses["status"].cast(pl.String).to_list()
 
 
 def due_on(kids: pl.LazyFrame, given: pl.LazyFrame, *, session_on: date) -> list[tuple[str, int]]:
-    listed = due_list(kids, given, schedule=SCHEDULE, session_on=session_on).collect()
+    listed = due_list(kids, given, schedule=EPI_SCHEDULE, session_on=session_on).collect()
     return list(zip(listed["antigen"], listed["dose_number"], strict=True))
 
 
@@ -124,7 +124,7 @@ def test_an_interrupted_series_resumes_where_it_stopped_without_restarting() -> 
 
 
 def test_received_doses_carry_their_dates_in_the_dose_plan() -> None:
-    plan = dose_plan(INTERRUPTED, INTERRUPTED_DOSES, schedule=SCHEDULE, as_of=date(2024, 11, 20))
+    plan = dose_plan(INTERRUPTED, INTERRUPTED_DOSES, schedule=EPI_SCHEDULE, as_of=date(2024, 11, 20))
     received = (
         plan.filter(pl.col("state") == "received", antigen="DTP").select("dose_number", "given_on").collect()
     )
@@ -213,7 +213,7 @@ def test_rota_does_not_apply_to_children_born_before_its_introduction_cohort() -
 
 
 def test_the_rota_upper_age_is_schedule_data_an_admin_can_change() -> None:
-    edited = SCHEDULE.with_columns(
+    edited = EPI_SCHEDULE.with_columns(
         pl.when(pl.col("antigen") == "ROTA")
         .then(8)
         .otherwise(pl.col("upper_age_months"))
@@ -294,11 +294,11 @@ FULL_DOSES = doses(
 
 def test_a_child_with_every_dose_for_his_age_is_fully_immunized_with_an_empty_backlog() -> None:
     as_of = date(2024, 12, 1)
-    status = child_status(FULL, FULL_DOSES, schedule=SCHEDULE, as_of=as_of).collect()
+    status = child_status(FULL, FULL_DOSES, schedule=EPI_SCHEDULE, as_of=as_of).collect()
     assert status.select("status", "doses_received", "doses_due", "doses_overdue", "next_dose_on").rows() == [
         ("fully_immunized", 11, 0, 0, date(2025, 1, 15))
     ]
-    assert backlog(FULL, FULL_DOSES, schedule=SCHEDULE, as_of=as_of).collect().is_empty()
+    assert backlog(FULL, FULL_DOSES, schedule=EPI_SCHEDULE, as_of=as_of).collect().is_empty()
 
 
 def test_a_fully_immunized_child_becomes_up_to_date_when_a_booster_falls_due() -> None:
@@ -311,13 +311,13 @@ MERGED = children(("old-code", "F", date(2025, 1, 5), "03448"), ("new-code", "M"
 
 
 def test_a_child_under_an_old_commune_code_is_counted_in_the_new_commune() -> None:
-    got = backlog(MERGED, doses(), schedule=SCHEDULE, as_of=date(2025, 4, 30), commune_map=MERGER_MAP)
+    got = backlog(MERGED, doses(), schedule=EPI_SCHEDULE, as_of=date(2025, 4, 30), commune_map=MERGER_MAP)
     expected = pl.DataFrame([("03466", "DTP", 1, "PENTA", 0, 2, 2, 2)], schema=BACKLOG, orient="row")
     assert_frame_equal(got.filter(antigen="DTP", dose_number=1).collect(), expected)
 
 
 def test_without_a_commune_map_the_old_code_stays_its_own_row() -> None:
-    got = backlog(MERGED, doses(), schedule=SCHEDULE, as_of=date(2025, 4, 30)).filter(
+    got = backlog(MERGED, doses(), schedule=EPI_SCHEDULE, as_of=date(2025, 4, 30)).filter(
         antigen="DTP", dose_number=1
     )
     assert got.select("commune_code", "overdue").collect().rows() == [("03448", 1), ("03466", 1)]
@@ -326,7 +326,7 @@ def test_without_a_commune_map_the_old_code_stays_its_own_row() -> None:
 def test_the_backlog_counts_due_overdue_and_zero_dose_children_per_dose() -> None:
     kids = pl.concat([LATE, INTERRUPTED, DTP17]).with_columns(pl.lit("03433").alias("commune_code"))
     given = pl.concat([INTERRUPTED_DOSES, DTP17_DOSES])
-    got = backlog(kids, given, schedule=SCHEDULE, as_of=date(2025, 6, 20)).filter(antigen="DTP").collect()
+    got = backlog(kids, given, schedule=EPI_SCHEDULE, as_of=date(2025, 6, 20)).filter(antigen="DTP").collect()
     expected = pl.DataFrame(
         [
             ("03433", "DTP", 1, "PENTA", 0, 1, 1, 1),  # the late starter, still zero-dose
@@ -341,11 +341,11 @@ def test_the_backlog_counts_due_overdue_and_zero_dose_children_per_dose() -> Non
 
 def test_a_dose_of_an_unregistered_child_is_ignored() -> None:
     given = pl.concat([FULL_DOSES, doses(("stranger", "DTP", 1, date(2024, 3, 1)))])
-    assert backlog(FULL, given, schedule=SCHEDULE, as_of=date(2024, 12, 1)).collect().is_empty()
+    assert backlog(FULL, given, schedule=EPI_SCHEDULE, as_of=date(2024, 12, 1)).collect().is_empty()
 
 
 def test_every_output_has_its_declared_schema() -> None:
-    kwargs = {"schedule": SCHEDULE, "commune_map": MERGER_MAP}
+    kwargs = {"schedule": EPI_SCHEDULE, "commune_map": MERGER_MAP}
     assert dose_plan(MERGED, doses(), as_of=date(2025, 4, 30), **kwargs).collect_schema() == DOSE_PLAN
     assert child_status(MERGED, doses(), as_of=date(2025, 4, 30), **kwargs).collect_schema() == CHILD_STATUS
     assert backlog(MERGED, doses(), as_of=date(2025, 4, 30), **kwargs).collect_schema() == BACKLOG
@@ -400,6 +400,12 @@ def test_a_longer_open_vial_window_pools_all_three_sessions() -> None:
 
 @pytest.mark.parametrize("session_on", [date(2024, 10, 20), date(2024, 11, 17)])
 def test_a_due_list_feeds_a_session_plan(session_on: date) -> None:
-    due = due_list(LATE, doses(), schedule=SCHEDULE, session_on=session_on)
+    due = due_list(LATE, doses(), schedule=EPI_SCHEDULE, session_on=session_on)
     plan = session_plan(due, PRODUCT_TABLE).collect()
     assert plan.filter(product_code="PENTA")["doses"].to_list() == [1]
+
+
+def test_a_dose_record_numbered_outside_1_to_63_is_ignored_as_a_data_error() -> None:
+    kid = children(("err", "F", date(2025, 1, 1), "03433"))
+    given = doses(("err", "DTP", 0, date(2025, 3, 1)), ("err", "DTP", 99, date(2025, 4, 1)))
+    assert plan_of(kid, given, as_of=date(2025, 5, 1), antigens=("DTP",))["state"][0] == "overdue"

@@ -15,7 +15,7 @@ from forecasting.backlog import CHILDREN, COMMUNE_MAP, DOSES, backlog, child_sta
 from forecasting.reference_backlog import reference_backlog, reference_plans
 from forecasting.schedule import DoseRule, Span, dose_rules, load_schedule, series_of
 
-SCHEDULE = load_schedule()
+EPI_SCHEDULE = load_schedule()
 COMMUNES = ("03433", "03454", "03448", "03466", "03451")
 MERGER = {"03454": "03433", "03448": "03466"}
 ANTIGENS = ("BCG", "HEPB", "DTP", "BOPV", "IPV", "MEASLES", "JE", "TD", "ROTA", "PCV", "HPV")
@@ -46,7 +46,7 @@ class Register:
     ) -> None:
         self.kids, self.given, self.as_of = kids, given_doses, as_of
         self.settings = {"grace_days": grace_days, "one_month_days": one_month_days, "version": version}
-        self.rules = dose_rules(SCHEDULE, on=as_of, version=version, one_month_days=one_month_days)
+        self.rules = dose_rules(EPI_SCHEDULE, on=as_of, version=version, one_month_days=one_month_days)
 
     def frames(self) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         return (
@@ -56,23 +56,29 @@ class Register:
 
     def kwargs(self) -> dict:
         commune_map = pl.LazyFrame(list(MERGER.items()), schema=COMMUNE_MAP, orient="row")
-        return {"schedule": SCHEDULE, "commune_map": commune_map, **self.settings}
+        return {"schedule": EPI_SCHEDULE, "commune_map": commune_map, **self.settings}
 
     def __repr__(self) -> str:
         return f"Register(as_of={self.as_of}, settings={self.settings}, kids={self.kids}, given={self.given})"
 
 
 @st.composite
-def on_schedule(draw: st.DrawFn, child_id: str, birth: date, rules: tuple[DoseRule, ...]) -> list[tuple]:
-    """Doses given at valid dates, a few days after they fell due; each series may stop early."""
+def on_schedule(
+    draw: st.DrawFn, child_id: str, birth: date, rules: tuple[DoseRule, ...], as_of: date
+) -> list[tuple]:
+    """Doses at valid dates, a few days after they fell due, until a recent last visit; some series stop."""
     given = []
+    complete = draw(st.booleans())
+    last_visit = as_of - timedelta(days=draw(st.integers(0, 60)))
     for antigen, series in series_of(rules).items():
         previous = None
-        for rule in series[: draw(st.integers(0, len(series)))]:
+        for rule in series[: len(series) if complete else draw(st.integers(0, len(series)))]:
             when = shifted(birth, rule.recommended_age)
             if previous is not None and rule.min_interval is not None:
                 when = max(when, shifted(previous, rule.late_interval or rule.min_interval))
             previous = when + timedelta(days=draw(st.integers(0, 20)))
+            if previous > last_visit:
+                break
             given.append((child_id, antigen, rule.dose_number, previous))
     return given
 
@@ -85,7 +91,8 @@ def anything_goes(draw: st.DrawFn, child_id: str, birth: date, as_of: date) -> l
     for antigen in draw(st.lists(st.sampled_from(ANTIGENS), max_size=14)):
         counts[antigen] += 1
         offset = draw(st.integers(-10, (as_of - birth).days + 60))
-        given.append((child_id, antigen, counts[antigen], birth + timedelta(days=offset)))
+        number = draw(st.sampled_from([counts[antigen]] * 8 + [0, 64]))  # 0 and 64 are data errors
+        given.append((child_id, antigen, number, birth + timedelta(days=offset)))
     return given
 
 
@@ -95,18 +102,24 @@ def registers(draw: st.DrawFn) -> Register:
     version = draw(st.sampled_from([None, None, "TT38/2017", "TT10/2024", "TT52/2025"]))
     one_month_days = draw(st.sampled_from([28, 28, 30, None]))
     grace_days = draw(st.integers(0, 60))
-    rules = dose_rules(SCHEDULE, on=as_of, version=version, one_month_days=one_month_days)
+    rules = dose_rules(EPI_SCHEDULE, on=as_of, version=version, one_month_days=one_month_days)
     kids, given = [], []
     for index in range(draw(st.integers(1, 6))):
         child_id = f"child-{index}"
-        birth = as_of - timedelta(days=draw(st.integers(0, 9 * 365)))
+        kind = draw(st.sampled_from(["on schedule", "a dose just fell due", "anything goes"]))
+        if kind == "a dose just fell due":
+            rule = draw(st.sampled_from(rules))
+            fell_due = as_of - timedelta(days=draw(st.integers(0, grace_days)))
+            birth = months_later(
+                fell_due - timedelta(days=rule.recommended_age.days), -rule.recommended_age.months
+            )
+        else:
+            birth = as_of - timedelta(days=draw(st.integers(0, 9 * 365)))
         kids.append((child_id, draw(st.sampled_from("MF")), birth, draw(st.sampled_from(COMMUNES))))
-        history = (
-            on_schedule(child_id, birth, rules)
-            if draw(st.booleans())
-            else anything_goes(child_id, birth, as_of)
-        )
-        given += draw(history)
+        if kind == "anything goes":
+            given += draw(anything_goes(child_id, birth, as_of))
+        else:
+            given += draw(on_schedule(child_id, birth, rules, as_of))
     return Register(kids, given, as_of, grace_days, one_month_days, version)
 
 

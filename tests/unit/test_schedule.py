@@ -116,13 +116,7 @@ def test_series_of_groups_rules_by_antigen_in_dose_order(schedule: pl.DataFrame)
 def test_check_schedule_reports_gaps_markers_and_overlaps(schedule: pl.DataFrame) -> None:
     broken = pl.concat(
         [
-            schedule.filter(
-                ~(
-                    (pl.col("version") == "TT38/2017")
-                    & (pl.col("antigen") == "JE")
-                    & (pl.col("dose_number") == 2)
-                )
-            ),
+            schedule.remove(version="TT38/2017", antigen="JE", dose_number=2),
             schedule.filter(pl.col("version") == "TT10/2024", pl.col("antigen") == "BCG").with_columns(
                 pl.lit("TT99/2025").alias("version"), pl.lit(date(2025, 1, 1)).alias("effective_from")
             ),

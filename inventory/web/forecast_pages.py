@@ -1,0 +1,122 @@
+"""The forecast page: parameters, needs with their workings, and the request documents."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import polars as pl
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from forecasting import needs
+from forecasting.periods import parse_period
+from inventory.errors import InventoryError
+from inventory.forecast.service import ForecastService
+from inventory.idempotency import run_once
+from inventory.web.forms import Form
+from inventory.web.pages import FormData, Page, provide_page
+
+
+def _default_period(page: Page) -> str:
+    today = page.stock.today
+    month = today.month % 12 + 1
+    return f"{today.year + (today.month == 12)}-{month:02d}"
+
+
+class ForecastPages(Controller):
+    dependencies = {"page": Provide(provide_page)}
+
+    @get("/forecast", operation_id="ForecastPage", include_in_schema=False)
+    async def forecast(
+        self,
+        page: NamedDependency[Page],
+        period: FromQuery[str | None] = None,
+        facility: FromQuery[str | None] = None,
+    ) -> Template:
+        service = ForecastService(page.session, page.principal)
+        chosen = period or _default_period(page)
+        form = Form(values={"period": chosen, "facility": page.facility_code(facility)})
+        totals: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        try:
+            result = await service.run(chosen, page.facility_code(facility))
+            totals = result.lines.filter(pl.col("scope") == "total").to_dicts()
+            lines = (
+                result.lines.filter(pl.col("scope") != "total")
+                .sort("product_code", "facility_code")
+                .to_dicts()
+            )
+        except InventoryError as exc:
+            form.errors[exc.field or "period"] = exc.detail
+        overrides = await service.overrides()
+        return await page.render(
+            "forecast.html",
+            form=form,
+            totals=totals,
+            lines=lines,
+            overrides=overrides,
+            defaults=needs.Settings(),
+            setting_names=needs.SETTING_NAMES,
+            period=chosen,
+            status_code=422 if form.errors else 200,
+        )
+
+    @post("/forecast/settings", operation_id="ForecastSettingForm", include_in_schema=False)
+    async def set_setting(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        service = ForecastService(page.session, page.principal)
+        name = data.get("name", "")
+        raw = data.get("value", "").strip().replace(",", ".")
+        facility, product = data.get("scope_facility") or None, data.get("scope_product") or None
+        period = data.get("period", "")
+        try:
+            value: Any = json.loads(raw) if raw and raw[0] in "-0123456789." else (raw or None)
+        except json.JSONDecodeError:
+            value = raw
+
+        async def action() -> dict[str, str]:
+            if data.get("clear"):
+                await service.clear_override(name=name, facility=facility, product=product)
+            else:
+                await service.set_override(name=name, value=value, facility=facility, product=product)
+            return {"ok": "yes"}
+
+        try:
+            await run_once(
+                page.session,
+                key=f"web:{data.get('idempotency_key') or uuid.uuid4().hex}",
+                scope="forecast.setting",
+                payload=dict(data),
+                principal=page.principal,
+                result_type=dict[str, str],
+                action=action,
+            )
+        except InventoryError as exc:
+            form = Form(
+                values={"period": period, "facility": page.facility_code(), **data},
+                errors={
+                    exc.field
+                    if exc.field in {"name", "value", "facility", "product"}
+                    else "value": exc.detail
+                },
+            )
+            overrides = await service.overrides()
+            return await page.render(
+                "forecast.html",
+                form=form,
+                totals=[],
+                lines=[],
+                overrides=overrides,
+                defaults=needs.Settings(),
+                setting_names=needs.SETTING_NAMES,
+                period=period,
+                status_code=exc.status_code,
+            )
+        try:
+            parse_period(period)
+        except ValueError:
+            period = _default_period(page)
+        return Redirect(f"/forecast?period={period}", status_code=303)

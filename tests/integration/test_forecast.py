@@ -1,0 +1,174 @@
+"""The vaccine request end to end: ledger and register in, figures, documents and refusals out."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import anyio.to_thread
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from openpyxl import load_workbook
+
+from inventory.cli import main
+from inventory.settings import Settings
+from inventory.timeutil import today_vn
+from tests.integration.conftest import Api
+from tests.integration.test_register import register_rows, write
+
+pytestmark = pytest.mark.anyio
+TODAY = today_vn()
+EXPIRY = (TODAY + timedelta(days=500)).isoformat()
+NEXT_MONTH = f"{TODAY.year + (TODAY.month == 12)}-{TODAY.month % 12 + 1:02d}"
+
+
+@pytest.fixture
+async def stocked(api: Api, settings: Settings, tmp_path: Path) -> Api:
+    """District stock, an issue still in transit to Mù Cả, and a register with overdue children there."""
+    await api.ok(
+        "/receipts",
+        {
+            "facility": "TTYT-MT",
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "F-1",
+                    "expires_on": EXPIRY,
+                    "doses": 300,
+                    "location": "TL-01",
+                },
+                {
+                    "product": "BCG",
+                    "lot_number": "F-2",
+                    "expires_on": EXPIRY,
+                    "doses": 500,
+                    "location": "TL-01",
+                },
+            ],
+        },
+    )
+    await api.ok(
+        "/issues",
+        {"facility": "TTYT-MT", "to_facility": "TYT-03451", "lines": [{"product": "PENTA", "doses": 40}]},
+    )
+    result = await cli(settings, "register", "import", str(write(tmp_path, register_rows())))
+    assert result.exit_code == 0, result.output
+    return api
+
+
+async def cli(settings: Settings, *args: str):
+    """The CLI runs its own event loop: call it from a worker thread."""
+    return await anyio.to_thread.run_sync(
+        lambda: CliRunner().invoke(main, ["--database", settings.database_url, *args], catch_exceptions=False)
+    )
+
+
+def line(lines: list[dict], scope: str, facility: str | None, product: str) -> dict:
+    return next(
+        x
+        for x in lines
+        if x["scope"] == scope and x["facility_code"] == facility and x["product_code"] == product
+    )
+
+
+async def test_stock_in_transit_counts_once_and_orders_are_never_negative(stocked: Api) -> None:
+    lines = await stocked.read("/forecast/", period=NEXT_MONTH)
+    commune = line(lines, "facility", "TYT-03451", "PENTA")
+    district = line(lines, "facility", "TTYT-MT", "PENTA")
+    total = line(lines, "total", None, "PENTA")
+    assert commune["stock_in_transit"] == 40 and commune["stock_on_hand"] == 0
+    assert district["stock_on_hand"] == 260 and district["stock_in_transit"] == 0
+    assert total["stock_on_hand"] == 260 and total["stock_in_transit"] == 40
+    assert all(x["order_doses"] >= 0 and x["order_doses_net"] >= 0 for x in lines)
+    for x in lines:
+        assert x["order_vials"] * x["doses_per_vial"] == x["order_doses"]
+        assert x["order_vials"] * x["doses_per_vial"] >= x["order_doses_net"]
+        assert "max(0" in x["workings"] or x["scope"] != "facility"
+
+
+async def test_the_backlog_term_uses_the_register_backlog(stocked: Api) -> None:
+    backlog = await stocked.read("/backlog")
+    overdue = sum(
+        r["overdue"] for r in backlog["rows"] if r["commune_code"] == "03451" and r["product"] == "PENTA"
+    )
+    assert overdue > 0
+    lines = await stocked.read("/forecast/", period=NEXT_MONTH)
+    assert line(lines, "facility", "TYT-03451", "PENTA")["backlog_doses"] == overdue
+    assert line(lines, "facility", "TYT-03463", "PENTA")["backlog_doses"] == 0
+
+
+async def test_the_workbook_and_letter_carry_the_forecast_figures(
+    stocked: Api, settings: Settings, tmp_path: Path
+) -> None:
+    lines = await stocked.read("/forecast/", period=NEXT_MONTH)
+    totals = {x["product_code"]: x for x in lines if x["scope"] == "total"}
+    xlsx, docx = tmp_path / "request.xlsx", tmp_path / "request.docx"
+    result = await cli(
+        settings,
+        "forecast",
+        "--period",
+        NEXT_MONTH,
+        "--out",
+        str(xlsx),
+        "--letter",
+        str(docx),
+        "--signer",
+        "Nguyễn Văn Minh",
+    )
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(xlsx, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
+    header = rows[start]
+    order_col, code_col = header.index("Đề nghị cấp (liều)"), header.index("Mã vắc xin")
+    in_sheet = {}
+    for r in rows[start + 1 :]:
+        if not r or not isinstance(r[0], int):
+            break
+        in_sheet[r[code_col]] = r[order_col]
+    assert in_sheet == {code: x["order_doses"] for code, x in totals.items()}
+    letter = Document(io.BytesIO(docx.read_bytes()))
+    text = "\n".join(p.text for p in letter.paragraphs)
+    cells = "\n".join(c.text for t in letter.tables for row in t.rows for c in row.cells)
+    assert "Kính gửi: Trung tâm Kiểm soát bệnh tật tỉnh Lai Châu" in text
+    assert "Nguyễn Văn Minh" in text + cells
+    assert "Trạm Y tế xã Mù Cả" in cells  # the backlog by commune
+    for code, x in totals.items():
+        if x["order_doses"]:
+            assert f"{x['order_doses']:,}".replace(",", ".") in cells, code
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("coverage", 1.2, "coverage"),
+        ("wastage_rate", 1.0, "wastage"),
+        ("lead_time_days", -3, "lead time"),
+        ("reserve_share", -0.1, "reserve"),
+    ],
+)
+async def test_impossible_parameters_are_refused_naming_them(
+    api: Api, name: str, value: float, message: str
+) -> None:
+    response = await api.post("/forecast/settings", {"name": name, "value": value, "product": "BCG"})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == name and message in response.json()["detail"]
+    assert await api.read("/forecast/settings") == []
+
+
+async def test_a_period_in_the_past_is_refused(api: Api) -> None:
+    response = await api.get("/forecast/", period="2020-01")
+    assert response.status_code == 422 and response.json()["field"] == "period"
+    assert "2020-01" in response.json()["detail"]
+
+
+async def test_an_override_changes_the_figures_and_only_planners_may_set_it(stocked: Api) -> None:
+    before = line(await stocked.read("/forecast/", period=NEXT_MONTH), "facility", "TYT-03451", "BCG")
+    await stocked.ok("/forecast/settings", {"name": "wastage_rate", "value": 0.5, "product": "BCG"})
+    after = line(await stocked.read("/forecast/", period=NEXT_MONTH), "facility", "TYT-03451", "BCG")
+    assert after["wastage_rate"] == 0.5 and after["wastage_source"] == "setting"
+    assert after["wastage_factor"] == 2.0 and before["wastage_source"] != "setting"
+    refused = await stocked.as_user("viewer").post("/forecast/settings", {"name": "coverage", "value": 0.8})
+    assert refused.status_code == 403
