@@ -124,3 +124,49 @@ def test_the_english_switch_changes_the_labels(page, server: Server) -> None:
     screenshot(page, "dashboard-en")
     page.click("#lang-switch")
     assert "Tổng quan" in page.inner_text("nav")
+
+
+def test_a_store_keeper_sees_the_backlog_and_the_vaccine_request(page, server: Server, tmp_path) -> None:
+    import httpx
+
+    from tests.conftest import TOKENS
+    from tests.integration.test_register import register_rows, write
+
+    content = write(tmp_path, register_rows()).read_bytes()
+    response = httpx.post(
+        f"{server.url}/api/v1/register/imports",
+        files={"data": ("register.csv", content)},
+        headers={"Authorization": f"Bearer {TOKENS['admin']}", "Idempotency-Key": "browser-reg-01"},
+    )
+    assert response.status_code == 201, response.text
+    server.api(
+        "POST",
+        "/receipts",
+        {
+            "facility": "TTYT-MT",
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "FC-1",
+                    "expires_on": EXPIRY,
+                    "doses": 100,
+                    "location": "TL-01",
+                }
+            ],
+        },
+    )
+    sign_in(page, "keeper")
+    page.goto("/backlog")
+    assert (
+        "03451" in page.inner_text("table.backlog[data-commune='03451']")
+        or page.locator("table.backlog[data-commune='03451']").count() == 1
+    )
+    screenshot(page, "backlog")
+    page.click("text=Danh sách đối tượng")
+    page.wait_for_selector("#due-list")
+    assert "Pờ Thị B" in page.inner_text("#due-list")
+    screenshot(page, "due-list")
+    page.goto("/forecast")
+    page.wait_for_selector("#forecast-totals")
+    assert "PENTA" in page.inner_text("#forecast-totals")
+    screenshot(page, "forecast")
