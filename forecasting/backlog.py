@@ -491,7 +491,8 @@ def _wide_plan(
         wide = wide.with_columns(
             _state_expr(rule, today, overdue_before).alias(_state(rule)) for rule in step
         )
-        wide = wide.with_columns(expr for rule in step for expr in _chain_exprs(rule, today))
+        later = [rule for rule in step if rule.dose_number < len(series[rule.antigen])]
+        wide = wide.with_columns(expr for rule in later for expr in _chain_exprs(rule, today))
         if not keep_earliest:
             wide = wide.drop(_earliest(rule) for rule in step)
     scratch = [f"_{kind}_{a}" for a in antigens for kind in ("k", "prev", "start", "blk")]
