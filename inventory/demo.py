@@ -163,7 +163,7 @@ async def _month(
             expiry = (receive_day + timedelta(days=31 * expiry_months)).replace(day=28)
             lots[code] = (f"{code.replace('-', '')}{receive_day:%y%m}{rng.randint(10, 99)}", expiry)
         lot_number, expiry = lots[code]
-        factor = 3.0 if not counts["receipts"] else rng.uniform(1.1, 1.3)
+        factor = 3.0 if not counts["receipts"] else rng.uniform(1.25, 1.45)
         doses = _round_up(need * factor, product.doses_per_vial)
         lines.append(
             s.ReceiptLine(
@@ -214,7 +214,7 @@ async def _month(
             need = _monthly_need(commune, base, issue_day) * WASTAGE_ALLOWANCE.get(base, 1.0)
             if need == 0:
                 continue
-            doses = _round_up(need * 1.15, products[code].doses_per_vial)
+            doses = _round_up(need * 1.05, products[code].doses_per_vial)
             available = await _usable(svc, district, products[code], issue_day)
             doses = min(doses, available - available % products[code].doses_per_vial)
             if doses > 0:
@@ -361,6 +361,50 @@ async def _events(
 ) -> None:
     """What makes the views interesting: a VVM stage 2 lot, a freeze hold, expired stock, a count."""
     svc = clock.service(today)
+    # a short-dated lot just arrived, and a lot that expired on the shelf before anyone noticed
+    await svc.receive(
+        s.ReceiptCreate(
+            facility=district.code,
+            supplier="CDC-LC",
+            reference="PX-CDC-NGAN-HAN",
+            lines=[
+                s.ReceiptLine(
+                    product="BCG",
+                    lot_number="BCG-NH-45",
+                    expires_on=today + timedelta(days=45),
+                    doses=200,
+                    location="TL-02",
+                ),
+                s.ReceiptLine(
+                    product="BCG-DIL",
+                    lot_number="DBCG-NH-45",
+                    expires_on=today + timedelta(days=45),
+                    doses=200,
+                    location="TL-02",
+                ),
+            ],
+        ),
+        key=_key("short-dated", today),
+    )
+    await clock.service(today - timedelta(days=25)).receive(
+        s.ReceiptCreate(
+            facility=district.code,
+            supplier="CDC-LC",
+            reference="PX-CDC-DIEU-PHOI",
+            occurred_on=today - timedelta(days=25),
+            lines=[
+                s.ReceiptLine(
+                    product="MEASLES",
+                    lot_number="MV-HH-01",
+                    expires_on=today - timedelta(days=4),
+                    doses=50,
+                    location="HL-01",
+                )
+            ],
+        ),
+        key=_key("expired-on-shelf", today),
+    )
+    counts["receipts"] += 2
     soh = await svc.stock_on_hand(district.code)
     by_product: dict[str, list[s.StockRow]] = {}
     for row in soh.rows:

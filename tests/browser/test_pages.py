@@ -117,11 +117,9 @@ def test_a_form_error_keeps_the_input_and_writes_nothing(page, server: Server) -
 def test_the_english_switch_changes_the_labels(page, server: Server) -> None:
     sign_in(page, "keeper")
     assert "Tổng quan" in page.inner_text("nav")
-    screenshot(page, "dashboard-vi")
     page.click("#lang-switch")
     page.wait_for_load_state()
     assert "Dashboard" in page.inner_text("nav")
-    screenshot(page, "dashboard-en")
     page.click("#lang-switch")
     assert "Tổng quan" in page.inner_text("nav")
 
@@ -161,7 +159,6 @@ def test_a_store_keeper_sees_the_backlog_and_the_vaccine_request(page, server: S
         "03451" in page.inner_text("table.backlog[data-commune='03451']")
         or page.locator("table.backlog[data-commune='03451']").count() == 1
     )
-    screenshot(page, "backlog")
     page.click("text=Danh sách đối tượng")
     page.wait_for_selector("#due-list")
     assert "Pờ Thị B" in page.inner_text("#due-list")
@@ -169,4 +166,33 @@ def test_a_store_keeper_sees_the_backlog_and_the_vaccine_request(page, server: S
     page.goto("/forecast")
     page.wait_for_selector("#forecast-totals")
     assert "PENTA" in page.inner_text("#forecast-totals")
+
+
+def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -> None:
+    """Loads the Mường Tè demo (a year of stock and a register) and takes the README's screenshots."""
+    from inventory.db import create_engine, session_factory, unit_of_work
+    from inventory.demo import load_demo
+    from tests.conftest import run_sync
+
+    async def load() -> None:
+        engine = create_engine(settings)
+        async with unit_of_work(session_factory(engine)) as session:
+            await load_demo(session, settings)
+        await engine.dispose()
+
+    run_sync(load())
+    sign_in(page, "keeper")
+    assert page.locator("#stock-by-product tr").count() > 5
+    screenshot(page, "dashboard-vi")
+    page.goto("/stock")
+    screenshot(page, "stock-district")
+    page.goto("/backlog")
+    assert page.locator("table.backlog").count() >= 7
+    screenshot(page, "backlog")
+    page.goto("/forecast")
+    page.wait_for_selector("#forecast-totals")
     screenshot(page, "forecast")
+    page.click("#lang-switch")
+    page.goto("/")
+    assert "Months of stock" in page.inner_text("#stock-by-product")
+    screenshot(page, "dashboard-en")
