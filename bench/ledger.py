@@ -578,6 +578,10 @@ def sql_summary(statement: str) -> str:
     elif verb == "SELECT":
         tables = list(dict.fromkeys(re.findall(r"\b(?:FROM|JOIN) (\w+)", q, re.IGNORECASE)))
         name = "SELECT " + "+".join(tables)
+    elif verb == "WITH":
+        # data-modifying CTEs: one statement writing several tables
+        writes = re.findall(r"\b(INSERT INTO|UPDATE) (?!OF\b|SET\b)(\w+)", q, re.IGNORECASE)
+        name = "WITH " + ", ".join(f"{w.split()[0].upper()} {t}" for w, t in writes)
     else:
         name = verb
     if "FOR UPDATE" in upper:

@@ -222,7 +222,13 @@ def figure_to_png(fig: Figure, *, dpi: int = 110) -> bytes:
 
 
 COMMUNE_BACKLOG = pl.Schema(
-    {"antigen": pl.String, "dose_number": pl.Int16, "due": pl.Int64, "overdue": pl.Int64, "zero_dose": pl.Int64}
+    {
+        "antigen": pl.String,
+        "dose_number": pl.Int16,
+        "due": pl.Int64,
+        "overdue": pl.Int64,
+        "zero_dose": pl.Int64,
+    }
 )
 
 

@@ -57,6 +57,11 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(settings.database_url, echo=settings.echo_sql, **kwargs)
 
 
+def is_postgresql(session: AsyncSession) -> bool:
+    """Whether the session talks to PostgreSQL (which gets single-statement writes: data-modifying CTEs)."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -7,18 +7,36 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.audit.service import record
+from inventory.audit.models import AuditEvent
 from inventory.auth import Principal
+from inventory.db import is_postgresql
 from inventory.errors import IdempotencyKeyReused, ValidationFailed
 from inventory.stock.models import IdempotencyRecord
 from inventory.timeutil import utcnow
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 200
+RECORD = IdempotencyRecord.__table__
+AUDIT = AuditEvent.__table__
+
+_CLAIM = {
+    name: module.insert(RECORD).on_conflict_do_nothing(index_elements=[RECORD.c.key]).returning(RECORD.c.key)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""Claim a key: a row back means this request runs; none means the key was seen (its holder has committed)."""
+
+_STORE = (
+    update(RECORD)
+    .where(RECORD.c.key == bindparam("claimed_key"))
+    .values(status_code=201, response=bindparam("stored_response"))
+)
+_AUDIT_VALUES = {c.key: bindparam(f"audit_{c.key}", type_=c.type) for c in AUDIT.columns if c.key != "id"}
+_STORE_WITH_AUDIT = _STORE.add_cte(AUDIT.insert().values(_AUDIT_VALUES).cte("audit"))
+"""PostgreSQL: the audit event and the stored response in one statement (a data-modifying CTE)."""
 
 
 def request_hash(scope: str, payload: Any) -> str:
@@ -50,18 +68,16 @@ async def run_once(
             f"the Idempotency-Key must be 8 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
         )
     fingerprint = request_hash(scope, payload)
-    dialect = postgresql if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite
+    on_postgresql = is_postgresql(session)
     claimed = await session.execute(
-        dialect.insert(IdempotencyRecord)
-        .values(
-            key=key,
-            scope=scope,
-            request_hash=fingerprint,
-            created_at=utcnow(),
-            recorded_by=principal.username,
-        )
-        .on_conflict_do_nothing(index_elements=[IdempotencyRecord.key])
-        .returning(IdempotencyRecord.key)
+        _CLAIM["postgresql" if on_postgresql else "sqlite"],
+        {
+            "key": key,
+            "scope": scope,
+            "request_hash": fingerprint,
+            "created_at": utcnow(),
+            "recorded_by": principal.username,
+        },
     )
     if claimed.first() is None:
         stored = await session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
@@ -73,19 +89,24 @@ async def run_once(
         assert stored.response is not None
         return msgspec.json.decode(stored.response, type=result_type)
     result = await action()
-    record(
-        session,
-        principal,
-        scope,
-        changes={"request": payload, "result": result},
-        facility_code=getattr(payload, "facility", None),
-        entity=_entity(result),
-    )
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.key == key)
-        .values(status_code=201, response=msgspec.json.encode(result))
-    )
+    # the action's pending ORM rows are written now, so that their errors surface inside the use case
+    await session.flush()
+    # the same event as inventory.audit.service.record appends, written with the stored response
+    audit = {
+        "at": utcnow(),
+        "username": principal.username,
+        "address": principal.address,
+        "action": scope,
+        "facility_code": getattr(payload, "facility", None),
+        "entity": _entity(result),
+        "changes": msgspec.json.encode({"request": payload, "result": result}).decode(),
+    }
+    response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}
+    if on_postgresql:
+        await session.execute(_STORE_WITH_AUDIT, response | {f"audit_{k}": v for k, v in audit.items()})
+    else:
+        await session.execute(AUDIT.insert(), audit)
+        await session.execute(_STORE, response)
     return result
 
 

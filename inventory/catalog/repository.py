@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+
+# the lookups every posting makes, built once
+_PRODUCT_BY_CODE = select(Product).where(Product.code == bindparam("code"))
+_FACILITY_BY_CODE = select(Facility).where(Facility.code == bindparam("code"))
+_LOCATION_BY_CODE = select(Location).where(
+    Location.facility_id == bindparam("facility_id"), Location.code == bindparam("code")
+)
+_FACILITIES_WITH_LOCATION = (
+    select(Facility, Location)
+    .outerjoin(
+        Location, and_(Location.facility_id == Facility.id, Location.code == bindparam("location_code"))
+    )
+    .where(Facility.code.in_(bindparam("codes", expanding=True)))
+)
 
 
 class CatalogRepository:
@@ -15,24 +29,22 @@ class CatalogRepository:
         self.session = session
 
     async def product_by_code(self, code: str) -> Product | None:
-        return await self.session.scalar(select(Product).where(Product.code == code))
+        return await self.session.scalar(_PRODUCT_BY_CODE, {"code": code})
 
     async def products(self) -> list[Product]:
         return list((await self.session.scalars(select(Product).order_by(Product.code))).all())
 
     async def facility_by_code(self, code: str) -> Facility | None:
-        return await self.session.scalar(select(Facility).where(Facility.code == code))
+        return await self.session.scalar(_FACILITY_BY_CODE, {"code": code})
 
     async def facilities_with_location(
         self, codes: list[str], location_code: str
     ) -> list[tuple[Facility, Location | None]]:
         """Facilities by code, each with its location of that code if it has one."""
-        stmt = (
-            select(Facility, Location)
-            .outerjoin(Location, and_(Location.facility_id == Facility.id, Location.code == location_code))
-            .where(Facility.code.in_(codes))
+        rows = await self.session.execute(
+            _FACILITIES_WITH_LOCATION, {"codes": codes, "location_code": location_code}
         )
-        return [(f, t) for f, t in (await self.session.execute(stmt)).all()]
+        return [(f, t) for f, t in rows.all()]
 
     async def facilities(self) -> list[Facility]:
         return list(
@@ -40,9 +52,7 @@ class CatalogRepository:
         )
 
     async def location_by_code(self, facility_id: int, code: str) -> Location | None:
-        return await self.session.scalar(
-            select(Location).where(Location.facility_id == facility_id, Location.code == code)
-        )
+        return await self.session.scalar(_LOCATION_BY_CODE, {"facility_id": facility_id, "code": code})
 
     async def locations(self, facility_id: int) -> list[Location]:
         return list(

@@ -21,6 +21,10 @@ TRANSIT = "TRANSIT"
 """The code of every facility's transit location."""
 
 
+def unknown_product(code: str, *, field: str) -> UnknownReference:
+    return UnknownReference(f"unknown product {code!r}", field=field)
+
+
 class CatalogService:
     """Looks up products, facilities and locations by their codes, with a per-request cache."""
 
@@ -35,7 +39,7 @@ class CatalogService:
         if code not in self._products:
             product = await self.repo.product_by_code(code)
             if product is None:
-                raise UnknownReference(f"unknown product {code!r}", field=field)
+                raise unknown_product(code, field=field)
             self._products[code] = product
         return self._products[code]
 

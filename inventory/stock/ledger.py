@@ -1,23 +1,30 @@
-"""The one place that appends movements and changes balances, in the caller's transaction."""
+"""The one place that writes stock documents, their movements and balances, in the caller's transaction.
+
+An issue's shipment is written here too: the doses in transit to a facility are the lines of its shipments.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, String, bindparam, func, select, text, tuple_, update
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.db import is_postgresql
 from inventory.errors import InsufficientStock
 from inventory.stock.domain import lowest_balance_from
-from inventory.stock.models import Balance, Movement
-from inventory.types import UTCDateTime
+from inventory.stock.models import Balance, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE = Balance.__table__
 MOVEMENT = Movement.__table__
+DOCUMENT = StockDocument.__table__
+SHIPMENT = Shipment.__table__
+SHIPMENT_LINE = ShipmentLine.__table__
 Pair = tuple[int, int]
 """(location_id, lot_id): one balance row."""
 
@@ -36,42 +43,60 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Dispatch:
+    """The shipment an issue or a return opens: doses sent per lot, in transit until the destination confirms."""
+
+    from_facility_id: int
+    to_facility_id: int
+    doses_by_lot: Mapping[int, int]
+
+
+@dataclass(frozen=True)
 class Posted:
     movement_id: int
     line: Line
 
 
 @dataclass(frozen=True)
-class _Write:
-    """What one posting writes: net draws and additions per balance row, and the movement rows."""
+class Posting:
+    """What was written: the movements in line order, and the shipment's id if the document opened one."""
 
-    document_id: int
-    occurred_on: date
-    recorded_at: datetime
-    recorded_by: str
+    movements: list[Posted]
+    shipment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Write:
+    document: dict[str, Any]
     drawn: list[tuple[Pair, int]]
     added: list[tuple[Pair, int]]
     lines: Sequence[Line]
+    dispatch: Dispatch | None = None
 
 
-async def append_movements(
+@dataclass(frozen=True)
+class _Written:
+    document_id: int
+    movement_ids: list[int]
+    shipment_id: int | None
+    refused: list[Pair]
+
+
+async def post_document(
     session: AsyncSession,
-    *,
-    document_id: int,
+    document: StockDocument,
     lines: Sequence[Line],
-    occurred_on: date,
+    *,
     today: date,
-    recorded_at: datetime,
-    recorded_by: str,
-) -> list[Posted]:
-    """Post all lines or none: lock the balances drawn down, refuse any negative balance on any day, append.
+    dispatch: Dispatch | None = None,
+) -> Posting:
+    """Insert the document and post all its lines or none: refuse any negative balance on any day.
 
     Every draw is a guarded UPDATE (the balance must stay >= 0) that takes the row lock and checks together,
     in one lock order for every transaction (sorted pairs: no deadlocks between multi-line documents).
     Back-dated draws are first checked under the same locks against every later day's closing balance.
+    Movements carry the document's day, time and author. Sets `document.id`.
     """
-    if not lines:
-        return []
     net: dict[Pair, int] = defaultdict(int)
     first_field: dict[Pair, str] = {}
     for line in lines:
@@ -80,75 +105,112 @@ async def append_movements(
         first_field.setdefault(pair, line.field)
     pairs = sorted(net)
     drawn = [p for p in pairs if net[p] < 0]
+    occurred_on = document.occurred_on
     if drawn and occurred_on < today:
         await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
     write = _Write(
-        document_id,
-        occurred_on,
-        recorded_at,
-        recorded_by,
+        {c.key: getattr(document, c.key) for c in DOCUMENT.columns if c.key != "id"},
         drawn=[(p, net[p]) for p in drawn],
         added=[(p, net[p]) for p in pairs if net[p] > 0],
         lines=lines,
+        dispatch=dispatch,
     )
-    is_postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
-    ids, refused = await (_write_postgresql if is_postgresql else _write_sqlite)(session, write)
-    if refused:
+    written = await (_write_postgresql if is_postgresql(session) else _write_sqlite)(session, write)
+    if written.refused:
         # a refused draw wrote nothing for itself; read its balance to say how much is available
-        await _check_draws(session, refused[:1], net, first_field, occurred_on=occurred_on, today=today)
+        await _check_draws(
+            session, written.refused[:1], net, first_field, occurred_on=occurred_on, today=today
+        )
         raise AssertionError("a refused draw must raise")  # pragma: no cover
-    return [Posted(i, line) for i, line in zip(ids, lines, strict=True)]
-
-
-def _movement_rows(write: _Write) -> list[dict[str, object]]:
-    return [
-        {
-            "document_id": write.document_id,
-            "kind": line.kind,
-            "location_id": line.location_id,
-            "lot_id": line.lot_id,
-            "doses": line.doses,
-            "occurred_on": write.occurred_on,
-            "recorded_at": write.recorded_at,
-            "recorded_by": write.recorded_by,
-            "reason_code": line.reason_code,
-            "reverses_movement_id": line.reverses_movement_id,
-        }
-        for line in write.lines
-    ]
-
-
-async def _write_sqlite(session: AsyncSession, write: _Write) -> tuple[list[int], list[Pair]]:
-    """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order."""
-    for pair, doses in write.drawn:
-        taken = await session.execute(
-            update(BALANCE)
-            .where(
-                BALANCE.c.location_id == pair[0], BALANCE.c.lot_id == pair[1], BALANCE.c.doses + doses >= 0
-            )
-            .values(doses=BALANCE.c.doses + doses)
-            .returning(BALANCE.c.doses)
-        )
-        if taken.first() is None:
-            return [], [pair]
-    if write.added:
-        stmt = sqlite.insert(BALANCE)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[BALANCE.c.location_id, BALANCE.c.lot_id],
-                set_={"doses": BALANCE.c.doses + stmt.excluded.doses},
-            ),
-            [{"location_id": p[0], "lot_id": p[1], "doses": d} for p, d in write.added],
-        )
-    result = await session.execute(
-        MOVEMENT.insert().returning(MOVEMENT.c.id, sort_by_parameter_order=True), _movement_rows(write)
+    document.id = written.document_id
+    return Posting(
+        [Posted(i, line) for i, line in zip(written.movement_ids, lines, strict=True)], written.shipment_id
     )
-    return [r[0] for r in result], []
+
+
+_ADD_DOCUMENT = DOCUMENT.insert().returning(DOCUMENT.c.id)
+_DRAW = (
+    update(BALANCE)
+    .where(
+        BALANCE.c.location_id == bindparam("l"),
+        BALANCE.c.lot_id == bindparam("t"),
+        BALANCE.c.doses + bindparam("d") >= 0,
+    )
+    .values(doses=BALANCE.c.doses + bindparam("d"))
+    .returning(BALANCE.c.doses)
+)
+
+
+def _upsert_balance() -> sqlite.Insert:
+    stmt = sqlite.insert(BALANCE)
+    return stmt.on_conflict_do_update(
+        index_elements=[BALANCE.c.location_id, BALANCE.c.lot_id],
+        set_={"doses": BALANCE.c.doses + stmt.excluded.doses},
+    )
+
+
+_ADD = _upsert_balance()
+_APPEND = MOVEMENT.insert().returning(MOVEMENT.c.id, sort_by_parameter_order=True)
+_ADD_SHIPMENT = SHIPMENT.insert().returning(SHIPMENT.c.id)
+
+
+async def _write_sqlite(session: AsyncSession, write: _Write) -> _Written:
+    """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order."""
+    document_id = (await session.execute(_ADD_DOCUMENT, write.document)).scalar_one()
+    for pair, doses in write.drawn:
+        if (await session.execute(_DRAW, {"l": pair[0], "t": pair[1], "d": doses})).first() is None:
+            return _Written(document_id, [], None, [pair])
+    if write.added:
+        await session.execute(
+            _ADD, [{"location_id": p[0], "lot_id": p[1], "doses": d} for p, d in write.added]
+        )
+    movement_ids: list[int] = []
+    if write.lines:
+        rows = [
+            {
+                "document_id": document_id,
+                "kind": line.kind,
+                "location_id": line.location_id,
+                "lot_id": line.lot_id,
+                "doses": line.doses,
+                "occurred_on": write.document["occurred_on"],
+                "recorded_at": write.document["recorded_at"],
+                "recorded_by": write.document["recorded_by"],
+                "reason_code": line.reason_code,
+                "reverses_movement_id": line.reverses_movement_id,
+            }
+            for line in write.lines
+        ]
+        movement_ids = [r[0] for r in await session.execute(_APPEND, rows)]
+    shipment_id = None
+    if write.dispatch is not None:
+        shipment = {
+            "issue_document_id": document_id,
+            "from_facility_id": write.dispatch.from_facility_id,
+            "to_facility_id": write.dispatch.to_facility_id,
+            "status": "in_transit",
+            "dispatched_on": write.document["occurred_on"],
+        }
+        shipment_id = (await session.execute(_ADD_SHIPMENT, shipment)).scalar_one()
+        await session.execute(
+            SHIPMENT_LINE.insert(),
+            [
+                {"shipment_id": shipment_id, "lot_id": lot, "doses_sent": doses}
+                for lot, doses in write.dispatch.doses_by_lot.items()
+            ],
+        )
+    return _Written(document_id, movement_ids, shipment_id, [])
 
 
 _POSTGRESQL_WRITE = text(
     """
-    WITH draw AS (
+    WITH document AS (
+        INSERT INTO stock_document (kind, facility_id, counterparty_id, occurred_on, recorded_at, recorded_by,
+                                    reference, note, override_reason, reverses_document_id)
+        VALUES (:kind, :facility_id, :counterparty_id, :occurred_on, :recorded_at, :recorded_by,
+                :reference, :note, :override_reason, :reverses_document_id)
+        RETURNING id
+    ), draw AS (
         SELECT * FROM unnest(CAST(:draw_locations AS BIGINT[]), CAST(:draw_lots AS BIGINT[]),
                              CAST(:draw_doses AS INTEGER[])) AS d(location_id, lot_id, doses)
     ), locked AS (
@@ -173,60 +235,75 @@ _POSTGRESQL_WRITE = text(
     ), moved AS (
         INSERT INTO movement (document_id, kind, location_id, lot_id, doses, occurred_on, recorded_at,
                               recorded_by, reason_code, reverses_movement_id)
-        SELECT :document_id, m.kind, m.location_id, m.lot_id, m.doses, :occurred_on, :recorded_at,
+        SELECT document.id, m.kind, m.location_id, m.lot_id, m.doses, :occurred_on, :recorded_at,
                :recorded_by, m.reason_code, m.reverses_movement_id
-        FROM unnest(CAST(:kinds AS TEXT[]), CAST(:locations AS BIGINT[]), CAST(:lots AS BIGINT[]),
+        FROM document,
+             unnest(CAST(:kinds AS TEXT[]), CAST(:locations AS BIGINT[]), CAST(:lots AS BIGINT[]),
                     CAST(:doses AS INTEGER[]), CAST(:reasons AS TEXT[]), CAST(:reverses AS BIGINT[]))
              WITH ORDINALITY AS m(kind, location_id, lot_id, doses, reason_code, reverses_movement_id, n)
         WHERE (SELECT ok FROM all_drawn)
         ORDER BY m.n
         RETURNING id
+    ), shipment AS (
+        INSERT INTO shipment (issue_document_id, from_facility_id, to_facility_id, status, dispatched_on)
+        SELECT document.id, CAST(:from_facility_id AS BIGINT), CAST(:to_facility_id AS BIGINT), 'in_transit',
+               :occurred_on
+        FROM document
+        WHERE CAST(:to_facility_id AS BIGINT) IS NOT NULL AND (SELECT ok FROM all_drawn)
+        RETURNING id
+    ), shipped AS (
+        INSERT INTO shipment_line (shipment_id, lot_id, doses_sent)
+        SELECT shipment.id, s.lot_id, s.doses
+        FROM shipment,
+             unnest(CAST(:shipped_lots AS BIGINT[]), CAST(:shipped_doses AS INTEGER[]))
+             WITH ORDINALITY AS s(lot_id, doses, n)
+        ORDER BY s.n
     )
-    SELECT ARRAY(SELECT id FROM moved ORDER BY id) AS ids,
+    SELECT (SELECT id FROM document) AS document_id,
+           ARRAY(SELECT id FROM moved ORDER BY id) AS movement_ids,
+           (SELECT id FROM shipment) AS shipment_id,
            ARRAY(SELECT location_id FROM drawn) AS drawn_locations,
            ARRAY(SELECT lot_id FROM drawn) AS drawn_lots
     """
-).bindparams(
-    bindparam("document_id", type_=BigInteger),
-    bindparam("occurred_on", type_=Date),
-    bindparam("recorded_at", type_=UTCDateTime),
-    bindparam("recorded_by", type_=String),
-)
-"""One round trip: lock the drawn rows in order, draw them down guarded, add, append the movements.
+).bindparams(*(bindparam(c.key, type_=c.type) for c in DOCUMENT.columns if c.key != "id"))
+"""One round trip: insert the document; lock the drawn rows in order and draw them down guarded; add;
+append the movements; open the shipment if there is one.
 
-Nothing is added or appended unless every draw was taken. Movement ids come from one sequence in the
-order the rows are inserted (ORDER BY ordinality), so the sorted ids are the lines' ids in order.
+Nothing is added, appended or shipped unless every draw was taken. Movement ids come from one sequence
+in the order the rows are inserted (ORDER BY ordinality), so the sorted ids are the lines' ids in order.
 """
 
 
-async def _write_postgresql(session: AsyncSession, write: _Write) -> tuple[list[int], list[Pair]]:
-    lines = write.lines
+async def _write_postgresql(session: AsyncSession, write: _Write) -> _Written:
+    lines, dispatch = write.lines, write.dispatch
+    shipped = dispatch.doses_by_lot if dispatch else {}
     row = (
         await session.execute(
             _POSTGRESQL_WRITE,
-            {
+            write.document
+            | {
                 "draw_locations": [p[0] for p, _ in write.drawn],
                 "draw_lots": [p[1] for p, _ in write.drawn],
                 "draw_doses": [d for _, d in write.drawn],
                 "add_locations": [p[0] for p, _ in write.added],
                 "add_lots": [p[1] for p, _ in write.added],
                 "add_doses": [d for _, d in write.added],
-                "document_id": write.document_id,
-                "occurred_on": write.occurred_on,
-                "recorded_at": write.recorded_at,
-                "recorded_by": write.recorded_by,
                 "kinds": [line.kind for line in lines],
                 "locations": [line.location_id for line in lines],
                 "lots": [line.lot_id for line in lines],
                 "doses": [line.doses for line in lines],
                 "reasons": [line.reason_code for line in lines],
                 "reverses": [line.reverses_movement_id for line in lines],
+                "from_facility_id": dispatch.from_facility_id if dispatch else None,
+                "to_facility_id": dispatch.to_facility_id if dispatch else None,
+                "shipped_lots": list(shipped),
+                "shipped_doses": list(shipped.values()),
             },
         )
     ).one()
     taken = set(zip(row.drawn_locations, row.drawn_lots, strict=True))
     refused = [p for p, _ in write.drawn if p not in taken]
-    return ([] if refused else list(row.ids)), refused
+    return _Written(row.document_id, list(row.movement_ids), row.shipment_id, refused)
 
 
 async def _check_draws(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, and_, func, literal, select, union_all
+from sqlalchemy import Row, and_, bindparam, func, join, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,9 +25,44 @@ from inventory.stock.models import (
     UsageRecord,
 )
 
-DOCUMENT = StockDocument.__table__
-SHIPMENT = Shipment.__table__
-SHIPMENT_LINE = ShipmentLine.__table__
+# the reads every posting makes, built once
+_PICKABLE = join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0)).join(
+    Location,
+    and_(
+        Location.id == Balance.location_id,
+        Location.facility_id == bindparam("facility_id"),
+        Location.kind != "transit",
+    ),
+)
+"""Lots with doses at a facility's storage locations (not in transit to it)."""
+_PICKABLE_COLUMNS = (
+    Lot.id.label("lot_id"),
+    Product.code.label("product_code"),
+    Lot.lot_number,
+    Lot.expires_on,
+    Lot.vvm_stage,
+    Lot.on_hold,
+    Location.id.label("location_id"),
+    Location.code.label("location_code"),
+    Balance.doses,
+)
+_BALANCES_FOR_PICKING = (
+    select(*_PICKABLE_COLUMNS)
+    .select_from(Product)
+    .join(_PICKABLE, Lot.product_id == Product.id)
+    .where(Product.id == bindparam("product_id"))
+)
+_PRODUCT_WITH_BALANCES = (
+    select(Product, *_PICKABLE_COLUMNS)
+    .select_from(Product)
+    .outerjoin(_PICKABLE, Lot.product_id == Product.id)
+    .where(Product.code == bindparam("product_code"))
+)
+
+
+def _pickable(row: Row[Any]) -> LotBalance:
+    lot = LotState(row.lot_id, row.product_code, row.lot_number, row.expires_on, row.vvm_stage, row.on_hold)
+    return LotBalance(lot, row.location_id, row.location_code, row.doses)
 
 
 def lot_state(lot: Lot, product_code: str) -> LotState:
@@ -55,23 +91,23 @@ class StockRepository:
         return list((await self.session.scalars(stmt)).all())
 
     async def balances_for_picking(self, facility_id: int, product_id: int) -> list[LotBalance]:
-        stmt = (
-            select(Lot, Product.code, Location.id, Location.code, Balance.doses)
-            .join(Balance, Balance.lot_id == Lot.id)
-            .join(Location, Location.id == Balance.location_id)
-            .join(Product, Product.id == Lot.product_id)
-            .where(
-                Location.facility_id == facility_id,
-                Location.kind != "transit",
-                Lot.product_id == product_id,
-                Balance.doses > 0,
-            )
+        rows = await self.session.execute(
+            _BALANCES_FOR_PICKING, {"facility_id": facility_id, "product_id": product_id}
         )
-        rows = (await self.session.execute(stmt)).all()
-        return [
-            LotBalance(lot_state(lot, code), loc_id, loc_code, doses)
-            for lot, code, loc_id, loc_code, doses in rows
-        ]
+        return [_pickable(row) for row in rows]
+
+    async def product_with_balances(
+        self, product_code: str, facility_id: int
+    ) -> tuple[Product | None, list[LotBalance]]:
+        """A product by code and its balances for picking at a facility, in one query (None if unknown)."""
+        rows = (
+            await self.session.execute(
+                _PRODUCT_WITH_BALANCES, {"product_code": product_code, "facility_id": facility_id}
+            )
+        ).all()
+        if not rows:
+            return None, []
+        return rows[0][0], [_pickable(row) for row in rows if row.lot_id is not None]
 
     async def stock_on_hand(self, facility_id: int) -> Sequence[Row[tuple[Lot, Product, str, int]]]:
         stmt = (
@@ -134,28 +170,6 @@ class StockRepository:
         return await self.session.scalar(
             select(Shipment).where(Shipment.receipt_document_id == document_id).with_for_update()
         )
-
-    async def add_document(self, document: StockDocument) -> int:
-        """Insert a document header (a Core INSERT: no unit-of-work flush on the posting path); its id."""
-        values = {c.key: getattr(document, c.key) for c in DOCUMENT.columns if c.key != "id"}
-        return (
-            await self.session.execute(DOCUMENT.insert().values(values).returning(DOCUMENT.c.id))
-        ).scalar_one()
-
-    async def add_shipment(self, shipment: Shipment, doses_by_lot: dict[int, int]) -> int:
-        """Insert a shipment and its lines (doses sent per lot); the shipment's id."""
-        values = {c.key: getattr(shipment, c.key) for c in SHIPMENT.columns if c.key != "id"}
-        shipment_id = (
-            await self.session.execute(SHIPMENT.insert().values(values).returning(SHIPMENT.c.id))
-        ).scalar_one()
-        await self.session.execute(
-            SHIPMENT_LINE.insert(),
-            [
-                {"shipment_id": shipment_id, "lot_id": lot, "doses_sent": doses}
-                for lot, doses in doses_by_lot.items()
-            ],
-        )
-        return shipment_id
 
     async def document(self, document_id: int, *, for_update: bool = False) -> StockDocument | None:
         stmt = select(StockDocument).where(StockDocument.id == document_id)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Location, Product
-from inventory.catalog.service import CatalogService
+from inventory.catalog.service import CatalogService, unknown_product
 from inventory.errors import (
     Conflict,
     InsufficientStock,
@@ -25,6 +25,7 @@ from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import (
     REASON_DIRECTIONS,
+    LotBalance,
     Pick,
     check_occurred_on,
     check_reason,
@@ -35,11 +36,10 @@ from inventory.stock.domain import (
     same_picks,
     why_not_issuable,
 )
-from inventory.stock.ledger import Line, append_movements
+from inventory.stock.ledger import Dispatch, Line, post_document
 from inventory.stock.models import (
     Lot,
     LotEvent,
-    Shipment,
     ShipmentLine,
     StockCount,
     StockCountLine,
@@ -94,11 +94,9 @@ class StockService:
         check_occurred_on(day, today=self.today, window_days=self.settings.backdate_window_days, field=field)
         return day
 
-    async def _new_document(
-        self, kind: str, facility: Facility, day: date, **fields: object
-    ) -> StockDocument:
-        """Insert a document header; the returned object carries its id and is not in the session."""
-        document = StockDocument(
+    def _new_document(self, kind: str, facility: Facility, day: date, **fields: object) -> StockDocument:
+        """A document header to post; the ledger inserts it with its movements (it is never in the session)."""
+        return StockDocument(
             kind=kind,
             facility_id=facility.id,
             occurred_on=day,
@@ -106,19 +104,13 @@ class StockService:
             recorded_by=self.actor,
             **fields,
         )
-        document.id = await self.repo.add_document(document)
-        return document
 
-    async def _post(self, document: StockDocument, entries: list[_Entry]) -> list[s.MovementRead]:
-        """Append the entries' movements to the document; they read back as the document shows them."""
-        posted = await append_movements(
-            self.session,
-            document_id=document.id,
-            lines=[e.line for e in entries],
-            occurred_on=document.occurred_on,
-            today=self.today,
-            recorded_at=document.recorded_at,
-            recorded_by=self.actor,
+    async def _post(
+        self, document: StockDocument, entries: list[_Entry], *, dispatch: Dispatch | None = None
+    ) -> tuple[list[s.MovementRead], int | None]:
+        """Write the document, its entries' movements (as the document shows them) and its shipment's id."""
+        posting = await post_document(
+            self.session, document, [e.line for e in entries], today=self.today, dispatch=dispatch
         )
         return [
             s.MovementRead(
@@ -131,8 +123,8 @@ class StockService:
                 p.line.reason_code,
                 p.line.reverses_movement_id,
             )
-            for p, e in zip(posted, entries, strict=True)
-        ]
+            for p, e in zip(posting.movements, entries, strict=True)
+        ], posting.shipment_id
 
     async def _writable(self, code: str, *, field: str, on: date | None = None) -> Facility:
         facility = await self.catalog.facility(code, field=field, on=on)
@@ -177,24 +169,18 @@ class StockService:
             )
         )
 
-    async def _raise_vvm(
-        self,
-        lot: Lot,
-        stage: int,
-        *,
-        facility: Facility | None,
-        document: StockDocument | None,
-        note: str | None = None,
-    ) -> None:
-        """Record a VVM reading; the indicator only darkens, so a lower stage is refused."""
+    @staticmethod
+    def _raise_vvm(lot: Lot, stage: int) -> bool:
+        """Apply a VVM reading; the indicator only darkens, so a lower stage is refused. True if it darkened."""
         if stage < lot.vvm_stage:
             raise RuleViolation(
                 f"lot {lot.lot_number} is already at VVM stage {lot.vvm_stage}; a VVM never goes back",
                 field="vvm_stage",
             )
-        if stage != lot.vvm_stage:
-            lot.vvm_stage = stage
-            self._lot_event(lot, "vvm", vvm_stage=stage, reason=note, facility=facility, document=document)
+        if stage == lot.vvm_stage:
+            return False
+        lot.vvm_stage = stage
+        return True
 
     async def _read_document(self, document: StockDocument) -> s.DocumentRead:
         """A stored document, read back from the ledger."""
@@ -278,15 +264,8 @@ class StockService:
             if facility.counts_whole_vials:
                 check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
             prepared.append((i, product, location, line))
-        document = await self._new_document(
-            "receipt",
-            facility,
-            day,
-            counterparty_id=supplier.id if supplier else None,
-            reference=cmd.reference,
-            note=cmd.note,
-        )
         entries: list[_Entry] = []
+        readings: list[tuple[Lot, int]] = []  # (lot, VVM stage) new or darker on receipt, for the events
         for i, product, location, line in prepared:
             lot = await self.repo.lot(product.id, line.lot_number, for_update=True)
             if lot is None:
@@ -302,14 +281,7 @@ class StockService:
                 )
                 self.session.add(lot)
                 await self.session.flush()
-                self._lot_event(
-                    lot,
-                    "vvm",
-                    vvm_stage=line.vvm_stage,
-                    reason="on receipt",
-                    facility=facility,
-                    document=document,
-                )
+                readings.append((lot, line.vvm_stage))
             else:
                 if lot.expires_on != line.expires_on:
                     raise RuleViolation(
@@ -317,9 +289,8 @@ class StockService:
                         f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
                         field=f"lines[{i}].expires_on",
                     )
-                await self._raise_vvm(
-                    lot, line.vvm_stage, facility=facility, document=document, note="on receipt"
-                )
+                if self._raise_vvm(lot, line.vvm_stage):
+                    readings.append((lot, line.vvm_stage))
             entries.append(
                 _Entry(
                     Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"),
@@ -328,7 +299,19 @@ class StockService:
                     lot.lot_number,
                 )
             )
-        movements = await self._post(document, entries)
+        document = self._new_document(
+            "receipt",
+            facility,
+            day,
+            counterparty_id=supplier.id if supplier else None,
+            reference=cmd.reference,
+            note=cmd.note,
+        )
+        movements, _ = await self._post(document, entries)
+        for lot, stage in readings:
+            self._lot_event(
+                lot, "vvm", vvm_stage=stage, reason="on receipt", facility=facility, document=document
+            )
         return self._document_read(
             document,
             movements,
@@ -343,8 +326,8 @@ class StockService:
         day = self._day(req.occurred_on)
         facility = await self.catalog.facility(req.facility, field="facility", on=day)
         self.principal.require_read(facility.id, facility.code, field="facility")
-        product = await self.catalog.product(req.product, field="product")
-        picks = await self._pick(facility, product, req.doses, day, field="doses")
+        product, balances = await self._stocked(req.product, facility, field="product")
+        picks = self._pick(facility, product, balances, req.doses, day, field="doses")
         return s.Proposal(
             facility=facility.code,
             product=product.code,
@@ -363,13 +346,22 @@ class StockService:
             p.vvm_stage,
         )
 
-    async def _pick(
-        self, facility: Facility, product: Product, doses: int, day: date, *, field: str
+    async def _stocked(
+        self, product_code: str, facility: Facility, *, field: str
+    ) -> tuple[Product, list[LotBalance]]:
+        """A product by code and what a facility holds of it, for picking (one query)."""
+        product, balances = await self.repo.product_with_balances(product_code, facility.id)
+        if product is None:
+            raise unknown_product(product_code, field=field)
+        return product, balances
+
+    @staticmethod
+    def _pick(
+        facility: Facility, product: Product, balances: list[LotBalance], doses: int, day: date, *, field: str
     ) -> list[Pick]:
         per_vial = product.doses_per_vial if facility.counts_whole_vials else 1
         if facility.counts_whole_vials:
             check_whole_vials(doses, product.doses_per_vial, field=field)
-        balances = await self.repo.balances_for_picking(facility.id, product.id)
         try:
             return pick_lots(balances, doses, day, doses_per_vial=per_vial)
         except InsufficientStock as exc:
@@ -420,7 +412,7 @@ class StockService:
             if isinstance(cmd, s.IssueCreate)
             else self._return_choices(cmd, source)
         )
-        document = await self._new_document(
+        document = self._new_document(
             kind,
             source,
             day,
@@ -450,16 +442,8 @@ class StockService:
                 )
             )
             sent[c.lot_id] += c.doses
-        movements = await self._post(document, entries)
-        shipment_id = await self.repo.add_shipment(
-            Shipment(
-                issue_document_id=document.id,
-                from_facility_id=source.id,
-                to_facility_id=destination.id,
-                status="in_transit",
-                dispatched_on=day,
-            ),
-            sent,
+        movements, shipment_id = await self._post(
+            document, entries, dispatch=Dispatch(source.id, destination.id, sent)
         )
         return self._document_read(
             document,
@@ -476,7 +460,7 @@ class StockService:
         choices: list[_Choice] = []
         overridden = False
         for code, indexes in by_product.items():
-            product = await self.catalog.product(code, field=f"lines[{indexes[0]}].product")
+            product, balances = await self._stocked(code, source, field=f"lines[{indexes[0]}].product")
             explicit = [i for i in indexes if cmd.lines[i].lot_number is not None]
             if explicit and len(explicit) != len(indexes):
                 raise ValidationFailed(
@@ -485,7 +469,7 @@ class StockService:
                 )
             total = sum(cmd.lines[i].doses for i in indexes)
             if not explicit:
-                picks = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
+                picks = self._pick(source, product, balances, total, day, field=f"lines[{indexes[0]}].doses")
                 choices.extend(
                     _Choice(
                         product,
@@ -525,7 +509,9 @@ class StockService:
                     )
                 )
             try:
-                proposal = await self._pick(source, product, total, day, field=f"lines[{indexes[0]}].doses")
+                proposal = self._pick(
+                    source, product, balances, total, day, field=f"lines[{indexes[0]}].doses"
+                )
             except (InsufficientStock, RuleViolation):
                 proposal = None  # no proposal is possible: the ledger refuses an over-issue with the figures
             if proposal is not None and not same_picks(
@@ -638,10 +624,11 @@ class StockService:
             raise ValidationFailed(
                 f"every lot on the shipment must be confirmed; missing: {', '.join(missing)}", field="lines"
             )
-        document = await self._new_document(
+        document = self._new_document(
             "shipment_receipt", destination, day, counterparty_id=shipment.from_facility_id, note=cmd.note
         )
         entries: list[_Entry] = []
+        events: list[tuple[Lot, str, int | None, str]] = []  # (lot, kind, VVM stage, reason) for the document
         for i, c in enumerate(cmd.lines):
             line, lot = expected[(c.product, c.lot_number)]
             field = f"lines[{i}].doses_received"
@@ -678,19 +665,20 @@ class StockService:
             line.difference_reason = c.difference_reason
             locked = await self.repo.lot(lot.product_id, lot.lot_number, for_update=True)
             assert locked is not None
-            await self._raise_vvm(
-                locked, c.vvm_stage, facility=destination, document=document, note="on arrival"
-            )
+            if self._raise_vvm(locked, c.vvm_stage):
+                events.append((locked, "vvm", c.vvm_stage, "on arrival"))
             product = await self.catalog.product(c.product, field=f"lines[{i}].product")
             if c.freeze_indicator_alarm and product.freeze_sensitive and not locked.on_hold:
                 locked.on_hold = True
                 locked.hold_reason = (
                     f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
                 )
-                self._lot_event(
-                    locked, "hold", reason=locked.hold_reason, facility=destination, document=document
-                )
+                events.append((locked, "hold", None, locked.hold_reason))
         await self._post(document, entries)
+        for lot, kind, stage, reason in events:
+            self._lot_event(
+                lot, kind, vvm_stage=stage, reason=reason, facility=destination, document=document
+            )
         shipment.status = "received"
         shipment.receipt_document_id = document.id
         await self.session.flush()
@@ -772,8 +760,8 @@ class StockService:
                     lot.lot_number,
                 ),
             ]
-        document = await self._new_document("transfer", facility, day, note=cmd.note)
-        movements = await self._post(document, entries)
+        document = self._new_document("transfer", facility, day, note=cmd.note)
+        movements, _ = await self._post(document, entries)
         return self._document_read(document, movements, facility=facility.code)
 
     async def adjust(self, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
@@ -814,8 +802,8 @@ class StockService:
                     lot.lot_number,
                 )
             )
-        document = await self._new_document("adjustment", facility, day, note=cmd.note)
-        movements = await self._post(document, entries)
+        document = self._new_document("adjustment", facility, day, note=cmd.note)
+        movements, _ = await self._post(document, entries)
         return self._document_read(document, movements, facility=facility.code)
 
     # ---- counts --------------------------------------------------------------------------------------------
@@ -896,7 +884,7 @@ class StockService:
                 "count every lot (a zero is a count)",
                 field="lines",
             )
-        document = await self._new_document("count", facility, count.counted_on)
+        document = self._new_document("count", facility, count.counted_on)
         entries: list[_Entry] = []
         for line, loc_code, product_code, lot_number in rows:
             line.system_doses = system.get((line.location_id, line.lot_id), 0)
@@ -979,31 +967,33 @@ class StockService:
                     field=f"lines[{i}].doses_administered",
                 )
             prepared.append((i, line, product, lot, location, opened_doses))
-        document = await self._new_document("usage", facility, day, note=cmd.note)
-        entries: list[_Entry] = []
-        for i, line, product, lot, location, opened_doses in prepared:
-            self.session.add(
-                UsageRecord(
-                    document_id=document.id,
-                    facility_id=facility.id,
-                    product_id=product.id,
-                    lot_id=lot.id,
-                    location_id=location.id,
-                    session_on=day,
-                    doses_administered=line.doses_administered,
-                    vials_opened=line.vials_opened,
+        document = self._new_document("usage", facility, day, note=cmd.note)
+        movements, _ = await self._post(
+            document,
+            [
+                _Entry(
+                    Line(location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened"),
+                    location.code,
+                    product.code,
+                    lot.lot_number,
                 )
+                for i, _line, product, lot, location, opened_doses in prepared
+                if opened_doses
+            ],
+        )
+        self.session.add_all(
+            UsageRecord(
+                document_id=document.id,
+                facility_id=facility.id,
+                product_id=product.id,
+                lot_id=lot.id,
+                location_id=location.id,
+                session_on=day,
+                doses_administered=line.doses_administered,
+                vials_opened=line.vials_opened,
             )
-            if opened_doses:
-                entries.append(
-                    _Entry(
-                        Line(location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened"),
-                        location.code,
-                        product.code,
-                        lot.lot_number,
-                    )
-                )
-        movements = await self._post(document, entries)
+            for _i, line, product, lot, location, _opened in prepared
+        )
         return self._document_read(document, movements, facility=facility.code)
 
     # ---- reversals -----------------------------------------------------------------------------------------
@@ -1043,7 +1033,7 @@ class StockService:
                 shipment.status = "cancelled"
         if original.kind == "shipment_receipt":
             await self._reopen_shipment(document_id)
-        document = await self._new_document(
+        document = self._new_document(
             "reversal",
             facility,
             original.occurred_on,
@@ -1052,7 +1042,7 @@ class StockService:
             reverses_document_id=original.id,
         )
         reversed_movements = await self.repo.document_movements(document_id)
-        movements = await self._post(
+        movements, _ = await self._post(
             document,
             [
                 _Entry(
@@ -1144,7 +1134,8 @@ class StockService:
             if lot is None:
                 raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
             facility = await self.catalog.facility(cmd.facility, field="facility") if cmd.facility else None
-            await self._raise_vvm(lot, cmd.vvm_stage, facility=facility, document=None, note=cmd.note)
+            if self._raise_vvm(lot, cmd.vvm_stage):
+                self._lot_event(lot, "vvm", vvm_stage=cmd.vvm_stage, reason=cmd.note, facility=facility)
             await self.session.flush()
             return await self.lot(product_code, lot_number)
 
