@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent
+from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.db import is_postgresql
 from inventory.errors import IdempotencyKeyReused, ValidationFailed
@@ -91,16 +92,13 @@ async def run_once(
     result = await action()
     # the action's pending ORM rows are written now, so that their errors surface inside the use case
     await session.flush()
-    # the same event as inventory.audit.service.record appends, written with the stored response
-    audit = {
-        "at": utcnow(),
-        "username": principal.username,
-        "address": principal.address,
-        "action": scope,
-        "facility_code": getattr(payload, "facility", None),
-        "entity": _entity(result),
-        "changes": msgspec.json.encode({"request": payload, "result": result}).decode(),
-    }
+    audit = event_values(
+        principal,
+        scope,
+        changes={"request": payload, "result": result},
+        facility_code=getattr(payload, "facility", None),
+        entity=_entity(result),
+    )
     response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}
     if on_postgresql:
         await session.execute(_STORE_WITH_AUDIT, response | {f"audit_{k}": v for k, v in audit.items()})

@@ -17,6 +17,26 @@ from inventory.auth import Principal
 from inventory.timeutil import VIETNAM, to_vietnam, utcnow
 
 
+def event_values(
+    principal: Principal,
+    action: str,
+    *,
+    changes: Any,
+    facility_code: str | None = None,
+    entity: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event: who, when, from where, what, and the changes as JSON."""
+    return {
+        "at": utcnow(),
+        "username": principal.username,
+        "address": principal.address,
+        "action": action,
+        "facility_code": facility_code,
+        "entity": entity,
+        "changes": msgspec.json.encode(changes).decode(),
+    }
+
+
 def record(
     session: AsyncSession,
     principal: Principal,
@@ -29,13 +49,7 @@ def record(
     """Append an audit event to the caller's transaction."""
     session.add(
         AuditEvent(
-            at=utcnow(),
-            username=principal.username,
-            address=principal.address,
-            action=action,
-            facility_code=facility_code,
-            entity=entity,
-            changes=msgspec.json.encode(changes).decode(),
+            **event_values(principal, action, changes=changes, facility_code=facility_code, entity=entity)
         )
     )
 

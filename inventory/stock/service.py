@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +50,8 @@ from inventory.stock.models import (
 )
 from inventory.stock.repository import StockRepository, lot_state
 from inventory.timeutil import today_vn, utcnow
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,25 @@ class StockService:
         day = given or self.today
         check_occurred_on(day, today=self.today, window_days=self.settings.backdate_window_days, field=field)
         return day
+
+    async def _once(
+        self,
+        scope: str,
+        payload: object,
+        key: str | None,
+        action: Callable[[], Awaitable[T]],
+        result_type: type[T] = s.DocumentRead,  # type: ignore[assignment]
+    ) -> T:
+        """Run a use case once per Idempotency-Key, with its audit event (see inventory.idempotency)."""
+        return await run_once(
+            self.session,
+            key=key,
+            scope=scope,
+            payload=payload,
+            principal=self.principal,
+            result_type=result_type,
+            action=action,
+        )
 
     def _new_document(self, kind: str, facility: Facility, day: date, **fields: object) -> StockDocument:
         """A document header to post; the ledger inserts it with its movements (it is never in the session)."""
@@ -232,15 +255,7 @@ class StockService:
 
     async def receive(self, cmd: s.ReceiptCreate, *, key: str | None) -> s.DocumentRead:
         """Stock arrives from a supplier or a higher level without a shipment in the system."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="receipt",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._receive(cmd),
-        )
+        return await self._once("receipt", cmd, key, lambda: self._receive(cmd))
 
     async def _receive(self, cmd: s.ReceiptCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
@@ -370,27 +385,11 @@ class StockService:
 
     async def issue(self, cmd: s.IssueCreate, *, key: str | None) -> s.DocumentRead:
         """Send stock to another facility; it is in transit until the destination confirms it."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="issue",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._dispatch("issue", cmd),
-        )
+        return await self._once("issue", cmd, key, lambda: self._dispatch("issue", cmd))
 
     async def return_stock(self, cmd: s.ReturnCreate, *, key: str | None) -> s.DocumentRead:
         """Send stock back up the chain (to the supplier unless another facility is named)."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="return",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._dispatch("return", cmd),
-        )
+        return await self._once("return", cmd, key, lambda: self._dispatch("return", cmd))
 
     async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
@@ -552,14 +551,12 @@ class StockService:
         self, shipment_id: int, cmd: s.ShipmentConfirm, *, key: str | None
     ) -> s.ShipmentRead:
         """The destination confirms, per lot, the doses received, VVM stage and freeze indicator."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope=f"shipment:{shipment_id}:confirm",
-            payload=cmd,
-            principal=self.principal,
+        return await self._once(
+            f"shipment:{shipment_id}:confirm",
+            cmd,
+            key,
+            lambda: self._confirm(shipment_id, cmd),
             result_type=s.ShipmentRead,
-            action=lambda: self._confirm(shipment_id, cmd),
         )
 
     async def _confirm(self, shipment_id: int, cmd: s.ShipmentConfirm) -> s.ShipmentRead:
@@ -724,15 +721,7 @@ class StockService:
 
     async def transfer(self, cmd: s.TransferCreate, *, key: str | None) -> s.DocumentRead:
         """Move stock between two locations of one facility."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="transfer",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._transfer(cmd),
-        )
+        return await self._once("transfer", cmd, key, lambda: self._transfer(cmd))
 
     async def _transfer(self, cmd: s.TransferCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
@@ -766,15 +755,7 @@ class StockService:
 
     async def adjust(self, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
         """Add or remove doses with a reason (expired, VVM discard, frozen, broken, lost, found...)."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="adjustment",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._adjust(cmd),
-        )
+        return await self._once("adjustment", cmd, key, lambda: self._adjust(cmd))
 
     async def _adjust(self, cmd: s.AdjustmentCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
@@ -810,15 +791,7 @@ class StockService:
 
     async def create_count(self, cmd: s.CountCreate, *, key: str | None) -> s.CountRead:
         """Record a physical count as a draft; nothing moves until it is submitted."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="count",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.CountRead,
-            action=lambda: self._create_count(cmd),
-        )
+        return await self._once("count", cmd, key, lambda: self._create_count(cmd), result_type=s.CountRead)
 
     async def _create_count(self, cmd: s.CountCreate) -> s.CountRead:
         day = self._day(cmd.counted_on, field="counted_on")
@@ -855,14 +828,12 @@ class StockService:
 
     async def submit_count(self, count_id: int, *, key: str | None) -> s.CountRead:
         """Post the differences between the count and the ledger as count corrections."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope=f"count:{count_id}:submit",
-            payload={"count": count_id},
-            principal=self.principal,
+        return await self._once(
+            f"count:{count_id}:submit",
+            {"count": count_id},
+            key,
+            lambda: self._submit_count(count_id),
             result_type=s.CountRead,
-            action=lambda: self._submit_count(count_id),
         )
 
     async def _submit_count(self, count_id: int) -> s.CountRead:
@@ -933,15 +904,7 @@ class StockService:
 
     async def record_usage(self, cmd: s.UsageCreate, *, key: str | None) -> s.DocumentRead:
         """A vaccination day: doses given and vials opened; opened vials leave the stock."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope="usage",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._usage(cmd),
-        )
+        return await self._once("usage", cmd, key, lambda: self._usage(cmd))
 
     async def _usage(self, cmd: s.UsageCreate) -> s.DocumentRead:
         day = self._day(cmd.session_on, field="session_on")
@@ -1000,14 +963,8 @@ class StockService:
 
     async def reverse(self, document_id: int, cmd: s.ReversalCreate, *, key: str | None) -> s.DocumentRead:
         """Cancel a posting with opposite movements linked to the original, dated the same day."""
-        return await run_once(
-            self.session,
-            key=key,
-            scope=f"document:{document_id}:reverse",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.DocumentRead,
-            action=lambda: self._reverse(document_id, cmd),
+        return await self._once(
+            f"document:{document_id}:reverse", cmd, key, lambda: self._reverse(document_id, cmd)
         )
 
     async def _reverse(self, document_id: int, cmd: s.ReversalCreate) -> s.DocumentRead:
@@ -1139,14 +1096,8 @@ class StockService:
             await self.session.flush()
             return await self.lot(product_code, lot_number)
 
-        return await run_once(
-            self.session,
-            key=key,
-            scope=f"lot:{product_code}:{lot_number}:vvm",
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.LotRead,
-            action=action,
+        return await self._once(
+            f"lot:{product_code}:{lot_number}:vvm", cmd, key, action, result_type=s.LotRead
         )
 
     async def set_hold(
@@ -1171,15 +1122,7 @@ class StockService:
             return await self.lot(product_code, lot_number)
 
         scope = f"lot:{product_code}:{lot_number}:{'hold' if hold else 'release'}"
-        return await run_once(
-            self.session,
-            key=key,
-            scope=scope,
-            payload=cmd,
-            principal=self.principal,
-            result_type=s.LotRead,
-            action=action,
-        )
+        return await self._once(scope, cmd, key, action, result_type=s.LotRead)
 
     # ---- views ---------------------------------------------------------------------------------------------
 
