@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from forecasting import needs
 from forecasting.periods import parse_period
-from inventory.errors import InventoryError
+from inventory.errors import InventoryError, UnknownReference
 from inventory.forecast.service import ForecastService
 from inventory.idempotency import run_once
 from inventory.web.forms import Form
@@ -36,6 +36,7 @@ class ForecastPages(Controller):
         page: NamedDependency[Page],
         period: FromQuery[str | None] = None,
         facility: FromQuery[str | None] = None,
+        product: FromQuery[str | None] = None,
     ) -> Template:
         service = ForecastService(page.session, page.principal)
         chosen = period or _default_period(page)
@@ -45,9 +46,14 @@ class ForecastPages(Controller):
         try:
             result = await service.run(chosen, page.facility_code(facility))
             totals = result.lines.filter(pl.col("scope") == "total").to_dicts()
+            # one vaccine's workings at a time (the first unless one is chosen): every line of every
+            # vaccine at once would weigh more than a page may over a slow link
+            shown = product or (totals[0]["product_code"] if totals else None)
+            if product and not any(t["product_code"] == product for t in totals):
+                raise UnknownReference(f"no vaccine {product!r} in this request", field="product")
             lines = (
-                result.lines.filter(pl.col("scope") != "total")
-                .sort("product_code", "facility_code")
+                result.lines.filter(pl.col("scope") != "total", pl.col("product_code") == shown)
+                .sort("facility_code")
                 .to_dicts()
             )
         except InventoryError as exc:
@@ -62,6 +68,7 @@ class ForecastPages(Controller):
             defaults=needs.Settings(),
             setting_names=needs.SETTING_NAMES,
             period=chosen,
+            shown_product=lines[0]["product_code"] if lines else None,
             status_code=422 if form.errors else 200,
         )
 

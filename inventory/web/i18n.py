@@ -93,6 +93,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "forecast.order_doses": ("Đề nghị (liều)", "Order (doses)"),
     "forecast.packs": ("Hộp", "Packs"),
     "forecast.workings": ("Cách tính từng dòng", "Workings per line"),
+    "forecast.workings_hint": (
+        "Bấm tên vắc xin trong bảng trên để xem cách tính của vắc xin đó.",
+        "Click a vaccine in the table above to see its workings.",
+    ),
     "forecast.parameters": (
         "Tham số (mặc định WHO, có thể điều chỉnh theo vắc xin và cơ sở)",
         "Parameters (WHO defaults, overridable per product and facility)",

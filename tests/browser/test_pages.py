@@ -168,6 +168,19 @@ def test_a_store_keeper_sees_the_backlog_and_the_vaccine_request(page, server: S
     assert "PENTA" in page.inner_text("#forecast-totals")
 
 
+PAGE_BUDGET = 100 * 1024
+"""What a page may weigh over a slow mountain link: its HTML, styles, scripts and images, uncompressed."""
+
+
+def page_weight(page) -> int:
+    """Bytes of the current page and everything it loaded (decoded sizes: the cache does not hide them)."""
+    page.wait_for_load_state("load")
+    return page.evaluate(
+        """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+                 .reduce((total, entry) => total + entry.decodedBodySize, 0)"""
+    )
+
+
 def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -> None:
     """Loads the Mường Tè demo (a year of stock and a register) and takes the README's screenshots."""
     from inventory.db import create_engine, session_factory, unit_of_work
@@ -183,15 +196,26 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     run_sync(load())
     sign_in(page, "keeper")
     assert page.locator("#stock-by-product tr").count() > 5
+    weights = {"/": page_weight(page)}
     screenshot(page, "dashboard-vi")
     page.goto("/stock")
+    weights["/stock"] = page_weight(page)
     screenshot(page, "stock-district")
     page.goto("/backlog")
     assert page.locator("table.backlog").count() >= 7
+    weights["/backlog"] = page_weight(page)
     screenshot(page, "backlog")
     page.goto("/forecast")
     page.wait_for_selector("#forecast-totals")
+    weights["/forecast"] = page_weight(page)
     screenshot(page, "forecast")
+    for path in ("/issue", "/receive", "/confirm", "/count", "/lots", "/communes/TYT-03451/due-list"):
+        page.goto(path)
+        weights[path] = page_weight(page)
+    print("page weights (bytes):", weights)
+    heavy = {path: size for path, size in weights.items() if size > PAGE_BUDGET}
+    assert not heavy, f"pages over {PAGE_BUDGET} bytes with the demo year loaded: {heavy}"
+    page.goto("/")
     page.click("#lang-switch")
     page.goto("/")
     assert "Months of stock" in page.inner_text("#stock-by-product")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,12 +11,15 @@ import anyio.to_thread
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
+from inventory.app import create_app
 from inventory.cli import main
 from inventory.settings import Settings
 from inventory.timeutil import today_vn
 from tests.integration.conftest import Api
+from tests.integration.test_auth import sign_in
 from tests.integration.test_register import register_rows, write
 
 pytestmark = pytest.mark.anyio
@@ -172,3 +176,20 @@ async def test_an_override_changes_the_figures_and_only_planners_may_set_it(stoc
     assert after["wastage_factor"] == 2.0 and before["wastage_source"] != "setting"
     refused = await stocked.as_user("viewer").post("/forecast/settings", {"name": "coverage", "value": 0.8})
     assert refused.status_code == 403
+
+
+async def test_the_page_shows_one_vaccines_workings_at_a_time(stocked: Api, settings: Settings) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        first = await client.get("/forecast", params={"period": NEXT_MONTH})
+        assert first.status_code == 200
+        assert 'id="forecast-totals"' in first.text
+        shown = set(re.findall(r"<summary>([A-Z-]+) · ", first.text))
+        assert len(shown) == 1  # the first vaccine of the totals, not every line of every vaccine
+        penta = await client.get("/forecast", params={"period": NEXT_MONTH, "product": "PENTA"})
+        assert set(re.findall(r"<summary>([A-Z-]+) · ", penta.text)) == {"PENTA"}
+        assert 'data-facility="TYT-03451"' in penta.text and "max(0" in penta.text
+        unknown = await client.get("/forecast", params={"period": NEXT_MONTH, "product": "NOPE"})
+        assert unknown.status_code == 422
+        assert "no vaccine &#39;NOPE&#39; in this request" in unknown.text
+        assert 'id="forecast-totals"' in unknown.text
