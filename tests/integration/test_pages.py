@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from tests.integration.test_auth import sign_in
 
 pytestmark = pytest.mark.anyio
 EXPIRY = (today_vn() + timedelta(days=300)).isoformat()
+TODAY = today_vn().isoformat()
 
 
 def receipt_form(key: str) -> dict[str, str]:
@@ -109,3 +111,42 @@ async def test_pages_answer_each_role_for_its_own_and_other_facilities(
             },
         )
         assert refused.status_code in ({403} if username != "admin" else {422})
+
+
+async def test_the_count_sheet_has_one_printable_section_per_location_and_posts_as_one_count(
+    settings: Settings, api: Api
+) -> None:
+    lines = [
+        {"product": "MR", "lot_number": lot, "expires_on": EXPIRY, "doses": 50, "location": location}
+        for lot, location in (("MR-C1", "TL-01"), ("MR-C2", "TL-02"), ("MR-C3", "TL-01"))
+    ]
+    await api.ok("/receipts", {"facility": "TTYT-MT", "supplier": "CDC-LC", "lines": lines})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        sheet = await client.get("/count")
+        assert sheet.status_code == 200
+        sections = re.findall(
+            r'<section class="count-location" data-location="([^"]+)">(.*?)</section>', sheet.text, re.S
+        )
+        assert [location for location, _ in sections] == ["TL-01", "TL-02"]
+        assert [re.findall(r">(MR-C\d)<", body) for _, body in sections] == [["MR-C1", "MR-C3"], ["MR-C2"]]
+        names = dict(
+            re.findall(r'name="(lines\[\d+\]\.(?:location|lot_number))" value="([^"]+)"', sheet.text)
+        )
+        form = {"facility": "TTYT-MT", "idempotency_key": "count-sheet-key-1", "counted_on": TODAY}
+        form |= {k: v for k, v in names.items()}
+        form |= {k.replace("lot_number", "product"): "MR" for k in names if k.endswith("lot_number")}
+        form |= {
+            k.replace("lot_number", "counted_doses"): "40" if v == "MR-C2" else "50"
+            for k, v in names.items()
+            if k.endswith("lot_number")
+        }
+        form["_csrf_token"] = client.cookies.get("csrftoken", "")
+        posted = await client.post("/count", data=form, follow_redirects=False)
+        assert posted.status_code == 303, posted.text
+    stock = await api.read("/facilities/TTYT-MT/stock")
+    assert sorted((r["lot_number"], r["doses"]) for r in stock["rows"]) == [
+        ("MR-C1", 50),
+        ("MR-C2", 40),
+        ("MR-C3", 50),
+    ]
