@@ -20,6 +20,9 @@ The schedule is a small configuration table (``SCHEDULE``), taken as a DataFrame
 the query. Every function returns a LazyFrame: the caller collects once (the default streaming engine is the
 fast one here). Dates must lie in 1900–2199.
 
+Live vaccines: a BCG or measles-containing dose is not valid within ``LIVE_SPACING_DAYS`` after a dose of the
+other was given, except on that same day (its earliest date moves; doses only proposed do not count).
+
 A dose's ``state`` as of a date: ``received``; ``aged_out`` (it cannot be given before its upper age, or its
 series' previous dose cannot and it requires it); ``overdue`` (the child is past its recommended age plus the
 grace period; counted even while it waits for an earlier dose of its series); ``due`` (recommended age
@@ -123,6 +126,13 @@ DEFAULT_GRACE_DAYS = 28
 
 DEFAULT_OPEN_VIAL_DAYS = 28
 """WHO multi-dose vial policy (2014): an opened vial that may be kept is usable for up to 28 days."""
+
+LIVE_ANTIGENS = frozenset({"BCG", "MEASLES"})
+"""Injectable live vaccines of the schedule (measles-containing: MEASLES dose 1 and MR dose 2)."""
+
+LIVE_SPACING_DAYS = 28
+"""WHO (DAK decision tables): BCG and measles-containing vaccine wait until 4 weeks after another live vaccine;
+the same day is allowed (co-administration). Only doses already given count."""
 
 MAX_DOSE_NUMBER = 63
 """Dose records numbered outside 1..63 are data errors and are ignored (no series has more than a few doses)."""
@@ -408,6 +418,8 @@ def _series_stats(doses: pl.LazyFrame, series: dict[str, tuple[DoseRule, ...]], 
             bit = pl.lit(1 << (_COUNT_BITS * slot), dtype=pl.UInt64)
             increment = pl.when(pl.col("antigen") == antigen).then(bit).otherwise(increment)
         aggregations.append(increment.sum().alias(f"_counts_{word}"))
+    for antigen in _live(series):
+        aggregations.append(given[antigen].max().alias(f"_live_{antigen}"))
     for antigen, rules in series.items():
         if _needs_last(rules):
             aggregations.append(given[antigen].max().alias(f"_prev_{antigen}"))
@@ -423,6 +435,12 @@ def _series_stats(doses: pl.LazyFrame, series: dict[str, tuple[DoseRule, ...]], 
         .group_by("child_id")
         .agg(aggregations)
     )
+
+
+def _live(series: dict[str, tuple[DoseRule, ...]]) -> list[str]:
+    """The series' live antigens that are spaced from one another, when there are at least two."""
+    live = [a for a in series if a in LIVE_ANTIGENS]
+    return live if len(live) > 1 else []
 
 
 def _needs_last(series: tuple[DoseRule, ...]) -> bool:
@@ -487,7 +505,9 @@ def _wide_plan(
     for position in range(1, max(len(doses_) for doses_ in series.values()) + 1):
         # Dose ``position`` of every series at once; each step reads the chain the previous step left.
         step = [doses_[position - 1] for doses_ in series.values() if len(doses_) >= position]
-        wide = wide.with_columns(_earliest_expr(rule).alias(_earliest(rule)) for rule in step)
+        wide = wide.with_columns(
+            _earliest_expr(rule, today, _live(series)).alias(_earliest(rule)) for rule in step
+        )
         wide = wide.with_columns(
             _state_expr(rule, today, overdue_before).alias(_state(rule)) for rule in step
         )
@@ -496,20 +516,31 @@ def _wide_plan(
         if not keep_earliest:
             wide = wide.drop(_earliest(rule) for rule in step)
     scratch = [f"_{kind}_{a}" for a in antigens for kind in ("k", "prev", "start", "blk")]
+    scratch += [f"_live_{a}" for a in _live(series)]
     packed = [f"_counts_{word}" for word in range(len(_count_words(antigens)))]
     return wide.drop(*scratch, *packed, *(_age_column(span) for span in ages))
 
 
-def _earliest_expr(rule: DoseRule) -> pl.Expr:
+def _earliest_expr(rule: DoseRule, today: pl.Expr, live: list[str]) -> pl.Expr:
     earliest = pl.col(_age_column(rule.minimum_age))
-    if rule.min_interval is None:
+    if rule.min_interval is not None:
+        previous = pl.col(f"_prev_{rule.antigen}")
+        after_previous = add_span(previous, rule.min_interval)
+        if rule.late_start_age is not None and rule.late_interval is not None:
+            late = pl.col(f"_start_{rule.antigen}") >= pl.col(_age_column(rule.late_start_age))
+            after_previous = (
+                pl.when(late).then(add_span(previous, rule.late_interval)).otherwise(after_previous)
+            )
+        earliest = pl.max_horizontal(earliest, after_previous)
+    if rule.antigen not in live:
         return earliest
-    previous = pl.col(f"_prev_{rule.antigen}")
-    after_previous = add_span(previous, rule.min_interval)
-    if rule.late_start_age is not None and rule.late_interval is not None:
-        late = pl.col(f"_start_{rule.antigen}") >= pl.col(_age_column(rule.late_start_age))
-        after_previous = pl.when(late).then(add_span(previous, rule.late_interval)).otherwise(after_previous)
-    return pl.max_horizontal(earliest, after_previous)
+    other = pl.max_horizontal(*(pl.col(f"_live_{a}") for a in live if a != rule.antigen))
+    same_day = (other == today) & (earliest <= today)
+    return (
+        pl.when(other.is_null() | same_day)
+        .then(earliest)
+        .otherwise(pl.max_horizontal(earliest, other + pl.duration(days=LIVE_SPACING_DAYS)))
+    )
 
 
 def _state_expr(rule: DoseRule, today: pl.Expr, overdue_before: pl.Expr) -> pl.Expr:

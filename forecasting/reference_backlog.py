@@ -16,6 +16,8 @@ The rules, per child and antigen series, as of a date ``t`` (WHO: never restart 
 - Otherwise it is ``overdue`` when ``t > birth + recommended age + grace``, ``due`` when the recommended
   age is reached and ``earliest <= t``, else ``not_yet``.
 - A dose whose ``born_from`` is after the birth date does not apply to the child.
+- BCG and measles-containing doses (``LIVE_ANTIGENS``) wait ``LIVE_SPACING_DAYS`` after the last dose given
+  of the other live antigen, unless that dose was given on ``t`` and this one is valid on ``t`` (same day).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from forecasting.backlog import LIVE_ANTIGENS, LIVE_SPACING_DAYS
 from forecasting.schedule import DoseRule, Span, series_of
 
 MAX_DOSE_NUMBER = 63
@@ -66,7 +69,10 @@ def plan_child(
 ) -> list[PlannedDose]:
     """Every applicable schedule dose of one child, received or not, in antigen and dose order."""
     planned: list[PlannedDose] = []
-    for antigen, series in series_of(tuple(rules)).items():
+    all_series = series_of(tuple(rules))
+    live = [a for a in all_series if a in LIVE_ANTIGENS]
+    last_live = {a: max(given[a]) for a in live if given.get(a)} if len(live) > 1 else {}
+    for antigen, series in all_series.items():
         dates = sorted(given.get(antigen, ()))
         received = len(dates)
         previous = dates[-1] if dates else None
@@ -90,6 +96,9 @@ def plan_child(
                 if late and started >= add_span(birth_date, rule.late_start_age):
                     interval = rule.late_interval
                 earliest = max(earliest, add_span(previous, interval))
+            other = max((d for a, d in last_live.items() if a != antigen), default=None)
+            if antigen in live and other is not None and not (other == as_of and earliest <= as_of):
+                earliest = max(earliest, other + timedelta(days=LIVE_SPACING_DAYS))
             proposed = max(earliest, as_of)
             if (blocked and rule.requires_previous) or (upper_on is not None and proposed >= upper_on):
                 planned.append(_dose(rule, AGED_OUT, None, recommended_on, earliest, upper_on))

@@ -409,3 +409,34 @@ def test_a_dose_record_numbered_outside_1_to_63_is_ignored_as_a_data_error() -> 
     kid = children(("err", "F", date(2025, 1, 1), "03433"))
     given = doses(("err", "DTP", 0, date(2025, 3, 1)), ("err", "DTP", 99, date(2025, 4, 1)))
     assert plan_of(kid, given, as_of=date(2025, 5, 1), antigens=("DTP",))["state"][0] == "overdue"
+
+
+# Live vaccines (WHO DAK): BCG and measles-containing vaccine wait 4 weeks after the other, unless same day.
+LIVE = children(("live", "F", date(2026, 1, 10), "03451"))
+
+
+def test_measles_waits_four_weeks_after_a_late_bcg() -> None:
+    bcg_late = doses(("live", "BCG", 1, date(2026, 10, 20)))
+    expected = plan_rows(
+        ("BCG", 1, "received", None),
+        ("MEASLES", 1, "not_yet", date(2026, 11, 17)),  # BCG 20/10 + 28 days, not 9 months (10/10)
+        ("MEASLES", 2, "not_yet", date(2027, 7, 10)),  # MR at 18 months
+    )
+    got = plan_of(LIVE, bcg_late, as_of=date(2026, 11, 1), antigens=("BCG", "MEASLES"))
+    assert_frame_equal(got, expected)
+    assert ("MEASLES", 1) not in due_on(LIVE, bcg_late, session_on=date(2026, 11, 1))
+    assert ("MEASLES", 1) in due_on(LIVE, bcg_late, session_on=date(2026, 11, 17))
+
+
+def test_measles_may_be_given_the_same_day_as_bcg() -> None:
+    bcg_today = doses(("live", "BCG", 1, date(2026, 11, 1)))
+    got = plan_of(LIVE, bcg_today, as_of=date(2026, 11, 1), antigens=("MEASLES",))
+    assert got.row(0) == ("MEASLES", 1, "due", date(2026, 10, 10))
+    assert ("MEASLES", 1) in due_on(LIVE, bcg_today, session_on=date(2026, 11, 1))
+
+
+def test_a_missed_bcg_waits_four_weeks_after_measles() -> None:
+    measles = doses(("live", "MEASLES", 1, date(2026, 10, 12)))
+    got = plan_of(LIVE, measles, as_of=date(2026, 10, 25), antigens=("BCG",))
+    assert got.row(0) == ("BCG", 1, "overdue", date(2026, 11, 9))
+    assert ("BCG", 1) not in due_on(LIVE, measles, session_on=date(2026, 10, 25))

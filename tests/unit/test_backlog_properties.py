@@ -11,7 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from forecasting.backlog import CHILDREN, COMMUNE_MAP, DOSES, backlog, child_status, dose_plan, due_list
+from forecasting.backlog import (
+    CHILDREN,
+    COMMUNE_MAP,
+    DOSES,
+    LIVE_ANTIGENS,
+    MAX_DOSE_NUMBER,
+    backlog,
+    child_status,
+    dose_plan,
+    due_list,
+)
 from forecasting.reference_backlog import reference_backlog, reference_plans
 from forecasting.schedule import DoseRule, Span, dose_rules, load_schedule, series_of
 
@@ -196,8 +206,8 @@ def test_a_due_list_never_calls_a_child_before_a_dose_is_valid(register: Registe
     listed = due_list(kids, given, session_on=register.as_of, **register.kwargs()).collect()
     births = {child_id: birth for child_id, _sex, birth, _commune in register.kids}
     last_given: dict[tuple[str, str], date] = {}
-    for child_id, antigen, _number, given_on in register.given:
-        if given_on <= register.as_of:
+    for child_id, antigen, number, given_on in register.given:
+        if given_on <= register.as_of and 1 <= number <= MAX_DOSE_NUMBER:  # other numbers are data errors
             last_given[(child_id, antigen)] = max(given_on, last_given.get((child_id, antigen), given_on))
     rules = {(r.antigen, r.dose_number): r for r in register.rules}
     for row in listed.iter_rows(named=True):
@@ -206,6 +216,10 @@ def test_a_due_list_never_calls_a_child_before_a_dose_is_valid(register: Registe
         previous = last_given.get((row["child_id"], row["antigen"]))
         if previous is not None and rule.min_interval is not None:
             assert register.as_of >= shifted(previous, rule.min_interval)
+        if row["antigen"] in LIVE_ANTIGENS:  # 4 weeks after another live vaccine, or the same day
+            for other in LIVE_ANTIGENS - {row["antigen"]}:
+                live = last_given.get((row["child_id"], other))
+                assert live is None or live == register.as_of or register.as_of >= live + timedelta(days=28)
     assert listed.select("child_id", "antigen").is_unique().all(), "one dose per series per session"
 
 
