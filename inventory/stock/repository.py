@@ -52,11 +52,11 @@ _BALANCES_FOR_PICKING = (
     .join(_PICKABLE, Lot.product_id == Product.id)
     .where(Product.id == bindparam("product_id"))
 )
-_PRODUCT_WITH_BALANCES = (
+_PRODUCTS_WITH_BALANCES = (
     select(Product, *_PICKABLE_COLUMNS)
     .select_from(Product)
     .outerjoin(_PICKABLE, Lot.product_id == Product.id)
-    .where(Product.code == bindparam("product_code"))
+    .where(Product.code.in_(bindparam("product_codes", expanding=True)))
 )
 
 
@@ -96,18 +96,20 @@ class StockRepository:
         )
         return [_pickable(row) for row in rows]
 
-    async def product_with_balances(
-        self, product_code: str, facility_id: int
-    ) -> tuple[Product | None, list[LotBalance]]:
-        """A product by code and its balances for picking at a facility, in one query (None if unknown)."""
-        rows = (
-            await self.session.execute(
-                _PRODUCT_WITH_BALANCES, {"product_code": product_code, "facility_id": facility_id}
-            )
-        ).all()
-        if not rows:
-            return None, []
-        return rows[0][0], [_pickable(row) for row in rows if row.lot_id is not None]
+    async def products_with_balances(
+        self, product_codes: Sequence[str], facility_id: int
+    ) -> dict[str, tuple[Product, list[LotBalance]]]:
+        """Products by code, each with its balances for picking at a facility, in one query (unknown: absent)."""
+        rows = await self.session.execute(
+            _PRODUCTS_WITH_BALANCES, {"product_codes": list(product_codes), "facility_id": facility_id}
+        )
+        found: dict[str, tuple[Product, list[LotBalance]]] = {}
+        for row in rows:
+            product = row[0]
+            _, balances = found.setdefault(product.code, (product, []))
+            if row.lot_id is not None:
+                balances.append(_pickable(row))
+        return found
 
     async def stock_on_hand(self, facility_id: int) -> Sequence[Row[tuple[Lot, Product, str, int]]]:
         stmt = (

@@ -341,7 +341,7 @@ class StockService:
         day = self._day(req.occurred_on)
         facility = await self.catalog.facility(req.facility, field="facility", on=day)
         self.principal.require_read(facility.id, facility.code, field="facility")
-        product, balances = await self._stocked(req.product, facility, field="product")
+        product, balances = (await self._stocked(facility, {req.product: "product"}))[req.product]
         picks = self._pick(facility, product, balances, req.doses, day, field="doses")
         return s.Proposal(
             facility=facility.code,
@@ -362,13 +362,14 @@ class StockService:
         )
 
     async def _stocked(
-        self, product_code: str, facility: Facility, *, field: str
-    ) -> tuple[Product, list[LotBalance]]:
-        """A product by code and what a facility holds of it, for picking (one query)."""
-        product, balances = await self.repo.product_with_balances(product_code, facility.id)
-        if product is None:
-            raise unknown_product(product_code, field=field)
-        return product, balances
+        self, facility: Facility, codes: dict[str, str]
+    ) -> dict[str, tuple[Product, list[LotBalance]]]:
+        """Products by code (each with the field naming it) and what a facility holds of them (one query)."""
+        found = await self.repo.products_with_balances(list(codes), facility.id)
+        for code, field in codes.items():
+            if code not in found:
+                raise unknown_product(code, field=field)
+        return found
 
     @staticmethod
     def _pick(
@@ -458,8 +459,11 @@ class StockService:
             by_product[line.product].append(i)
         choices: list[_Choice] = []
         overridden = False
+        stocked = await self._stocked(
+            source, {code: f"lines[{indexes[0]}].product" for code, indexes in by_product.items()}
+        )
         for code, indexes in by_product.items():
-            product, balances = await self._stocked(code, source, field=f"lines[{indexes[0]}].product")
+            product, balances = stocked[code]
             explicit = [i for i in indexes if cmd.lines[i].lot_number is not None]
             if explicit and len(explicit) != len(indexes):
                 raise ValidationFailed(
