@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import greenlet
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -236,6 +236,9 @@ class WorkerPlan:
     product: str
     doses: int
     to_facility: str
+    lot_id: int = 0
+    location_id: int = 0
+    facility_id: int = 0
 
 
 async def setup_posting(settings: Settings, clients: int, vials_per_lot: int) -> list[WorkerPlan]:
@@ -273,12 +276,30 @@ async def setup_posting(settings: Settings, clients: int, vials_per_lot: int) ->
             await make_service(session, settings).receive(receipt, key="bench:setup:receipt")
     finally:
         await engine.dispose()
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            stocked = {
+                code: (lot_id, location_id, facility_id)
+                for code, lot_id, location_id, facility_id in (
+                    await session.execute(
+                        select(Product.code, Lot.id, Location.id, Location.facility_id)
+                        .join(Lot, Lot.product_id == Product.id)
+                        .join(Facility, Facility.code == SOURCE)
+                        .join(Location, (Location.code == "TL-01") & (Location.facility_id == Facility.id))
+                        .where(Lot.lot_number == func.concat("BENCH-", Product.code))
+                    )
+                ).all()
+            }
+    finally:
+        await engine.dispose()
     return [
         WorkerPlan(
             w,
             products[w % len(products)].code,
             products[w % len(products)].doses_per_vial,
             communes[w % len(communes)].code,
+            *stocked[products[w % len(products)].code],
         )
         for w in range(clients)
     ]
@@ -293,6 +314,31 @@ def issue_command(plan: WorkerPlan, n: int) -> s.IssueCreate:
     )
 
 
+_PLAIN_DOCUMENT = text(
+    "INSERT INTO stock_document (kind, facility_id, occurred_on, recorded_at, recorded_by) "
+    "VALUES ('adjustment', :facility_id, :day, :at, :actor) RETURNING id"
+)
+_PLAIN_MOVEMENT = text(
+    "INSERT INTO movement (document_id, kind, location_id, lot_id, doses, occurred_on, recorded_at, recorded_by, "
+    "reason_code) VALUES (:document_id, 'adjustment', :location_id, :lot_id, -1, :day, :at, :actor, 'broken')"
+)
+_PLAIN_BALANCE = text(
+    "UPDATE balance SET doses = doses - 1 WHERE location_id = :location_id AND lot_id = :lot_id"
+)
+
+
+async def plain_posting(session: AsyncSession, plan: WorkerPlan) -> int:
+    """The baseline the issue names: a plain three-statement SQLAlchemy transaction moving one dose, no rules."""
+    ids = {"location_id": plan.location_id, "lot_id": plan.lot_id}
+    stamp = {"day": today_vn(), "at": utcnow(), "actor": ACTOR}
+    document_id = (
+        await session.execute(_PLAIN_DOCUMENT, {"facility_id": plan.facility_id, **stamp})
+    ).scalar_one()
+    await session.execute(_PLAIN_MOVEMENT, {"document_id": document_id, **ids, **stamp})
+    await session.execute(_PLAIN_BALANCE, ids)
+    return 1
+
+
 async def _post_loop(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -300,6 +346,7 @@ async def _post_loop(
     run_id: str,
     window: dict[str, float],
     ready: asyncio.Event,
+    plain: bool = False,
 ) -> dict[str, Any]:
     """Post issues back to back, one transaction each, until the measuring window closes."""
     n = documents = movements = errors = 0
@@ -314,7 +361,10 @@ async def _post_loop(
         started = time.perf_counter()
         try:
             async with unit_of_work(sessions) as session:
-                doc = await make_service(session, settings).issue(cmd, key=key)
+                if plain:
+                    moved = await plain_posting(session, plan)
+                else:
+                    moved = len((await make_service(session, settings).issue(cmd, key=key)).movements)
         except Exception as exc:  # counted and shown: a failed posting is never counted as throughput
             errors += 1
             first_error = first_error or f"{type(exc).__name__}: {exc}"
@@ -327,7 +377,7 @@ async def _post_loop(
         finished = time.time()
         if window["from"] <= finished < window["until"]:
             documents += 1
-            movements += len(doc.movements)
+            movements += moved
             latencies.append(elapsed)
     return {
         "documents": documents,
@@ -348,7 +398,13 @@ async def _sample_window(window: dict[str, float], out: dict[str, Any]) -> None:
 
 
 async def _posting_process_main(
-    url: str, plans: list[WorkerPlan], run_id: str, warmup: float, seconds: float, barrier: Any
+    url: str,
+    plans: list[WorkerPlan],
+    run_id: str,
+    warmup: float,
+    seconds: float,
+    barrier: Any,
+    plain: bool = False,
 ) -> dict[str, Any]:
     settings = Settings(database_url=url)
     engine = create_engine(settings)  # the app's engine: pool_size 20, pool_pre_ping
@@ -370,7 +426,9 @@ async def _posting_process_main(
     sessions = session_factory(engine)
     ready = asyncio.Event()
     # one posting per task first (connections open, statements prepared), then all processes start together
-    await asyncio.gather(*(_post_loop(sessions, settings, p, run_id + "w", window, ready) for p in plans))
+    await asyncio.gather(
+        *(_post_loop(sessions, settings, p, run_id + "w", window, ready, plain) for p in plans)
+    )
     await asyncio.to_thread(barrier.wait)
     window["from"] = time.time() + warmup
     window["until"] = window["from"] + seconds
@@ -378,7 +436,7 @@ async def _posting_process_main(
     sampled: dict[str, Any] = {}
     parts = await asyncio.gather(
         _sample_window(window, sampled),
-        *(_post_loop(sessions, settings, p, run_id, window, ready) for p in plans),
+        *(_post_loop(sessions, settings, p, run_id, window, ready, plain) for p in plans),
     )
     parts = parts[1:]
     await engine.dispose()
@@ -405,7 +463,9 @@ def _posting_process(job: dict[str, Any], barrier: Any, results: Any) -> None:
         raise
 
 
-def run_posting(url: str, plans: list[WorkerPlan], p: Params, run_id: str) -> dict[str, Any]:
+def run_posting(
+    url: str, plans: list[WorkerPlan], p: Params, run_id: str, *, plain: bool = False
+) -> dict[str, Any]:
     """One measured round: the workers in `p.processes` spawned processes of asyncio tasks, summed."""
     ctx = multiprocessing.get_context("spawn")
     groups = [plans[i :: p.processes] for i in range(p.processes)]
@@ -421,6 +481,7 @@ def run_posting(url: str, plans: list[WorkerPlan], p: Params, run_id: str) -> di
                     "run_id": f"{run_id}-{i}",
                     "warmup": p.warmup_seconds,
                     "seconds": p.seconds,
+                    "plain": plain,
                 },
                 barrier,
                 results,
@@ -1023,6 +1084,16 @@ def posting_figure(scratch: Scratch, p: Params) -> float:
     if checkouts:
         statements = sum(x["statements"] for x in posts)
         print(f"  statements (cursor executes) per posting under load: {statements / checkouts:.1f}")
+    asyncio.run(scratch.checkpoint())
+    base = run_posting(url, plans, p, f"{run_id}-plain", plain=True)
+    base_s = base["movements"] / base["window"]
+    print(
+        f"  baseline (not the figure): a plain three-statement SQLAlchemy transaction per movement (insert a "
+        f"document, insert a movement, update the balance; no rules, no idempotency, no audit), same workers, "
+        f"one round: {base_s:.1f} movements/s, {base['errors']} errors = {base_s / mean_tps:.3f} of pgbench; "
+        f"the service layer posts {moves_s / base_s:.2f}x its movements/s",
+        flush=True,
+    )
     ok, pairs, posted = asyncio.run(ledger_check(settings))
     print(f"  after the rounds: verify() ok={ok} ({pairs} pairs); {posted} movements by the bench actor")
     prof = asyncio.run(profile_postings(settings, plans, p.profile_postings))
