@@ -22,12 +22,24 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # a corrupt or renamed file: openpyxl raises zip, XML and key errors
+            raise ImportFailed(
+                [f"{path.name}: not a readable Excel workbook ({type(exc).__name__})"]
+            ) from None
         sheet = workbook.worksheets[0]
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         workbook.close()
     elif path.suffix.lower() in {".csv", ".txt"}:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ImportFailed(
+                [f"{path.name}: row {line} is not UTF-8 text; save the file as CSV UTF-8 and import it again"]
+            ) from None
         rows = [list(r) for r in csv.reader(io.StringIO(text))]
     else:
         raise ImportFailed([f"{path.name}: only .csv and .xlsx files can be imported"])

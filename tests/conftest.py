@@ -71,6 +71,7 @@ TEST_USERS = {
     # username: (role, facility)
     "admin": ("admin", None),
     "keeper": ("store_keeper", "TTYT-MT"),
+    "province": ("store_keeper", "CDC-LC"),
     "commune": ("commune_worker", "TYT-03451"),
     "other_commune": ("commune_worker", "TYT-03463"),
     "viewer": ("viewer", None),

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from forecasting import backlog as bl
-from forecasting.schedule import SCHEDULE, check_schedule, load_schedule, version_in_force
+from forecasting.schedule import SCHEDULE, ScheduleError, check_schedule, load_schedule, version_in_force
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Product
+from inventory.errors import ValidationFailed
 from inventory.register import schemas as r
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.tabular import ImportFailed, blank, parse_date, parse_int, read_rows
@@ -26,6 +27,9 @@ from inventory.timeutil import today_vn, utcnow
 
 REQUIRED = ("child_id", "sex", "birth_date", "commune_code")
 OPTIONAL = ("name", "antigen", "dose_number", "given_on", "place")
+DOSE_COLUMNS = ("antigen", "dose_number", "given_on")
+OLDEST_BIRTH = date(1990, 1, 1)
+"""Birth dates before this are typing errors: the EPI register holds children and young people."""
 SEXES = {"m": "M", "nam": "M", "male": "M", "f": "F", "nữ": "F", "nu": "F", "female": "F"}
 MAX_PROBLEMS = 50
 CHUNK = 5000
@@ -38,6 +42,7 @@ class RegisterService:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
+        self._suppliers: dict[int, int | None] = {}  # commune facility id -> its supplier's, from communes()
 
     # ---- reference ----------------------------------------------------------------------------------------
 
@@ -69,12 +74,13 @@ class RegisterService:
         """Commune code in force → (facility id, facility name) of its health station."""
         rows = (
             await self.session.execute(
-                select(AdminUnit.code, Facility.id, Facility.name)
+                select(AdminUnit.code, Facility.id, Facility.name, Facility.supplier_id)
                 .join(Facility, Facility.admin_unit_id == AdminUnit.id)
                 .where(Facility.level == "commune", Facility.valid_to.is_(None))
             )
         ).all()
-        return {code: (fid, name) for code, fid, name in rows}
+        self._suppliers = {fid: supplier for _code, fid, _name, supplier in rows}
+        return {code: (fid, name) for code, fid, name, _supplier in rows}
 
     async def schedule(self) -> pl.DataFrame:
         """The schedule table in force: the newest one an admin loaded, else the bundled one."""
@@ -82,6 +88,15 @@ class RegisterService:
             select(ScheduleTable.csv_text).order_by(ScheduleTable.id.desc()).limit(1)
         )
         return load_schedule() if text is None else pl.read_csv(io.StringIO(text), schema=SCHEDULE)
+
+    async def _schedule_on(self, day: date, *, field: str) -> pl.DataFrame:
+        """The schedule table, refused (naming the field) when no version of it is in force on the day."""
+        schedule = await self.schedule()
+        try:
+            version_in_force(schedule, on=day)
+        except ScheduleError as exc:
+            raise ValidationFailed(str(exc), field=field) from None
+        return schedule
 
     async def load_schedule_csv(self, text: str, *, note: str | None = None) -> str:
         """Replace the schedule in force (admin): checked whole, then stored; the old ones are kept."""
@@ -102,10 +117,8 @@ class RegisterService:
     # ---- access --------------------------------------------------------------------------------------------
 
     async def _names_visible(self, commune_code: str, communes: dict[str, tuple[int, str]]) -> bool:
-        if self.principal.role == "viewer":
-            return False
         facility = communes.get(commune_code)
-        return facility is not None and self.principal.can_read(facility[0])
+        return facility is not None and self._may_edit(facility[0])
 
     async def _require_names(self, commune_code: str) -> dict[str, tuple[int, str]]:
         communes = await self.communes()
@@ -121,12 +134,15 @@ class RegisterService:
         return communes
 
     def _may_edit(self, facility_id: int) -> bool:
-        """The commune's own staff, the district staff who supply it, and administrators keep its register."""
+        """Who keeps a commune's register and sees its names and birth dates: the commune's own staff, the
+        store that supplies it directly (the district, or the province where there is no district), and
+        administrators. Stores further up the chain and viewers see counts only."""
         role = self.principal.role
         if role == "admin":
             return True
         if role == "store_keeper":
-            return self.principal.can_read(facility_id)
+            supplier = self._suppliers.get(facility_id)
+            return supplier is not None and supplier == self.principal.facility_id
         return role == "commune_worker" and self.principal.can_write(facility_id)
 
     def _visible_communes(self, communes: dict[str, tuple[int, str]]) -> set[str]:
@@ -141,6 +157,15 @@ class RegisterService:
         if missing:
             raise ImportFailed(
                 [f"row 1: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})"]
+            )
+        dose_columns = [c for c in DOSE_COLUMNS if c in header]
+        if dose_columns and len(dose_columns) < len(DOSE_COLUMNS):
+            absent = [c for c in DOSE_COLUMNS if c not in header]
+            raise ImportFailed(
+                [
+                    f"row 1: column(s) {', '.join(dose_columns)} without {', '.join(absent)}: doses need "
+                    f"all of {', '.join(DOSE_COLUMNS)} (other columns: {', '.join(c for c in header if c)})"
+                ]
             )
         schedule = await self.schedule()
         antigens = set(schedule["antigen"].unique().to_list())
@@ -161,18 +186,21 @@ class RegisterService:
         children: dict[str, dict[str, Any]] = {}
         first_row: dict[str, int] = {}
         doses: dict[tuple[str, str, int], dict[str, Any]] = {}
+        given_days: dict[tuple[str, str, date], dict[str, Any]] = {}
         for n, cell in self._cells(rows, index, progress):
             try:
                 child = self._child(n, cell, mapping)
                 code = child["child_code"]
                 if code in children:
+                    known = children[code]
                     for field in ("sex", "birth_date", "commune_code_given", "name"):
-                        if child[field] != children[code][field] and not (
-                            field == "name" and not child[field]
-                        ):
+                        if field == "name" and not (child["name"] and known["name"]):
+                            known["name"] = known["name"] or child["name"]  # a blank name is not known
+                            continue
+                        if child[field] != known[field]:
                             raise ValueError(
                                 f"column {field}: child {code} has {child[field]!r} here but "
-                                f"{children[code][field]!r} on row {first_row[code]}"
+                                f"{known[field]!r} on row {first_row[code]}"
                             )
                 else:
                     children[code] = child
@@ -185,7 +213,16 @@ class RegisterService:
                             f"column dose_number: {dose['antigen']} dose {dose['dose_number']} of "
                             f"child {code} repeats row {doses[key]['row']}"
                         )
-                    doses[key] = {**dose, "row": n}
+                    same_day = (code, dose["antigen"], dose["given_on"])
+                    if same_day in given_days:
+                        raise ValueError(
+                            f"column given_on: child {code} has {dose['antigen']} dose "
+                            f"{given_days[same_day]['dose_number']} on {dose['given_on']:%d/%m/%Y} too "
+                            f"(row {given_days[same_day]['row']}); one dose of a series per day"
+                        )
+                    doses[key] = given_days[same_day] = {**dose, "row": n}
+                elif not blank(cell("dose_number")) or not blank(cell("given_on")):
+                    raise ValueError("column antigen: empty, but the row has a dose number or date")
             except ValueError as exc:
                 problems.append(f"row {n}, {exc}")
                 if len(problems) >= MAX_PROBLEMS:
@@ -225,6 +262,8 @@ class RegisterService:
             raise ValueError(f"column birth_date: {exc}") from None
         if birth > self.today:
             raise ValueError(f"column birth_date: {birth:%d/%m/%Y} is in the future")
+        if birth < OLDEST_BIRTH:
+            raise ValueError(f"column birth_date: {birth:%d/%m/%Y} is before {OLDEST_BIRTH:%d/%m/%Y}")
         given = str(cell("commune_code")).strip()
         if given.isdigit() and len(given) < 5:
             given = given.zfill(5)  # spreadsheets drop the leading zero of 03451
@@ -279,11 +318,23 @@ class RegisterService:
                 )
         codes = list(children)
         existing: dict[str, int] = {}
+        keepers = {fid: self._may_edit(fid) for fid, _name in communes.values()}
+        by_code = {code: fid for code, (fid, _name) in communes.items()}
         for i in range(0, len(codes), CHUNK):
             rows = await self.session.execute(
-                select(Child.child_code, Child.id).where(Child.child_code.in_(codes[i : i + CHUNK]))
+                select(Child.child_code, Child.id, Child.commune_code).where(
+                    Child.child_code.in_(codes[i : i + CHUNK])
+                )
             )
-            existing.update(dict(rows.tuples().all()))
+            for code, child_id, current in rows.tuples():
+                # a child already registered elsewhere moves only in the hands of those who keep that register
+                if not keepers.get(by_code.get(current, -1), self.principal.is_admin):
+                    raise Forbidden(
+                        f"child {code} is registered in commune {current}, whose register "
+                        f"{self.principal.username} does not keep",
+                        field="child_id",
+                    )
+                existing[code] = child_id
         now = utcnow()
         new_rows = [
             {**c, "updated_at": now, "source": source} for code, c in children.items() if code not in existing
@@ -353,7 +404,11 @@ class RegisterService:
         visible = self._visible_communes(communes)
         children, doses = await self.frames(visible)
         return bl.backlog(
-            children, doses, schedule=await self.schedule(), as_of=as_of, grace_days=grace_days
+            children,
+            doses,
+            schedule=await self._schedule_on(as_of, field="as_of"),
+            as_of=as_of,
+            grace_days=grace_days,
         ).collect()
 
     async def backlog(self, as_of: date) -> r.Backlog:
@@ -383,7 +438,8 @@ class RegisterService:
         """Who to call to the vaccination day and what each child needs (personal data)."""
         communes = await self._require_names(commune_code)
         children, doses = await self.frames({commune_code})
-        due = bl.due_list(children, doses, schedule=await self.schedule(), session_on=session_on).collect()
+        schedule = await self._schedule_on(session_on, field="session_on")
+        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect()
         names = dict(
             (
                 await self.session.execute(
@@ -424,7 +480,8 @@ class RegisterService:
         if not self.principal.can_read(communes[commune_code][0]):
             raise Forbidden(f"{self.principal.username} may not see commune {commune_code}", field="commune")
         children, doses = await self.frames({commune_code})
-        due = bl.due_list(children, doses, schedule=await self.schedule(), session_on=session_on)
+        schedule = await self._schedule_on(session_on, field="session_on")
+        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on)
         products = pl.LazyFrame(
             (
                 await self.session.execute(
@@ -461,7 +518,7 @@ class RegisterService:
         children, doses = await self.frames({child.commune_code})
         children = children.filter(pl.col("child_id") == child_code)
         doses = doses.filter(pl.col("child_id") == child_code)
-        schedule = await self.schedule()
+        schedule = await self._schedule_on(as_of, field="as_of")
         status = bl.child_status(children, doses, schedule=schedule, as_of=as_of).collect().row(0, named=True)
         plan = bl.dose_plan(children, doses, schedule=schedule, as_of=as_of).collect()
         return r.ChildRead(

@@ -169,3 +169,95 @@ def test_the_register_import_api_takes_a_file_once(settings: Settings, tmp_path:
             assert refused.status_code == 403
 
     asyncio.run(go())
+
+
+@pytest.mark.anyio
+async def test_names_go_no_further_up_the_chain_than_the_commune_s_own_supplier(
+    imported: Settings, api: Api
+) -> None:
+    province = api.as_user("province")  # the CDC store: supplies the district, and Hua Bum directly
+    assert (await province.get("/communes/03451/due-list")).status_code == 403
+    assert (await province.get("/children/A1")).status_code == 403
+    assert (await province.get("/communes/03460/due-list")).status_code == 200  # Hua Bum: its own commune
+    assert (await province.get("/backlog")).status_code == 200  # counts, not names
+
+
+def test_a_commune_cannot_take_over_a_child_registered_in_another(imported: Settings, tmp_path: Path) -> None:
+    from inventory.register.service import RegisterService
+    from tests.conftest import run_sync
+
+    async def import_as_other_commune() -> str:
+        from sqlalchemy import select
+
+        from inventory.auth import Forbidden, Principal
+        from inventory.catalog.models import Facility
+        from inventory.db import create_engine, session_factory, unit_of_work
+
+        engine = create_engine(imported)
+        try:
+            async with unit_of_work(session_factory(engine)) as session:
+                other = await session.scalar(select(Facility).where(Facility.code == "TYT-03463"))
+                principal = Principal("other", "commune_worker", other.id, other.code, frozenset({other.id}))
+                service = RegisterService(session, principal)
+                try:
+                    await service.import_file(write(tmp_path, [f"A1,,M,{ago(200)},03463,,,,"], "steal.csv"))
+                except Forbidden as exc:
+                    return str(exc)
+                return "imported"
+        finally:
+            await engine.dispose()
+
+    assert "registered in commune 03451" in run_sync(import_as_other_commune())
+    card = run(imported, "register", "import", str(write(tmp_path, register_rows(), "again.csv")))
+    assert "0 children added, 3 updated" in card.output  # A1 is still Mù Cả's, with its doses
+
+
+def test_incomplete_dose_columns_and_dose_cells_without_an_antigen_are_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "vaccine.csv"
+    path.write_text(
+        f"child_id,sex,birth_date,commune_code,vaccine,dose_number,given_on\nA1,M,{ago(200)},03451,BCG,1,{ago(199)}\n",
+        encoding="utf-8",
+    )
+    result = run(settings, "register", "import", str(path))
+    assert result.exit_code == 1 and "row 1: column(s) dose_number, given_on without antigen" in result.output
+    rows = [f"A1,,M,{ago(200)},03451,,1,{ago(199)},"]
+    result = run(settings, "register", "import", str(write(tmp_path, rows)))
+    assert result.exit_code == 1 and "row 2, column antigen: empty" in result.output
+
+
+def test_two_doses_of_a_series_on_one_day_an_ancient_birth_and_a_late_name(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rows = [
+        f"D1,,M,{ago(200)},03451,DTP,1,{ago(100)},",
+        f"D1,,M,{ago(200)},03451,DTP,2,{ago(100)},",
+        "C3,,F,01/02/1825,03451,,,,",
+    ]
+    result = run(settings, "register", "import", str(write(tmp_path, rows)))
+    assert result.exit_code == 1
+    assert "row 3, column given_on: child D1 has DTP dose 1" in result.output
+    assert "row 4, column birth_date: 01/02/1825 is before" in result.output
+    named_later = [f"B2,,F,{ago(150)},03451,,,,", f"B2,Pờ Thị B,F,{ago(150)},03451,BCG,1,{ago(149)},"]
+    result = run(settings, "register", "import", str(write(tmp_path, named_later)))
+    assert result.exit_code == 0, result.output
+
+
+def test_unreadable_files_are_refused_not_crashed(settings: Settings, tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(f"{HEADER}\nA1,L\xf2 V\xe2n A,M,{ago(200)},03451,,,,\n".encode("latin-1"))
+    result = run(settings, "register", "import", str(latin))
+    assert result.exit_code == 1 and "row 2 is not UTF-8 text" in result.output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    result = run(settings, "register", "import", str(broken))
+    assert result.exit_code == 1 and "not a readable Excel workbook" in result.output
+
+
+@pytest.mark.anyio
+async def test_a_date_before_any_schedule_version_is_refused_naming_the_field(api: Api) -> None:
+    early = await api.get("/backlog", as_of="2017-06-01")
+    assert early.status_code == 422 and early.json()["field"] == "as_of"
+    early = await api.get("/communes/03451/due-list", session_on="2017-06-01")
+    assert early.status_code == 422 and early.json()["field"] == "session_on"
