@@ -40,6 +40,16 @@ _STORE_WITH_AUDIT = _STORE.add_cte(AUDIT.insert().values(_AUDIT_VALUES).cte("aud
 """PostgreSQL: the audit event and the stored response in one statement (a data-modifying CTE)."""
 
 
+def _facility(payload: Any, result: Any) -> str | None:
+    """The facility a write concerns, for the audit trail: named in the request, else in its result
+    (a confirmation names the shipment, a reversal the document; their results name the facility)."""
+    for source, name in ((payload, "facility"), (result, "facility"), (result, "to_facility")):
+        code = getattr(source, name, None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
 def request_hash(scope: str, payload: Any) -> str:
     """A fingerprint of what was asked: the scope and the canonical JSON of the command."""
     body = msgspec.json.encode(payload, order="sorted")
@@ -83,6 +93,12 @@ async def run_once(
     if claimed.first() is None:
         stored = await session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
         assert stored is not None
+        if stored.recorded_by != principal.username:
+            # keys are per user: another user's result is never replayed (nor its existence confirmed)
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used by another user; choose a new key",
+                field="Idempotency-Key",
+            )
         if stored.request_hash != fingerprint or stored.scope != scope:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used for a different request", field="Idempotency-Key"
@@ -96,7 +112,7 @@ async def run_once(
         principal,
         scope,
         changes={"request": payload, "result": result},
-        facility_code=getattr(payload, "facility", None),
+        facility_code=_facility(payload, result),
         entity=_entity(result),
     )
     response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from litestar.params import PathParameter
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -31,3 +32,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+RowIdPath = Annotated[int, PathParameter(ge=1, le=2**63 - 1)]
+"""A row id in a URL: a number a 64-bit key can hold (larger ones are a 400 naming it, not a crash)."""

@@ -15,6 +15,7 @@ from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.service import StockService
 from inventory.timeutil import today_vn
+from inventory.types import RowIdPath
 
 IdempotencyKey = Annotated[
     str | None,
@@ -108,14 +109,14 @@ class StockController(Controller):
     async def submit_count(
         self,
         stock_service: NamedDependency[StockService],
-        count_id: FromPath[int],
+        count_id: RowIdPath,
         idempotency_key: IdempotencyKey,
     ) -> s.CountRead:
         return await stock_service.submit_count(count_id, key=idempotency_key)
 
     @get("/counts/{count_id:int}", operation_id="GetCount")
     async def get_count(
-        self, stock_service: NamedDependency[StockService], count_id: FromPath[int]
+        self, stock_service: NamedDependency[StockService], count_id: RowIdPath
     ) -> s.CountRead:
         return await stock_service.count(count_id)
 
@@ -136,7 +137,7 @@ class StockController(Controller):
     async def reverse(
         self,
         stock_service: NamedDependency[StockService],
-        document_id: FromPath[int],
+        document_id: RowIdPath,
         data: JSONBody[s.ReversalCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
@@ -144,7 +145,7 @@ class StockController(Controller):
 
     @get("/documents/{document_id:int}", operation_id="GetDocument")
     async def document(
-        self, stock_service: NamedDependency[StockService], document_id: FromPath[int]
+        self, stock_service: NamedDependency[StockService], document_id: RowIdPath
     ) -> s.DocumentRead:
         return await stock_service.document(document_id)
 
@@ -168,7 +169,7 @@ class StockController(Controller):
 
     @get("/shipments/{shipment_id:int}", operation_id="GetShipment")
     async def shipment(
-        self, stock_service: NamedDependency[StockService], shipment_id: FromPath[int]
+        self, stock_service: NamedDependency[StockService], shipment_id: RowIdPath
     ) -> s.ShipmentRead:
         return await stock_service.shipment(shipment_id)
 
@@ -180,7 +181,7 @@ class StockController(Controller):
     async def confirm(
         self,
         stock_service: NamedDependency[StockService],
-        shipment_id: FromPath[int],
+        shipment_id: RowIdPath,
         data: JSONBody[s.ShipmentConfirm],
         idempotency_key: IdempotencyKey,
     ) -> s.ShipmentRead:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.db import is_postgresql
-from inventory.errors import InsufficientStock
+from inventory.errors import InsufficientStock, ValidationFailed
 from inventory.stock.domain import lowest_balance_from
 from inventory.stock.models import Balance, Movement, Shipment, ShipmentLine, StockDocument
 
@@ -25,6 +25,8 @@ MOVEMENT = Movement.__table__
 DOCUMENT = StockDocument.__table__
 SHIPMENT = Shipment.__table__
 SHIPMENT_LINE = ShipmentLine.__table__
+MAX_DOSES_PER_PAIR = 1_000_000_000
+"""What one document may move of one lot at one place (balances are 32-bit integers on PostgreSQL)."""
 Pair = tuple[int, int]
 """(location_id, lot_id): one balance row."""
 
@@ -104,6 +106,12 @@ async def post_document(
         net[pair] += line.doses
         first_field.setdefault(pair, line.field)
     pairs = sorted(net)
+    for pair in pairs:
+        if abs(net[pair]) > MAX_DOSES_PER_PAIR:
+            raise ValidationFailed(
+                f"more than {MAX_DOSES_PER_PAIR:,} doses of one lot at one place in one document",
+                field=first_field[pair],
+            )
     drawn = [p for p in pairs if net[p] < 0]
     occurred_on = document.occurred_on
     if drawn and occurred_on < today:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-PositiveDoses = Annotated[int, msgspec.Meta(gt=0, le=100_000_000, description="doses, a positive integer")]
-NonNegativeDoses = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+PositiveDoses = Annotated[int, msgspec.Meta(gt=0, le=10_000_000, description="doses, a positive integer")]
+NonNegativeDoses = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 SignedDoses = Annotated[
-    int, msgspec.Meta(ge=-100_000_000, le=100_000_000, description="doses, signed, not zero")
+    int, msgspec.Meta(ge=-10_000_000, le=10_000_000, description="doses, signed, not zero")
 ]
 VVMStage = Annotated[int, msgspec.Meta(ge=1, le=4, description="VVM stage 1-4")]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeVar
 
+import msgspec
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +53,18 @@ from inventory.stock.repository import StockRepository, lot_state
 from inventory.timeutil import today_vn, utcnow
 
 T = TypeVar("T")
+
+
+C = TypeVar("C", bound=msgspec.Struct)
+
+
+def validated(command: C) -> C:
+    """A command built in code (a page, the CLI) gets the checks decoded JSON gets: the schema's constraints."""
+    try:
+        return msgspec.convert(msgspec.to_builtins(command), type=type(command), strict=False)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `$.")
+        raise ValidationFailed(reason, field=where.rstrip("`") or None) from None
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class StockService:
         result_type: type[T] = s.DocumentRead,  # type: ignore[assignment]
     ) -> T:
         """Run a use case once per Idempotency-Key, with its audit event (see inventory.idempotency)."""
+        if isinstance(payload, msgspec.Struct):
+            validated(payload)
         return await run_once(
             self.session,
             key=key,
@@ -193,12 +208,12 @@ class StockService:
         )
 
     @staticmethod
-    def _raise_vvm(lot: Lot, stage: int) -> bool:
+    def _raise_vvm(lot: Lot, stage: int, *, field: str = "vvm_stage") -> bool:
         """Apply a VVM reading; the indicator only darkens, so a lower stage is refused. True if it darkened."""
         if stage < lot.vvm_stage:
             raise RuleViolation(
                 f"lot {lot.lot_number} is already at VVM stage {lot.vvm_stage}; a VVM never goes back",
-                field="vvm_stage",
+                field=field,
             )
         if stage == lot.vvm_stage:
             return False
@@ -304,7 +319,7 @@ class StockService:
                         f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
                         field=f"lines[{i}].expires_on",
                     )
-                if self._raise_vvm(lot, line.vvm_stage):
+                if self._raise_vvm(lot, line.vvm_stage, field=f"lines[{i}].vvm_stage"):
                     readings.append((lot, line.vvm_stage))
             entries.append(
                 _Entry(
@@ -338,6 +353,7 @@ class StockService:
 
     async def propose(self, req: s.ProposalRequest) -> s.Proposal:
         """Lots to issue: usable only, worse VVM first, then earliest expiry, then location."""
+        req = validated(req)
         day = self._day(req.occurred_on)
         facility = await self.catalog.facility(req.facility, field="facility", on=day)
         self.principal.require_read(facility.id, facility.code, field="facility")
@@ -536,6 +552,8 @@ class StockService:
             product = await self.catalog.product(line.product, field=f"lines[{i}].product")
             lot = await self._lot(product, line.lot_number, field=f"lines[{i}].lot_number")
             location = await self.catalog.location(source, line.location, field=f"lines[{i}].location")
+            if source.counts_whole_vials:
+                check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
             choices.append(
                 _Choice(
                     product,
@@ -602,6 +620,11 @@ class StockService:
                 )
             seen.add(k)
             line, _ = expected[k]
+            if destination.counts_whole_vials:  # a store above commune level keeps whole vials
+                received = await self.catalog.product(c.product, field=f"lines[{i}].product")
+                check_whole_vials(
+                    c.doses_received, received.doses_per_vial, field=f"lines[{i}].doses_received"
+                )
             if c.doses_received > line.doses_sent:
                 raise RuleViolation(
                     f"{c.doses_received} doses received but {line.doses_sent} were sent; record a surplus as a "
@@ -666,7 +689,7 @@ class StockService:
             line.difference_reason = c.difference_reason
             locked = await self.repo.lot(lot.product_id, lot.lot_number, for_update=True)
             assert locked is not None
-            if self._raise_vvm(locked, c.vvm_stage):
+            if self._raise_vvm(locked, c.vvm_stage, field=f"lines[{i}].vvm_stage"):
                 events.append((locked, "vvm", c.vvm_stage, "on arrival"))
             product = await self.catalog.product(c.product, field=f"lines[{i}].product")
             if c.freeze_indicator_alarm and product.freeze_sensitive and not locked.on_hold:
@@ -922,10 +945,10 @@ class StockService:
                 raise ValidationFailed(
                     "nothing given and no vial opened", field=f"lines[{i}].doses_administered"
                 )
-            if line.vials_opened:
-                reason = why_not_issuable(lot_state(lot, product.code), day)
-                if reason:
-                    raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
+            # also doses from a vial opened earlier (multi-dose vial policy): a lot held since may not be used
+            reason = why_not_issuable(lot_state(lot, product.code), day)
+            if reason:
+                raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
             opened_doses = line.vials_opened * product.doses_per_vial
             if line.doses_administered > opened_doses and not product.keep_opened_vial:
                 raise RuleViolation(
@@ -981,6 +1004,13 @@ class StockService:
         facility = await self._writable(codes[original.facility_id], field="document_id")
         if original.kind == "reversal":
             raise RuleViolation("a reversal is not reversed; post the movement again", field="document_id")
+        if original.occurred_on < self.today - timedelta(days=self.settings.backdate_window_days):
+            # the reversal carries the original's day: beyond the window it would rewrite closed periods
+            raise RuleViolation(
+                f"document {document_id} of {original.occurred_on:%d/%m/%Y} is older than the back-dating "
+                f"window ({self.settings.backdate_window_days} days); correct it with an adjustment dated today",
+                field="document_id",
+            )
         if await self.repo.reversal_of(document_id) is not None:
             raise Conflict(f"document {document_id} is already reversed", field="document_id")
         if original.kind in {"issue", "return"}:

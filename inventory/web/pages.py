@@ -24,6 +24,7 @@ from inventory.stock import schemas as s
 from inventory.stock.domain import REASON_DIRECTIONS
 from inventory.stock.service import StockService
 from inventory.timeutil import today_vn
+from inventory.types import RowIdPath
 from inventory.users.service import SESSION_MAX, TooManyAttempts, UserService
 from inventory.web.forms import Form, FormInvalid, parse, refuse
 from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -308,14 +309,14 @@ class StockPages(Controller):
 
     @get("/documents/{document_id:int}", operation_id="DocumentPage", include_in_schema=False)
     async def document(
-        self, page: NamedDependency[Page], document_id: FromPath[int], saved: FromQuery[bool] = False
+        self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
     ) -> Template:
         document = await page.stock.document(document_id)
         return await page.render("document.html", document=document, saved=saved, form=Form())
 
     @get("/documents/{document_id:int}/voucher", operation_id="VoucherPage", include_in_schema=False)
     async def voucher(
-        self, page: NamedDependency[Page], document_id: FromPath[int], saved: FromQuery[bool] = False
+        self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
     ) -> Template:
         document = await page.stock.document(document_id)
         products = {p.code: p for p in await page.products()}
@@ -327,7 +328,7 @@ class StockPages(Controller):
 
     @post("/documents/{document_id:int}/reverse", operation_id="ReverseForm", include_in_schema=False)
     async def reverse(
-        self, page: NamedDependency[Page], document_id: FromPath[int], data: FormData
+        self, page: NamedDependency[Page], document_id: RowIdPath, data: FormData
     ) -> Template | Redirect:
         form = Form(values=dict(data), key=data.get("idempotency_key") or uuid.uuid4().hex)
         try:
@@ -357,25 +358,27 @@ class StockPages(Controller):
     ) -> Template:
         shipment = await page.stock.shipment(shipment_id)
         if not form.values:
+            # the VVM as last recorded (it only darkens): the worker changes it only if it looks worse
+            stages = {(lot.product, lot.lot_number): lot.vvm_stage for lot in await page.stock.lots(None)}
             for i, line in enumerate(shipment.lines):
                 form.values.update(
                     {
                         f"lines[{i}].product": line.product,
                         f"lines[{i}].lot_number": line.lot_number,
                         f"lines[{i}].doses_received": str(line.doses_sent),
-                        f"lines[{i}].vvm_stage": "1",
+                        f"lines[{i}].vvm_stage": str(stages.get((line.product, line.lot_number), 1)),
                     }
                 )
         reasons = [r for r, d in REASON_DIRECTIONS.items() if d == -1]
         return await page.render("confirm.html", status_code, shipment=shipment, form=form, reasons=reasons)
 
     @get("/shipments/{shipment_id:int}/confirm", operation_id="ConfirmPage", include_in_schema=False)
-    async def confirm_page(self, page: NamedDependency[Page], shipment_id: FromPath[int]) -> Template:
+    async def confirm_page(self, page: NamedDependency[Page], shipment_id: RowIdPath) -> Template:
         return await self._confirm_form(page, shipment_id, Form())
 
     @post("/shipments/{shipment_id:int}/confirm", operation_id="ConfirmForm", include_in_schema=False)
     async def confirm(
-        self, page: NamedDependency[Page], shipment_id: FromPath[int], data: FormData
+        self, page: NamedDependency[Page], shipment_id: RowIdPath, data: FormData
     ) -> Template | Redirect:
         values = dict(data)
         count = sum(1 for k in values if k.endswith(".lot_number"))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from inventory.stock import schemas as s
 from inventory.timeutil import today_vn
 
 pytestmark = pytest.mark.anyio
@@ -635,3 +636,160 @@ async def test_a_commune_returns_stock_to_its_supplier(api) -> None:
     assert [(t["to_facility"], t["doses"]) for t in await api.read(f"/facilities/{DISTRICT}/in-transit")] == [
         (DISTRICT, 20)
     ]
+
+
+# ---- found in review -----------------------------------------------------------------------------------------
+
+
+async def test_doses_from_an_opened_vial_of_a_held_lot_are_refused(api) -> None:
+    await api.ok("/receipts", receipt(lot("BOPV", "OPV-H", 40, location="TL"), facility=COMMUNE))
+    await api.ok("/lots/BOPV/OPV-H/hold", {"reason": "heat excursion in the fridge"})
+    refused = await api.post(
+        "/usage",
+        {
+            "facility": COMMUNE,
+            "lines": [
+                {
+                    "product": "BOPV",
+                    "lot_number": "OPV-H",
+                    "location": "TL",
+                    "doses_administered": 5,
+                    "vials_opened": 0,
+                }
+            ],
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].lot_number"
+    assert "on hold" in refused.json()["detail"]
+
+
+async def test_an_idempotency_key_is_never_replayed_to_another_user(stocked) -> None:
+    api = stocked
+    body = {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "IPV", "doses": 10}]}
+    await api.ok("/issues", body, key="shared-key-0001")
+    for user in ("viewer", "other_commune", "keeper"):
+        response = await api.as_user(user).post("/issues", body, key="shared-key-0001")
+        assert response.status_code == 422, user
+        assert response.json()["field"] == "Idempotency-Key" and "another user" in response.json()["detail"]
+        assert "movements" not in response.json()
+    assert (await stock_doses(api))[("IPV", "I-1", "TL-01")] == 40
+
+
+async def test_a_store_above_commune_level_confirms_and_returns_whole_vials_only(api) -> None:
+    await api.ok("/receipts", receipt(lot("BOPV", "B-CDC", 200, location="KHO-LANH"), facility="CDC-LC"))
+    issued = await api.ok(
+        "/issues",
+        {"facility": "CDC-LC", "to_facility": DISTRICT, "lines": [{"product": "BOPV", "doses": 100}]},
+    )
+    part = {"product": "BOPV", "lot_number": "B-CDC", "doses_received": 95, "vvm_stage": 1}
+    refused = await api.post(
+        f"/shipments/{issued['shipment_id']}/confirm",
+        {"location": "TL-01", "lines": [{**part, "difference_reason": "broken"}]},
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses_received"
+    whole = {**part, "doses_received": 80, "difference_reason": "broken"}
+    await api.ok(f"/shipments/{issued['shipment_id']}/confirm", {"location": "TL-01", "lines": [whole]})
+    refused = await api.post(
+        "/returns",
+        {
+            "facility": DISTRICT,
+            "reason": "surplus",
+            "lines": [{"product": "BOPV", "lot_number": "B-CDC", "location": "TL-01", "doses": 3}],
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses"
+    assert (await stock_doses(api))[("BOPV", "B-CDC", "TL-01")] == 80
+
+
+async def test_a_vvm_going_back_on_arrival_names_the_line(stocked) -> None:
+    api = stocked
+    issued = await api.ok(
+        "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "BOPV", "doses": 20}]}
+    )
+    line = {"product": "BOPV", "lot_number": "B-STAGE2", "doses_received": 20, "vvm_stage": 1}
+    refused = await api.post(f"/shipments/{issued['shipment_id']}/confirm", {"lines": [line]})
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].vvm_stage"
+
+
+async def test_ids_too_large_and_negative_proposals_are_refused_not_crashed(stocked) -> None:
+    api = stocked
+    for path, field in (("/documents/99999999999999999999", "document_id"), ("/shipments/-1", "shipment_id")):
+        response = await api.get(path)
+        assert response.status_code == 422 and response.json()["field"] == field, response.text
+    response = await api.post("/documents/99999999999999999999/reversal", {"reason": "wrong"})
+    assert response.status_code == 422 and response.json()["field"] == "document_id"
+    response = await api.get("/proposals", facility=DISTRICT, product="PENTA", doses=-5)
+    assert response.status_code == 422 and response.json()["field"] == "doses"
+    huge = [lot("BCG", "BCG-HUGE", 10_000_000) for _ in range(101)]
+    response = await api.post("/receipts", receipt(*huge))
+    assert response.status_code == 422 and response.json()["field"] == "lines[0].doses"
+
+
+async def test_a_document_older_than_the_back_dating_window_is_not_reversed(settings, stocked) -> None:
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory, unit_of_work
+    from inventory.errors import RuleViolation
+    from inventory.stock.service import StockService
+
+    api = stocked
+    await api.ok("/receipts", receipt(lot("IPV", "I-OLD", 50), occurred_on=day(-25)))
+    correction = {
+        "product": "IPV",
+        "lot_number": "I-OLD",
+        "location": "TL-01",
+        "doses": -10,
+        "reason": "broken",
+    }
+    old = await api.ok("/adjustments", {"facility": DISTRICT, "occurred_on": day(-20), "lines": [correction]})
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            later = StockService(
+                session, settings, Principal.system("test"), today=TODAY + timedelta(days=15)
+            )
+            with pytest.raises(RuleViolation, match="older than the back-dating window") as refused:
+                await later.reverse(old["id"], s.ReversalCreate(reason="typed twice"), key="old-reversal-1")
+            assert refused.value.field == "document_id"
+    finally:
+        await engine.dispose()
+    assert (await stock_doses(api))[("IPV", "I-OLD", "TL-01")] == 40
+
+
+async def test_web_forms_get_the_schema_checks_the_api_gets(settings, stocked) -> None:
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory, unit_of_work
+    from inventory.errors import ValidationFailed
+    from inventory.stock.service import StockService
+
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            service = StockService(session, settings, Principal.system("test"))
+            with pytest.raises(ValidationFailed) as refused:
+                await service.set_hold("IPV", "I-1", s.HoldUpdate(reason=""), hold=True, key="hold-key-0001")
+            assert refused.value.field == "reason"
+            with pytest.raises(ValidationFailed) as refused:
+                await service.record_vvm("IPV", "I-1", s.VVMUpdate(vvm_stage=5), key="vvm-key-00001")
+            assert refused.value.field == "vvm_stage"
+    finally:
+        await engine.dispose()
+    assert (await stocked.read("/lots/IPV/I-1"))["on_hold"] is False
+
+
+async def test_a_confirmation_is_in_the_audit_trail_of_its_facility(settings, stocked) -> None:
+    from inventory.audit.service import AuditFilter, events
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory
+
+    issued = await stocked.ok(
+        "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "IPV", "doses": 10}]}
+    )
+    line = {"product": "IPV", "lot_number": "I-1", "doses_received": 10, "vvm_stage": 1}
+    await stocked.as_user("commune").ok(f"/shipments/{issued['shipment_id']}/confirm", {"lines": [line]})
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            found = await events(session, Principal.system("test"), AuditFilter(facility_code=COMMUNE))
+    finally:
+        await engine.dispose()
+    assert f"shipment:{issued['shipment_id']}:confirm" in [e.action for e in found]
