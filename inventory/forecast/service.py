@@ -16,13 +16,21 @@ from forecasting import charts, documents, needs
 from forecasting.periods import SupplyPeriod, parse_period
 from forecasting.schedule import schedule_in_force
 from inventory.audit.service import record
-from inventory.auth import Principal
+from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import AdminUnit, Facility, Location, Product
 from inventory.errors import RuleViolation, UnknownReference, ValidationFailed
 from inventory.forecast.models import ForecastSetting
 from inventory.register.service import RegisterService
 from inventory.stock.domain import is_usable
-from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, UsageRecord
+from inventory.stock.models import (
+    Balance,
+    Lot,
+    Movement,
+    Shipment,
+    ShipmentLine,
+    StockDocument,
+    UsageRecord,
+)
 from inventory.stock.repository import lot_state
 from inventory.timeutil import today_vn, utcnow
 
@@ -92,7 +100,7 @@ class ForecastService:
 
     async def set_override(self, *, name: str, value: Any, facility: str | None, product: str | None) -> None:
         """Store one override after checking it (an impossible value is refused, naming it)."""
-        self.principal.require_role("admin", "store_keeper", action="change forecast parameters")
+        await self._require_scope(facility)
         if name not in needs.SETTING_NAMES:
             raise ValidationFailed(
                 f"unknown setting {name!r}; known: {', '.join(needs.SETTING_NAMES)}", field="name"
@@ -138,8 +146,28 @@ class ForecastService:
         )
         await self.session.flush()
 
-    async def clear_override(self, *, name: str, facility: str | None, product: str | None) -> None:
+    async def _require_scope(self, facility: str | None) -> None:
+        """Admins set defaults for everyone; a store keeper sets them for its own facility and those it
+        supplies, one facility at a time; nobody else changes forecast parameters."""
         self.principal.require_role("admin", "store_keeper", action="change forecast parameters")
+        if self.principal.is_admin:
+            return
+        if not facility:
+            raise Forbidden(
+                f"{self.principal.username} may set parameters for a facility only (defaults for every "
+                "facility are an administrator's)",
+                field="facility",
+            )
+        facility_id = await self.session.scalar(select(Facility.id).where(Facility.code == facility))
+        if facility_id is None:
+            raise UnknownReference(f"unknown facility {facility!r}", field="facility")
+        if not self.principal.can_read(facility_id):
+            raise Forbidden(
+                f"{self.principal.username} may not set parameters for {facility}", field="facility"
+            )
+
+    async def clear_override(self, *, name: str, facility: str | None, product: str | None) -> None:
+        await self._require_scope(facility)
         row = await self.session.scalar(
             select(ForecastSetting).where(
                 ForecastSetting.facility_code == (facility or ""),
@@ -234,17 +262,19 @@ class ForecastService:
         """Monthly doses used (vials opened) and given, stock-out days and closing stock, from the ledger."""
         codes = facilities["facility_code"].to_list()
         start = (self.today.replace(day=1) - timedelta(days=31 * HISTORY_MONTHS)).replace(day=1)
+        # a reversal counts as the kind it cancels (and carries its day): a reversed usage uses nothing
+        original = aliased(Movement)
+        kind = func.coalesce(original.kind, Movement.kind)
         moves = (
             await self.session.execute(
-                select(
-                    Facility.code, Product.code, Movement.occurred_on, Movement.kind, func.sum(Movement.doses)
-                )
+                select(Facility.code, Product.code, Movement.occurred_on, kind, func.sum(Movement.doses))
                 .join(Location, Location.id == Movement.location_id)
                 .join(Facility, Facility.id == Location.facility_id)
                 .join(Lot, Lot.id == Movement.lot_id)
                 .join(Product, Product.id == Lot.product_id)
+                .outerjoin(original, original.id == Movement.reverses_movement_id)
                 .where(Facility.code.in_(codes), Location.kind != "transit")
-                .group_by(Facility.code, Product.code, Movement.occurred_on, Movement.kind)
+                .group_by(Facility.code, Product.code, Movement.occurred_on, kind)
             )
         ).all()
         given = (
@@ -257,7 +287,15 @@ class ForecastService:
                 )
                 .join(Facility, Facility.id == UsageRecord.facility_id)
                 .join(Product, Product.id == UsageRecord.product_id)
-                .where(Facility.code.in_(codes), UsageRecord.session_on >= start)
+                .where(
+                    Facility.code.in_(codes),
+                    UsageRecord.session_on >= start,
+                    UsageRecord.document_id.not_in(
+                        select(StockDocument.reverses_document_id).where(
+                            StockDocument.reverses_document_id.is_not(None)
+                        )
+                    ),
+                )
                 .group_by(Facility.code, Product.code, UsageRecord.session_on)
             )
         ).all()
@@ -300,6 +338,8 @@ class ForecastService:
         )
         monthly_stock = (
             balance.join(first_held, on=["facility_code", "product_code"])
+            # months before the facility first held the product are no history of its consumption
+            .filter(pl.col("month") >= pl.col("first_day").dt.truncate("1mo"))
             .group_by("facility_code", "product_code", "month")
             .agg(
                 # a day counts as out of stock only once the facility has ever held the product

@@ -270,17 +270,21 @@ class StockRepository:
 
     async def outflows(self, facility_id: int, since: date) -> dict[str, int]:
         """Doses that left a facility's storage (issued, used, wasted) per product since a day."""
+        kinds = ("issue", "usage", "adjustment", "return")
+        original = aliased(Movement)
         stmt = (
             select(Product.code, func.sum(-Movement.doses))
             .join(Lot, Lot.id == Movement.lot_id)
             .join(Product, Product.id == Lot.product_id)
             .join(Location, Location.id == Movement.location_id)
+            .outerjoin(original, original.id == Movement.reverses_movement_id)
             .where(
                 Location.facility_id == facility_id,
                 Location.kind != "transit",
                 Movement.occurred_on >= since,
-                Movement.doses < 0,
-                Movement.kind.in_(("issue", "usage", "adjustment", "return")),
+                # an outflow, or the reversal of one (dated the same day: the two cancel out)
+                ((Movement.doses < 0) & Movement.kind.in_(kinds))
+                | ((original.doses < 0) & original.kind.in_(kinds)),
             )
             .group_by(Product.code)
         )

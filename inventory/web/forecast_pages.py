@@ -41,6 +41,8 @@ class ForecastPages(Controller):
         service = ForecastService(page.session, page.principal)
         chosen = period or _default_period(page)
         form = Form(values={"period": chosen, "facility": page.facility_code(facility)})
+        if not page.principal.is_admin and page.principal.facility_code:
+            form.values["scope_facility"] = page.principal.facility_code  # keepers set their own facility's
         totals: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
         try:
@@ -105,9 +107,9 @@ class ForecastPages(Controller):
             form = Form(
                 values={"period": period, "facility": page.facility_code(), **data},
                 errors={
-                    exc.field
-                    if exc.field in {"name", "value", "facility", "product"}
-                    else "value": exc.detail
+                    {"facility": "scope_facility", "product": "scope_product", "name": "name"}.get(
+                        exc.field or "", "value"
+                    ): exc.detail
                 },
             )
             overrides = await service.overrides()

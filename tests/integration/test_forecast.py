@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import anyio.to_thread
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -193,3 +194,64 @@ async def test_the_page_shows_one_vaccines_workings_at_a_time(stocked: Api, sett
         assert unknown.status_code == 422
         assert "no vaccine &#39;NOPE&#39; in this request" in unknown.text
         assert 'id="forecast-totals"' in unknown.text
+
+
+async def test_a_reversed_vaccination_day_is_no_consumption_and_months_before_stock_are_no_history(
+    api: Api, settings: Settings
+) -> None:
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory
+    from inventory.forecast.service import ForecastService
+
+    commune = "TYT-03451"
+    await api.ok(
+        "/receipts",
+        {
+            "facility": commune,
+            "occurred_on": (TODAY - timedelta(days=20)).isoformat(),
+            "lines": [
+                {"product": "MR", "lot_number": "MR-U", "expires_on": EXPIRY, "doses": 400, "location": "TL"}
+            ],
+        },
+    )
+
+    def usage(vials: int) -> dict:
+        line = {"product": "MR", "lot_number": "MR-U", "location": "TL", "vials_opened": vials}
+        return {
+            "facility": commune,
+            "session_on": (TODAY - timedelta(days=10)).isoformat(),
+            "lines": [{**line, "doses_administered": vials * 10 - 2}],
+        }
+
+    await api.ok("/usage", usage(3))
+    mistake = await api.ok("/usage", usage(30))
+    await api.ok(f"/documents/{mistake['id']}/reversal", {"reason": "typed 30 vials for 3"})
+    # forecast two months on, when the vaccination day lies in a complete month of history
+    later = TODAY + timedelta(days=62)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            forecast = await ForecastService(session, Principal.system("test"), today=later).run(
+                f"{later.year}-{later.month:02d}"
+            )
+    finally:
+        await engine.dispose()
+    mr = forecast.lines.filter(
+        pl.col("scope") == "facility", pl.col("facility_code") == commune, pl.col("product_code") == "MR"
+    ).row(0, named=True)
+    assert mr["doses_used"] == 30  # not 330: the reversed day used nothing
+    assert mr["history_months"] <= 3  # from the month the commune first held MR, not the whole window
+    stock = await api.read(f"/facilities/{commune}/stock")
+    assert stock["rows"][0]["doses"] == 370
+
+
+async def test_a_store_keeper_sets_parameters_for_its_own_facilities_only(stocked: Api) -> None:
+    keeper = stocked.as_user("keeper")
+    everyone = await keeper.post("/forecast/settings", {"name": "coverage", "value": 0.5})
+    assert everyone.status_code == 403 and everyone.json()["field"] == "facility"
+    above = await keeper.post("/forecast/settings", {"name": "coverage", "value": 0.5, "facility": "CDC-LC"})
+    assert above.status_code == 403
+    await keeper.ok("/forecast/settings", {"name": "coverage", "value": 0.9, "facility": "TYT-03451"})
+    assert [(o["facility"], o["name"]) for o in await stocked.read("/forecast/settings")] == [
+        ("TYT-03451", "coverage")
+    ]
