@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.db import create_engine, session_factory, unit_of_work
+from inventory.errors import InventoryError
 from inventory.settings import Settings
 
 T = TypeVar("T")
@@ -35,7 +36,11 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
         finally:
             await engine.dispose()
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except InventoryError as exc:  # a refusal, not a crash: say which argument and why
+        console.print(f"[red]{exc.field + ': ' if exc.field else ''}{exc.detail}")
+        sys.exit(1)
 
 
 def prepare_database(settings: Settings) -> dict[str, int]:
@@ -452,7 +457,8 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
         for problem in exc.problems:
             console.print(f"  {problem}")
         sys.exit(1)
-    console.print(f"imported {len(result.movements)} lines as document {result.id}")
+    ids = ", ".join(str(d.id) for d in result)
+    console.print(f"imported {sum(len(d.movements) for d in result)} lines as document(s) {ids}")
 
 
 if __name__ == "__main__":

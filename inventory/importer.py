@@ -23,13 +23,15 @@ __all__ = ["ImportFailed", "import_opening_stock"]
 REQUIRED = ("product", "lot_number", "expires_on", "location", "doses")
 OPTIONAL = ("manufacturer", "vvm_stage", "gtin")
 MAX_PROBLEMS = 50
+RECEIPT_LINES = 500
+"""Lines per receipt document (the API's limit); a larger file becomes several, posted together."""
 
 
 def _lines(
     header: list[str], rows: list[list[object]], progress: bool
 ) -> Iterator[tuple[int, s.ReceiptLine | str]]:
     index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
-    with Progress(disable=not progress or len(rows) < 500, transient=True) as bar:
+    with Progress(disable=not progress or len(rows) < 200, transient=True) as bar:
         task = bar.add_task("checking rows", total=len(rows))
         for n, row in enumerate(rows, start=2):
             bar.advance(task)
@@ -87,8 +89,8 @@ async def import_opening_stock(
     on: date | None,
     *,
     progress: bool = False,
-) -> s.DocumentRead:
-    """Post the file as one receipt document; re-importing the same file posts nothing more."""
+) -> list[s.DocumentRead]:
+    """Post the file as receipt documents of up to 500 lines; re-importing the same file posts nothing more."""
     header, rows = read_rows(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
@@ -117,18 +119,29 @@ async def import_opening_stock(
         raise ImportFailed(problems)
     if not lines:
         raise ImportFailed([f"{path.name}: no data rows"])
-    command = s.ReceiptCreate(
-        facility=facility,
-        lines=lines,
-        occurred_on=on,
-        reference=f"opening stock: {path.name}"[:100],
-        note="opening stock import",
-    )
     digest = hashlib.sha256(path.read_bytes() + facility.encode() + str(on).encode()).hexdigest()[:40]
-    try:
-        return await StockService(session, settings, principal).receive(command, key=f"import:{digest}")
-    except InventoryError as exc:
-        raise ImportFailed([_locate(exc, row_of)]) from exc
+    service = StockService(session, settings, principal)
+    documents: list[s.DocumentRead] = []
+    # one receipt per RECEIPT_LINES rows, all in the caller's transaction: the file posts whole or not at all
+    for part, first in enumerate(range(0, len(lines), RECEIPT_LINES)):
+        chunk = lines[first : first + RECEIPT_LINES]
+        command = s.ReceiptCreate(
+            facility=facility,
+            lines=chunk,
+            occurred_on=on,
+            reference=f"opening stock: {path.name}"[:100],
+            note="opening stock import"
+            + (
+                f" (part {part + 1} of {-(-len(lines) // RECEIPT_LINES)})"
+                if len(lines) > RECEIPT_LINES
+                else ""
+            ),
+        )
+        try:
+            documents.append(await service.receive(command, key=f"import:{digest}:{part}"))
+        except InventoryError as exc:
+            raise ImportFailed([_locate(exc, row_of[first : first + RECEIPT_LINES])]) from exc
+    return documents
 
 
 def _locate(exc: InventoryError, row_of: list[int]) -> str:

@@ -40,7 +40,11 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
             raise ImportFailed(
                 [f"{path.name}: row {line} is not UTF-8 text; save the file as CSV UTF-8 and import it again"]
             ) from None
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        reader = csv.reader(io.StringIO(text, newline=""))  # any line ending: \n, \r\n or an old Mac's \r
+        try:
+            rows = [list(r) for r in reader]
+        except csv.Error as exc:
+            raise ImportFailed([f"{path.name}: row {reader.line_num}: {exc}"]) from None
     else:
         raise ImportFailed([f"{path.name}: only .csv and .xlsx files can be imported"])
     if not rows:

@@ -18,16 +18,17 @@ from inventory.audit import service as audit
 from inventory.auth import Forbidden, Principal
 from inventory.authn import SESSION_COOKIE
 from inventory.catalog.service import CatalogService
-from inventory.errors import InventoryError
+from inventory.errors import InventoryError, ValidationFailed
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import REASON_DIRECTIONS
 from inventory.stock.service import StockService
+from inventory.tabular import parse_date
 from inventory.timeutil import today_vn
 from inventory.types import RowIdPath
 from inventory.users.service import SESSION_MAX, TooManyAttempts, UserService
 from inventory.web.forms import Form, FormInvalid, parse, refuse
-from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 EMPTY_LINES = 8
@@ -89,6 +90,17 @@ class Page:
 
     async def products(self) -> list[Any]:
         return await self.catalog.list_products()
+
+
+def _day_param(value: str | None, name: str, form: Form) -> date | None:
+    """A date from a page's query string: empty is none; dd/mm/yyyy or yyyy-mm-dd, else an error at the field."""
+    if not value or not value.strip():
+        return None
+    try:
+        return parse_date(value.strip())
+    except ValueError as exc:
+        form.errors[name] = str(exc)
+        return None
 
 
 def _saved(document_id: int) -> Redirect:
@@ -247,7 +259,9 @@ class StockPages(Controller):
     async def issue(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """Step 1 (action=propose): doses per product → proposed lots. Step 2 (action=post): the chosen lots."""
         if data.get("action") == "propose":
-            form = Form(values=dict(data), key=data.get("idempotency_key") or uuid.uuid4().hex)
+            # the previous proposal's lines are dropped: only the new proposal is shown and posted
+            values = {k: v for k, v in data.items() if not k.startswith("lines[")}
+            form = Form(values=values, key=data.get("idempotency_key") or uuid.uuid4().hex)
             proposal: list[dict[str, Any]] = []
             for key, value in data.items():
                 if not key.startswith("want.") or not value.strip():
@@ -259,7 +273,7 @@ class StockPages(Controller):
                         s.ProposalRequest(facility=data.get("facility", ""), product=product, doses=doses)
                     )
                 except ValueError:
-                    form.errors[key] = "không phải số nguyên / not a whole number"
+                    form.errors[key] = translate("errors.whole_number", language(page.request))
                     continue
                 except InventoryError as exc:
                     form.errors[key] = exc.detail
@@ -269,9 +283,9 @@ class StockPages(Controller):
                     for lot in result.lots
                 )
             if not data.get("to_facility"):
-                form.errors["to_facility"] = "chọn nơi nhận / choose the destination"
+                form.errors["to_facility"] = translate("errors.choose_destination", language(page.request))
             if not proposal and not form.errors:
-                form.errors["form"] = "nhập số liều cần xuất / enter the doses to issue"
+                form.errors["form"] = translate("errors.enter_doses", language(page.request))
             for i, p in enumerate(proposal):
                 form.values.update(
                     {
@@ -498,23 +512,22 @@ class StockPages(Controller):
         facility: FromQuery[str | None] = None,
         product: FromQuery[str | None] = None,
         lot_number: FromQuery[str | None] = None,
-        date_from: FromQuery[date | None] = None,
-        date_to: FromQuery[date | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
     ) -> Template:
         code = page.facility_code(facility)
-        end = date_to or today_vn()
-        start = date_from or (end - timedelta(days=90))
+        form = Form()
+        end = _day_param(date_to, "date_to", form) or today_vn()
+        start = _day_param(date_from, "date_from", form) or (end - timedelta(days=90))
         card = None
-        form = Form(
-            values={
-                "facility": code,
-                "product": product or "",
-                "lot_number": lot_number or "",
-                "date_from": start.isoformat(),
-                "date_to": end.isoformat(),
-            }
-        )
-        if product and lot_number:
+        form.values = {
+            "facility": code,
+            "product": product or "",
+            "lot_number": lot_number or "",
+            "date_from": start.isoformat(),
+            "date_to": end.isoformat(),
+        }
+        if product and lot_number and not form.errors:
             try:
                 card = await page.stock.stock_card(code, product, lot_number, start, end)
             except InventoryError as exc:
@@ -526,17 +539,12 @@ class StockPages(Controller):
     async def lots(self, page: NamedDependency[Page]) -> Template:
         return await page.render("lots.html", lots=await page.stock.lots(None))
 
-    @post(
-        "/lots/{product:str}/{lot_number:str}/{action:str}", operation_id="LotForm", include_in_schema=False
-    )
+    @post("/lots/{action:str}", operation_id="LotForm", include_in_schema=False)
     async def lot_action(
-        self,
-        page: NamedDependency[Page],
-        product: FromPath[str],
-        lot_number: FromPath[str],
-        action: FromPath[str],
-        data: FormData,
+        self, page: NamedDependency[Page], action: FromPath[str], data: FormData
     ) -> Template | Redirect:
+        # the lot travels in the form, not the path: lot numbers may hold "/", "#", "?" or "%"
+        product, lot_number = data.get("product", ""), data.get("lot_number", "")
         key = f"web:{data.get('idempotency_key') or uuid.uuid4().hex}"
         try:
             if action in {"hold", "release"}:
@@ -567,12 +575,14 @@ class StockPages(Controller):
         username: FromQuery[str | None] = None,
         action: FromQuery[str | None] = None,
         facility: FromQuery[str | None] = None,
-        date_from: FromQuery[date | None] = None,
-        date_to: FromQuery[date | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
     ) -> Template:
-        flt = audit.AuditFilter(username or None, action or None, facility or None, date_from, date_to, 500)
+        form = Form()
+        start, end = _day_param(date_from, "date_from", form), _day_param(date_to, "date_to", form)
+        flt = audit.AuditFilter(username or None, action or None, facility or None, start, end, 500)
         rows = await audit.events(page.session, page.principal, flt)
-        return await page.render("audit.html", rows=rows, flt=flt)
+        return await page.render("audit.html", 422 if form.errors else 200, rows=rows, flt=flt, form=form)
 
     @get("/audit.csv", operation_id="AuditCSV", include_in_schema=False)
     async def audit_csv(
@@ -581,12 +591,14 @@ class StockPages(Controller):
         username: FromQuery[str | None] = None,
         action: FromQuery[str | None] = None,
         facility: FromQuery[str | None] = None,
-        date_from: FromQuery[date | None] = None,
-        date_to: FromQuery[date | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
     ) -> Response[str]:
-        flt = audit.AuditFilter(
-            username or None, action or None, facility or None, date_from, date_to, 10_000
-        )
+        form = Form()
+        start, end = _day_param(date_from, "date_from", form), _day_param(date_to, "date_to", form)
+        if form.errors:
+            raise ValidationFailed(next(iter(form.errors.values())), field=next(iter(form.errors)))
+        flt = audit.AuditFilter(username or None, action or None, facility or None, start, end, 10_000)
         rows = await audit.events(page.session, page.principal, flt)
         return Response(
             audit.to_csv(rows),

@@ -220,3 +220,21 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     page.goto("/")
     assert "Months of stock" in page.inner_text("#stock-by-product")
     screenshot(page, "dashboard-en")
+
+
+def test_the_scanner_reads_every_form_of_a_gs1_element_string(page, server: Server) -> None:
+    sign_in(page, "keeper")
+    page.goto("/receive")
+    cases = {
+        "(01) 08936012345678 (17) 270131 (10) ABC123": ["08936012345678", "2027-01-31", "ABC123"],
+        "(01)08936012345678(17)270131(10)ABC123": ["08936012345678", "2027-01-31", "ABC123"],
+        "01089360123456781727013110ABC123": ["08936012345678", "2027-01-31", "ABC123"],
+        "]d2010893601234567810LOT7\x1d17270100": ["08936012345678", "2027-01-31", "LOT7"],
+        "]C1(10)A\x1d\x1d(17)270131": [None, "2027-01-31", "A"],
+    }
+    for raw, expected in cases.items():
+        got = page.evaluate(
+            "raw => { const p = window.vaxstockGS1(raw); return [p.gtin ?? null, p.expiry ?? null, p.lot ?? null]; }",
+            raw,
+        )
+        assert got == expected, raw

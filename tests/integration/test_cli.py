@@ -107,3 +107,27 @@ def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
     assert run(settings, "verify").exit_code == 0
     district = run(settings, "stock", "TTYT-MT").output
     assert "on hold" in district
+
+
+def test_a_large_opening_stock_file_posts_whole_across_receipts(settings: Settings, tmp_path: Path) -> None:
+    rows = [f"BCG,LOT-{n:04d},{EXPIRY},TL-01,20,1" for n in range(620)]
+    result = run(settings, "import", str(write_csv(tmp_path / "big.csv", rows)), "--facility", "TTYT-MT")
+    assert result.exit_code == 0, result.output
+    assert "imported 620 lines as document(s)" in result.output
+    again = run(settings, "import", str(tmp_path / "big.csv"), "--facility", "TTYT-MT")
+    assert again.exit_code == 0
+    assert run(settings, "stock", "TTYT-MT").output.count("LOT-06") == 20  # LOT-0600..0619, once each
+    bad = [*rows[:600], f"BCG,LOT-X,{EXPIRY},NOWHERE,20,1"]  # row 602 is in the second receipt
+    result = run(settings, "import", str(write_csv(tmp_path / "bad.csv", bad)), "--facility", "TTYT-MT")
+    assert result.exit_code == 1 and "row 602, column location" in result.output
+
+
+def test_old_mac_line_endings_are_read_and_unknown_codes_are_refused_not_crashed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(f"product,lot_number,expires_on,location,doses\rBCG,CR1,{EXPIRY},TL-01,20\r".encode())
+    result = run(settings, "import", str(path), "--facility", "TTYT-MT")
+    assert result.exit_code == 0, result.output
+    result = run(settings, "stock", "NOPE")
+    assert result.exit_code == 1 and "facility: unknown facility 'NOPE'" in result.output

@@ -150,3 +150,70 @@ async def test_the_count_sheet_has_one_printable_section_per_location_and_posts_
         ("MR-C2", 40),
         ("MR-C3", 50),
     ]
+
+
+async def test_proposing_again_replaces_the_old_proposal(settings: Settings, api: Api) -> None:
+    lots = [
+        {"product": "MR", "lot_number": n, "expires_on": EXPIRY, "doses": d, "location": "TL-01"}
+        for n, d in (("MR-A", 20), ("MR-B", 30))
+    ]
+    await api.ok("/receipts", {"facility": "TTYT-MT", "supplier": "CDC-LC", "lines": lots})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        token = client.cookies.get("csrftoken", "")
+        base = {"facility": "TTYT-MT", "to_facility": "TYT-03451", "action": "propose", "_csrf_token": token}
+        first = await client.post(
+            "/issue", data={**base, "want.MR": "40", "idempotency_key": "issue-key-000001"}
+        )
+        old_lines = dict(re.findall(r'name="(lines\[\d+\]\.\w+)" [^>]*value="([^"]*)"', first.text))
+        assert old_lines["lines[1].lot_number"] == "MR-B"
+        again = await client.post(
+            "/issue", data={**base, **old_lines, "want.MR": "20", "idempotency_key": "issue-key-000001"}
+        )
+        assert "lines[1]." not in again.text  # only MR-A 20 is proposed now
+        posted = dict(re.findall(r'name="(lines\[\d+\]\.\w+)" [^>]*value="([^"]*)"', again.text))
+        issue = {**base, **posted, "action": "post", "idempotency_key": "issue-key-000001"}
+        response = await client.post("/issue", data=issue, follow_redirects=False)
+        assert response.status_code == 303, response.text
+    stock = await api.read("/facilities/TTYT-MT/stock")
+    assert sorted((r["lot_number"], r["doses"]) for r in stock["rows"]) == [("MR-B", 30)]
+
+
+async def test_a_spent_form_key_gets_a_visible_reason_and_a_new_key(settings: Settings) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        form = {**receipt_form("form-key-777777"), "_csrf_token": client.cookies.get("csrftoken", "")}
+        assert (await client.post("/receive", data=form, follow_redirects=False)).status_code == 303
+        reused = await client.post("/receive", data={**form, "lines[0].lot_number": "MR-OTHER"})
+        assert reused.status_code == 422
+        assert "already used for a different request" in reused.text  # shown, not filed under a hidden field
+        assert 'value="form-key-777777"' not in reused.text  # a fresh key: the corrected form can be sent
+        assert 'value="MR-OTHER"' in reused.text
+
+
+async def test_the_audit_filter_and_export_take_empty_and_written_dates(settings: Settings) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "admin")
+        empty = "username=&action=&facility=&date_from=&date_to="
+        assert (await client.get(f"/audit?{empty}")).status_code == 200
+        assert (await client.get(f"/audit.csv?{empty}")).status_code == 200
+        assert (await client.get("/audit?date_from=01/11/2026")).status_code == 200
+        bad = await client.get("/audit?date_from=31/02/2026")
+        assert bad.status_code == 422 and 'data-error-for="date_from"' in bad.text
+        assert (await client.get("/stock-card?product=MR&lot_number=X&date_from=")).status_code == 200
+
+
+async def test_a_lot_number_with_a_slash_can_be_held_from_the_lots_page(settings: Settings, api: Api) -> None:
+    line = {"product": "MR", "lot_number": "AB/12", "expires_on": EXPIRY, "doses": 50, "location": "TL-01"}
+    await api.ok("/receipts", {"facility": "TTYT-MT", "supplier": "CDC-LC", "lines": [line]})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        form = {"product": "MR", "lot_number": "AB/12", "reason": "broken cold box seal"}
+        response = await client.post(
+            "/lots/hold",
+            data={**form, "_csrf_token": client.cookies.get("csrftoken", "")},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+    held = {(x["product"], x["lot_number"]): x["on_hold"] for x in await api.read("/lots")}
+    assert held[("MR", "AB/12")] is True

@@ -8,10 +8,12 @@
     return y + "-" + String(m).padStart(2, "0") + "-" + String(d).padStart(2, "0");
   }
   function parse(raw) {
-    var s = raw.trim().replace(/^\]d2/, ""), out = {};
+    // a symbology identifier (]d2 DataMatrix, ]C1 GS1-128, ]Q3 QR) may lead the string
+    var s = raw.trim().replace(/^\][A-Za-z]\d/, ""), out = {};
     if (s.indexOf("(") >= 0) {
       var re = /\((\d{2,4})\)([^(]*)/g, m;
-      while ((m = re.exec(s))) { out[m[1]] = m[2].replace(GS, ""); }
+      // the printed form has spaces between the elements; no AI here may contain a space or a GS
+      while ((m = re.exec(s))) { out[m[1]] = m[2].replace(/[\s\x1d]/g, ""); }
     } else {
       while (s.length) {
         if (s[0] === GS) { s = s.slice(1); continue; }
