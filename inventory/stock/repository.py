@@ -264,7 +264,7 @@ class StockRepository:
                 Movement.occurred_on >= date_from,
                 Movement.occurred_on <= date_to,
             )
-            .order_by(Movement.occurred_on, Movement.id)
+            .order_by(Movement.occurred_on, Movement.document_id, Movement.doses.desc(), Movement.id)
         )
         return (await self.session.execute(stmt)).all()
 

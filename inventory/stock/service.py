@@ -1193,14 +1193,15 @@ class StockService:
                     usable,
                 )
             )
-            t = totals.setdefault(product.code, [0, 0, product.doses_per_vial])
+            t = totals.setdefault(product.code, [0, 0, 0])
             t[0] += doses
             t[1] += doses if usable else 0
+            t[2] += vials + (1 if part else 0)  # a part vial is a vial on the shelf (opened, kept)
         return s.StockOnHand(
             facility=facility.code,
             as_of=self.today,
             rows=rows,
-            totals=[s.ProductTotal(code, d, u, d // per_vial) for code, (d, u, per_vial) in totals.items()],
+            totals=[s.ProductTotal(code, d, u, v) for code, (d, u, v) in totals.items()],
         )
 
     async def dashboard(
@@ -1211,23 +1212,28 @@ class StockService:
         facility = await self._readable(facility_code, field="facility")
         outflow = await self.repo.outflows(facility.id, self.today - timedelta(days=consumption_days))
         names = {p.code: p.name for p in await self.catalog.repo.products()}
+        soon = self.today + timedelta(days=expiring_within_days)
+        shipments = await self.shipments(facility_code, "in_transit")
+        awaiting = [sh for sh in shipments if sh.to_facility == facility.code]
+        # a product run out still shows (0 doses, 0 months): it was used lately or is on its way
+        totals = {t.product: t for t in soh.totals}
+        coming = {line.product for sh in awaiting for line in sh.lines}
         overview = []
-        for t in soh.totals:
-            monthly = round(outflow.get(t.product, 0) * 30 / consumption_days)
-            months = round(t.usable_doses / monthly, 1) if monthly else None
+        for code in sorted(set(totals) | {c for c, d in outflow.items() if d > 0} | coming):
+            t = totals.get(code, s.ProductTotal(code, 0, 0, 0))
+            used = outflow.get(code, 0)
+            months = round(t.usable_doses * consumption_days / (used * 30), 1) if used > 0 else None
             overview.append(
                 s.ProductOverview(
-                    t.product,
-                    names.get(t.product, t.product),
+                    code,
+                    names.get(code, code),
                     t.doses,
                     t.usable_doses,
                     t.vials,
-                    monthly,
+                    round(used * 30 / consumption_days),
                     months,
                 )
             )
-        soon = self.today + timedelta(days=expiring_within_days)
-        shipments = await self.shipments(facility_code, "in_transit")
         return s.Dashboard(
             facility=facility.code,
             facility_name=facility.name,
@@ -1236,7 +1242,7 @@ class StockService:
             expiring=[r for r in soh.rows if r.usable and r.expires_on <= soon],
             on_hold=[r for r in soh.rows if r.on_hold],
             unusable=[r for r in soh.rows if not r.usable and not r.on_hold],
-            awaiting=[sh for sh in shipments if sh.to_facility == facility.code],
+            awaiting=awaiting,
             sent=[sh for sh in shipments if sh.from_facility == facility.code],
         )
 
@@ -1265,8 +1271,9 @@ class StockService:
         received = issued = 0
         for m, loc, doc in rows:
             balance += m.doses
-            received += max(m.doses, 0)
-            issued += max(-m.doses, 0)
+            if m.kind != "transfer":  # between the facility's own fridges: neither received nor issued
+                received += max(m.doses, 0)
+                issued += max(-m.doses, 0)
             lines.append(
                 s.StockCardLine(
                     m.occurred_on,

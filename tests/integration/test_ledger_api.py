@@ -793,3 +793,79 @@ async def test_a_confirmation_is_in_the_audit_trail_of_its_facility(settings, st
     finally:
         await engine.dispose()
     assert f"shipment:{issued['shipment_id']}:confirm" in [e.action for e in found]
+
+
+async def test_the_dashboard_counts_part_vials_keeps_products_run_out_and_does_not_round_early(
+    settings, api
+) -> None:
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory
+    from inventory.stock.service import StockService
+
+    lots = [
+        lot("BOPV", "O-1", 20, location="TL"),
+        lot("BOPV", "O-2", 20, location="TL"),
+        lot("PENTA", "P-C", 4, location="TL"),
+    ]
+    await api.ok("/receipts", receipt(*lots, facility=COMMUNE))
+
+    def used(product: str, lot_number: str, vials: int, given: int) -> dict:
+        line = {"product": product, "lot_number": lot_number, "location": "TL", "vials_opened": vials}
+        return {"facility": COMMUNE, "lines": [{**line, "doses_administered": given}]}
+
+    await api.ok("/usage", used("BOPV", "O-1", 0, 5))  # doses from an opened vial: nothing leaves
+    await api.ok(
+        "/adjustments",
+        {
+            "facility": COMMUNE,
+            "lines": [
+                {
+                    "product": "BOPV",
+                    "lot_number": "O-1",
+                    "location": "TL",
+                    "doses": -5,
+                    "reason": "open_vial_wastage",
+                },
+                {
+                    "product": "BOPV",
+                    "lot_number": "O-2",
+                    "location": "TL",
+                    "doses": -5,
+                    "reason": "open_vial_wastage",
+                },
+            ],
+        },
+    )
+    await api.ok("/usage", used("PENTA", "P-C", 4, 4))  # PENTA run out
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            board = await StockService(session, settings, Principal.system("test")).dashboard(COMMUNE)
+    finally:
+        await engine.dispose()
+    by_product = {p.product: p for p in board.products}
+    assert by_product["BOPV"].doses == 30 and by_product["BOPV"].vials == 2  # 15 + 15: two vials on the shelf
+    assert by_product["BOPV"].months_of_stock == round(
+        30 * 90 / (10 * 30), 1
+    )  # 9.0, not from a rounded 3/month
+    assert by_product["PENTA"].doses == 0 and by_product["PENTA"].months_of_stock == 0.0
+
+
+async def test_a_transfer_between_fridges_is_neither_received_nor_issued_on_the_stock_card(stocked) -> None:
+    api = stocked
+    await api.ok(
+        "/transfers",
+        {
+            "facility": DISTRICT,
+            "from_location": "TL-01",
+            "to_location": "TL-02",
+            "lines": [{"product": "IPV", "lot_number": "I-1", "doses": 40}],
+        },
+    )
+    await api.ok(
+        "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "IPV", "doses": 10}]}
+    )
+    card = await api.read(f"/facilities/{DISTRICT}/stock-card", product="IPV", lot_number="I-1")
+    assert (card["total_received"], card["total_issued"]) == (50, 10)  # the receipt and the issue only
+    assert min(line["balance"] for line in card["lines"]) >= 40  # the transfer never dips the balance
+    assert card["closing_balance"] == 40
