@@ -422,7 +422,9 @@ async def _events(
         await svc.set_hold(
             "PENTA",
             row.lot_number,
-            s.HoldUpdate(reason="fridge TL-01 read −1 °C on the morning check; shake test pending"),
+            s.HoldUpdate(
+                reason="freeze indicator on this lot's carton tripped at the weekly check; shake test pending"
+            ),
             hold=True,
             key=_key("hold", row.lot_number),
         )
