@@ -70,8 +70,9 @@ DEMO_NAMES = {
     "tramyte": "Pờ Xá Dơ (trạm y tế Mù Cả, demo)",
     "cdc": "CDC Lai Châu (xem, demo)",
 }
+SESSIONS_PER_MONTH = 2
 REMOTE = {"TYT-03451", "TYT-03442", "TYT-03439"}
-"""Border communes with the longest outreach: more vaccination posts per session day."""
+"""Border communes with the longest roads: deliveries take two days more."""
 
 
 @dataclass
@@ -214,6 +215,10 @@ async def _month(
             need = _monthly_need(commune, base, issue_day) * WASTAGE_ALLOWANCE.get(base, 1.0)
             if need == 0:
                 continue
+            vaccine = products[base]
+            if not vaccine.keep_opened_vial and vaccine.doses_per_vial > 1:
+                # a vial opened on each session day, however few babies come
+                need = max(need, SESSIONS_PER_MONTH * vaccine.doses_per_vial)
             doses = _round_up(need * 1.05, products[code].doses_per_vial)
             available = await _usable(svc, district, products[code], issue_day)
             doses = min(doses, available - available % products[code].doses_per_vial)
@@ -255,7 +260,7 @@ async def _month(
         )
         counts["confirmations"] += 1
 
-    # 4. two vaccination days a month at each commune
+    # 4. two vaccination days a month at each commune (SESSIONS_PER_MONTH)
     for session_day in (month + timedelta(days=11), month + timedelta(days=24)):
         if session_day > today:
             continue
@@ -289,7 +294,6 @@ async def _vaccination_day(
 ) -> None:
     svc = clock.service(day, COMMUNE_ACTOR)
     repo = StockRepository(svc.session)
-    posts = 3 if commune.code in REMOTE else 1
     lines: list[s.UsageLine] = []
     for code in DOSES_PER_CHILD:
         product = products[code]
@@ -297,10 +301,8 @@ async def _vaccination_day(
         if children <= 0:
             continue
         per = product.doses_per_vial
-        if product.keep_opened_vial or per == 1:
-            vials = -(-children // per)
-        else:
-            vials = max(-(-children // per), min(posts, children))
+        # the children come to the station on the session day: as many vials as they need are opened
+        vials = -(-children // per)
         balances = await repo.balances_for_picking(commune.id, product.id)
         try:
             picks = pick_lots(balances, vials * per, day, doses_per_vial=per)
