@@ -35,7 +35,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from forecasting.needs import Parameters
+from forecasting.needs import Parameters, supply_totals
 from forecasting.periods import parse_period
 
 LETTER_FONT = "Times New Roman"
@@ -214,10 +214,36 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
+LEGAL_GROUNDS: tuple[tuple[date, date | None, str], ...] = (
+    (
+        date(2019, 1, 1),
+        date(2026, 6, 30),
+        "Căn cứ Nghị định số 104/2016/NĐ-CP và Thông tư số 34/2018/TT-BYT về hoạt động tiêm chủng;",
+    ),
+    (
+        date(2026, 7, 1),
+        None,
+        "Căn cứ Luật Phòng bệnh số 114/2025/QH15 và Nghị định số 165/2026/NĐ-CP;",
+    ),
+)
+"""The legal grounds a request letter cites, by the day it is issued (vietnam-epi.md §1.1: NĐ 165/2026 repeals
+NĐ 104/2016 from 01/07/2026; the Law's own start date and TT 34/2018's status after it are UNVERIFIED)."""
+
+
+def legal_grounds(issued_on: date) -> str:
+    """The grounds in force on the day a letter is issued."""
+    for start, end, text in LEGAL_GROUNDS:
+        if start <= issued_on and (end is None or issued_on <= end):
+            return text
+    return LEGAL_GROUNDS[0][2]
+
+
 def _date_line(place: str, issued_on: date | None) -> str:
     if issued_on is None:
         return f"{place}, ngày … tháng … năm …"
-    return f"{place}, ngày {issued_on.day:02d} tháng {issued_on.month:02d} năm {issued_on.year}"
+    # NĐ 30/2020: a leading zero for days below 10 and for months 1 and 2 only
+    month = f"{issued_on.month:02d}" if issued_on.month <= 2 else str(issued_on.month)
+    return f"{place}, ngày {issued_on.day:02d} tháng {month} năm {issued_on.year}"
 
 
 def _totals(forecast: pl.DataFrame) -> pl.DataFrame:
@@ -354,6 +380,8 @@ def request_workbook(
     backlog: pl.DataFrame,
     parameters: Parameters,
     title: str,
+    requested_by: str | None = None,
+    issued_on: date | None = None,
 ) -> bytes:
     """The .xlsx workbook: summary, workings per vaccine, backlog by commune, parameters."""
     wb = Workbook(write_only=True)
@@ -361,23 +389,25 @@ def request_workbook(
 
     summary = _Sheet(wb, "Tổng hợp", widths={"C": 28}, freeze="D5")
     summary.title(title, 13)
-    summary.line(f"Kỳ: {_period_vi(forecast)} ({forecast['period'][0] if forecast.height else ''})")
+    period = f"Kỳ: {_period_vi(forecast)} ({forecast['period'][0] if forecast.height else ''})"
+    if requested_by:  # who asks, so that a province merging several districts' workbooks can tell them apart
+        named = forecast.filter(pl.col("facility_code") == requested_by)
+        name = named["facility_name"][0] if named.height and "facility_name" in named.columns else ""
+        period = f"Đơn vị đề nghị: {requested_by} {name}".rstrip() + f" · {period}"
+    if issued_on:
+        period += f" · lập ngày {issued_on:%d/%m/%Y}"
+    summary.line(period)
     summary.line()
     summary.table(
         ["STT", *(COLUMN_LABELS_VI[c] for c in SUMMARY_COLUMNS)],
         ([i, *row] for i, row in enumerate(totals.select(SUMMARY_COLUMNS).iter_rows(), start=1)),
     )
-    supply_totals = (
-        supplies.filter(pl.col("scope") == "total")
-        .group_by("item_code", "item_name")
-        .agg(pl.col("quantity").sum())
-        .sort("item_code")
-    )
+    totals_by_item = supply_totals(supplies)
     summary.line()
     summary.title("Vật tư tiêm chủng kèm theo", 11)
     summary.table(
         ["STT", "Mã vật tư", "Tên vật tư", "Số lượng"],
-        ([i, *r] for i, r in enumerate(supply_totals.iter_rows(), start=1)),
+        ([i, *r] for i, r in enumerate(totals_by_item.iter_rows(), start=1)),
     )
 
     used_titles = {"tổng hợp", "tiêm bù theo xã", "tham số"}
@@ -608,18 +638,13 @@ def request_letter(
     )
 
     _para(doc, "2. Vật tư tiêm chủng kèm theo", bold=True)
-    supply_totals = (
-        supplies.filter(pl.col("scope") == "total")
-        .group_by("item_code", "item_name")
-        .agg(pl.col("quantity").sum())
-        .sort("item_code")
-    )
+    totals_by_item = supply_totals(supplies)
     _grid_table(
         doc,
         ["STT", "Vật tư", "Số lượng"],
         [
             [str(i), r["item_name"], format_number(r["quantity"])]
-            for i, r in enumerate(supply_totals.iter_rows(named=True), 1)
+            for i, r in enumerate(totals_by_item.iter_rows(named=True), 1)
         ],
         size=10,
     )

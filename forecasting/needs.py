@@ -268,6 +268,7 @@ SUPPLIES = pl.Schema(
         "item_code": pl.String,
         "item_name": pl.String,
         "quantity": pl.Int64,
+        "exact": pl.Float64,  # before rounding up: totals over vaccines add these, then round up once
     }
 )
 
@@ -1185,6 +1186,16 @@ def default_bundle_ratios(
     ).cast(dict(BUNDLE_RATIOS))
 
 
+def supply_totals(supplies: pl.DataFrame) -> pl.DataFrame:
+    """The request's totals per item over every vaccine, rounded up once (not a sum of rounded shares)."""
+    return (
+        supplies.filter(pl.col("scope") == "total")
+        .group_by("item_code", "item_name")
+        .agg(pl.col("exact").sum().round(6).ceil().cast(pl.Int64).alias("quantity"))
+        .sort("item_code")
+    )
+
+
 def bundled_supplies(forecast: pl.LazyFrame, ratios: pl.LazyFrame) -> pl.LazyFrame:
     """Items bundled with each order line: ⌈Σ ratio × doses (or vials) ordered⌉ per item (``SUPPLIES``)."""
     base = pl.when(pl.col("per") == "vial").then(pl.col("order_vials")).otherwise(pl.col("order_doses"))
@@ -1192,8 +1203,8 @@ def bundled_supplies(forecast: pl.LazyFrame, ratios: pl.LazyFrame) -> pl.LazyFra
         forecast.select("scope", "facility_code", "product_code", "order_doses", "order_vials")
         .join(ratios, on="product_code", how="inner")
         .group_by("scope", "facility_code", "product_code", "item_code", maintain_order=True)
-        .agg(pl.col("item_name").first(), (base * pl.col("ratio")).sum().alias("quantity"))
-        .with_columns(pl.col("quantity").round(6).ceil().cast(pl.Int64))
+        .agg(pl.col("item_name").first(), (base * pl.col("ratio")).sum().alias("exact"))
+        .with_columns(pl.col("exact").round(6).ceil().cast(pl.Int64).alias("quantity"))
         .select(SUPPLIES.names())
         .cast(dict(SUPPLIES))
     )

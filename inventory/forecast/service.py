@@ -476,6 +476,8 @@ class ForecastService:
             backlog=forecast.backlog,
             parameters=forecast.parameters,
             title=f"Dự trù vắc xin {forecast.period.label_vi}",
+            requested_by=forecast.root,
+            issued_on=self.today,
         )
 
     def letter(
@@ -504,7 +506,7 @@ class ForecastService:
             signer_title="Giám đốc",
             signer_name=signer_name,
             grounds=(
-                "Căn cứ Nghị định số 104/2016/NĐ-CP và Thông tư số 34/2018/TT-BYT về hoạt động tiêm chủng;",
+                documents.legal_grounds(self.today),
                 "Căn cứ số đối tượng, số liệu sử dụng vắc xin và danh sách trẻ cần tiêm bù của các xã;",
             ),
         )
@@ -529,5 +531,12 @@ class ForecastService:
         if row is None:
             raise UnknownReference(f"unknown facility {root!r}", field="facility")
         issuer, recipient = row
+        if recipient is None:
+            # the province's own request goes to the Ministry, in another format: not this letter
+            raise ValidationFailed(
+                f"{root} has no supplier to send a request letter to; the letter is from a district or a "
+                "commune to the store that supplies it (the workbook is still available)",
+                field="facility",
+            )
         place = "Mường Tè" if "Mường Tè" in issuer else issuer.split(" xã ")[-1]
-        return issuer, recipient or "Trung tâm Kiểm soát bệnh tật tỉnh Lai Châu", place
+        return issuer, recipient, place

@@ -170,6 +170,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "voucher.prepared_by": ("Người lập phiếu", "Prepared by"),
     "voucher.received_by": ("Người nhận", "Received by"),
     "voucher.keeper": ("Thủ kho", "Store keeper"),
+    "sex.M": ("Nam", "Male"),
+    "sex.F": ("Nữ", "Female"),
     "unit.vial": ("lọ", "vial"),
     "errors.whole_number": ("không phải số nguyên", "not a whole number"),
     "errors.choose_destination": ("chọn nơi nhận", "choose the destination"),

@@ -39,9 +39,12 @@ class RegisterPages(Controller):
         self, page: NamedDependency[Page], commune: FromPath[str], as_of: FromQuery[date | None] = None
     ) -> Response[bytes]:
         day = as_of or today_vn()
-        frame = await RegisterService(page.session, page.principal).backlog_frame(day)
+        register = RegisterService(page.session, page.principal)
+        frame = await register.backlog_frame(day)
         rows = frame.filter(pl.col("commune_code") == commune).select(charts.COMMUNE_BACKLOG.names())
-        title = f"Tồn đọng tiêm chủng xã {commune} — {day:%d/%m/%Y}"
+        station = (await register.communes()).get(commune)
+        name = f"{station[1]} ({commune})" if station else f"xã {commune}"
+        title = f"Tồn đọng tiêm chủng — {name} — {day:%d/%m/%Y}"
         png = await anyio.to_thread.run_sync(
             lambda: charts.figure_to_png(charts.commune_backlog_figure(rows, title=title))
         )

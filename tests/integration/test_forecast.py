@@ -255,3 +255,11 @@ async def test_a_store_keeper_sets_parameters_for_its_own_facilities_only(stocke
     assert [(o["facility"], o["name"]) for o in await stocked.read("/forecast/settings")] == [
         ("TYT-03451", "coverage")
     ]
+
+
+async def test_the_province_gets_a_workbook_but_no_letter_addressed_to_itself(stocked: Api) -> None:
+    workbook = await stocked.get("/forecast/request.xlsx", period=NEXT_MONTH, facility="CDC-LC")
+    assert workbook.status_code == 200
+    letter = await stocked.get("/forecast/request.docx", period=NEXT_MONTH, facility="CDC-LC")
+    assert letter.status_code == 422 and letter.json()["field"] == "facility"
+    assert "no supplier" in letter.json()["detail"]

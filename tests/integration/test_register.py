@@ -261,3 +261,22 @@ async def test_a_date_before_any_schedule_version_is_refused_naming_the_field(ap
     assert early.status_code == 422 and early.json()["field"] == "as_of"
     early = await api.get("/communes/03451/due-list", session_on="2017-06-01")
     assert early.status_code == 422 and early.json()["field"] == "session_on"
+
+
+@pytest.mark.anyio
+async def test_the_printed_due_list_names_sex_and_products_as_the_session_plan_does(
+    imported: Settings,
+) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from inventory.app import create_app
+    from tests.integration.test_auth import sign_in
+
+    async with AsyncTestClient(app=create_app(imported)) as client:
+        await sign_in(client, "commune")
+        page = await client.get("/communes/03451/due-list", params={"session_on": TODAY.isoformat()})
+        assert page.status_code == 200
+        row = page.text[page.text.index('data-child="B2"') :].split("</tr>")[0]
+        assert "<td>Nữ</td>" in row and "PENTA (DTP1)" in row
+        chart = await client.get("/backlog/chart/03451")
+        assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"

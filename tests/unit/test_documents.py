@@ -192,7 +192,7 @@ def test_the_letter_opens_with_the_official_header_from_the_inputs(documents):
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
     ]
-    assert "Mường Tè, ngày 20 tháng 05 năm 2026" in right.text
+    assert "Mường Tè, ngày 20 tháng 5 năm 2026" in right.text  # NĐ 30/2020: no leading zero from March
     assert "Kính gửi: Trung tâm Kiểm soát bệnh tật tỉnh Lai Châu." in paragraphs(doc)
     assert LETTER.grounds[0] in paragraphs(doc)
 
@@ -263,3 +263,22 @@ def test_vietnamese_numbers_use_dots_for_thousands_and_commas_for_decimals():
     assert format_number(1234567) == "1.234.567"
     assert format_number(1.33, 2) == "1,33"
     assert format_number(None) == ""
+
+
+def test_the_letter_cites_the_grounds_in_force_and_dates_months_as_nd_30_2020_writes_them() -> None:
+    from forecasting.documents import _date_line, legal_grounds
+
+    assert "104/2016" in legal_grounds(date(2026, 6, 30))
+    assert "165/2026" in legal_grounds(date(2026, 7, 1)) and "104/2016" not in legal_grounds(
+        date(2026, 11, 27)
+    )
+    assert _date_line("Mường Tè", date(2026, 2, 5)) == "Mường Tè, ngày 05 tháng 02 năm 2026"
+    assert _date_line("Mường Tè", date(2026, 11, 27)) == "Mường Tè, ngày 27 tháng 11 năm 2026"
+
+
+def test_supply_totals_round_up_once_over_every_vaccine() -> None:
+    from forecasting.needs import SUPPLIES, supply_totals
+
+    rows = [("total", None, code, "SB", "Hộp an toàn", 1, 0.11) for code in ("BCG", "MR", "IPV")]
+    supplies = pl.DataFrame(rows, schema=SUPPLIES, orient="row")
+    assert supply_totals(supplies)["quantity"].to_list() == [1]  # ⌈0.33⌉, not 1 + 1 + 1
