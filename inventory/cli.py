@@ -39,7 +39,7 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     try:
         return asyncio.run(go())
     except InventoryError as exc:  # a refusal, not a crash: say which argument and why
-        console.print(f"[red]{exc.field + ': ' if exc.field else ''}{exc.detail}")
+        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
         sys.exit(1)
 
 
@@ -150,7 +150,7 @@ def user_add(
             by=CLI,
         )
 
-    _users(settings, work)
+    run_in_session(settings, work)
     console.print(f"user {username} added ({role}{', ' + facility if facility else ''})")
 
 
@@ -162,7 +162,7 @@ def user_passwd(settings: Settings, username: str, password: str) -> None:
     """Set a user's password; their open sessions end."""
     from inventory.users.service import UserService
 
-    _users(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
+    run_in_session(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
     console.print(f"password of {username} changed")
 
 
@@ -174,18 +174,8 @@ def user_token(settings: Settings, username: str, name: str) -> None:
     """Make an API bearer token for a user (shown once)."""
     from inventory.users.service import UserService
 
-    token = _users(settings, lambda session: UserService(session).issue_token(username, name, by=CLI))
+    token = run_in_session(settings, lambda session: UserService(session).issue_token(username, name, by=CLI))
     console.print(token)
-
-
-def _users(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from inventory.errors import InventoryError
-
-    try:
-        return run_in_session(settings, work)
-    except InventoryError as exc:
-        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
-        sys.exit(1)
 
 
 @main.group()
@@ -316,7 +306,6 @@ def forecast(
     """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
     import polars as pl
 
-    from inventory.errors import InventoryError
     from inventory.forecast.service import ForecastService
 
     async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None]:
@@ -329,11 +318,7 @@ def forecast(
             docx = service.letter(result, issuer=issuer, recipient=recipient, place=place, signer_name=signer)
         return result, xlsx, docx
 
-    try:
-        result, xlsx, docx = run_in_session(settings, work)
-    except InventoryError as exc:
-        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
-        sys.exit(1)
+    result, xlsx, docx = run_in_session(settings, work)
     table = Table(title=f"Dự trù vắc xin / vaccine request — {result.root} — {result.period.label_vi}")
     for col in (
         "product",

@@ -100,15 +100,12 @@ class ForecastService:
 
     async def set_override(self, *, name: str, value: Any, facility: str | None, product: str | None) -> None:
         """Store one override after checking it (an impossible value is refused, naming it)."""
-        await self._require_scope(facility)
+        facility_id = await self._scoped_facility(facility)
         if name not in needs.SETTING_NAMES:
             raise ValidationFailed(
                 f"unknown setting {name!r}; known: {', '.join(needs.SETTING_NAMES)}", field="name"
             )
-        if (
-            facility
-            and await self.session.scalar(select(Facility.id).where(Facility.code == facility)) is None
-        ):
+        if facility and facility_id is None:
             raise UnknownReference(f"unknown facility {facility!r}", field="facility")
         if product and await self.session.scalar(select(Product.id).where(Product.code == product)) is None:
             raise UnknownReference(f"unknown product {product!r}", field="product")
@@ -146,28 +143,34 @@ class ForecastService:
         )
         await self.session.flush()
 
-    async def _require_scope(self, facility: str | None) -> None:
+    async def _scoped_facility(self, facility: str | None) -> int | None:
         """Admins set defaults for everyone; a store keeper sets them for its own facility and those it
-        supplies, one facility at a time; nobody else changes forecast parameters."""
+        supplies, one facility at a time; nobody else changes forecast parameters. Returns the facility's
+        id: None for every facility (or, for an admin, an unknown code, which the caller refuses)."""
         self.principal.require_role("admin", "store_keeper", action="change forecast parameters")
+        facility_id = (
+            await self.session.scalar(select(Facility.id).where(Facility.code == facility))
+            if facility
+            else None
+        )
         if self.principal.is_admin:
-            return
+            return facility_id
         if not facility:
             raise Forbidden(
                 f"{self.principal.username} may set parameters for a facility only (defaults for every "
                 "facility are an administrator's)",
                 field="facility",
             )
-        facility_id = await self.session.scalar(select(Facility.id).where(Facility.code == facility))
         if facility_id is None:
             raise UnknownReference(f"unknown facility {facility!r}", field="facility")
         if not self.principal.can_read(facility_id):
             raise Forbidden(
                 f"{self.principal.username} may not set parameters for {facility}", field="facility"
             )
+        return facility_id
 
     async def clear_override(self, *, name: str, facility: str | None, product: str | None) -> None:
-        await self._require_scope(facility)
+        await self._scoped_facility(facility)
         row = await self.session.scalar(
             select(ForecastSetting).where(
                 ForecastSetting.facility_code == (facility or ""),

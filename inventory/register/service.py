@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 from rich.progress import Progress
@@ -35,6 +35,14 @@ MAX_PROBLEMS = 50
 CHUNK = 5000
 
 
+class Station(NamedTuple):
+    """A commune's health station: its facility id, name, and the store that supplies it."""
+
+    id: int
+    name: str
+    supplier_id: int | None
+
+
 class RegisterService:
     """Children, doses and the backlog, with personal data shown only to the commune and district staff."""
 
@@ -42,7 +50,8 @@ class RegisterService:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
-        self._suppliers: dict[int, int | None] = {}  # commune facility id -> its supplier's, from communes()
+        self._communes: dict[str, Station] | None = None  # reference data, read once per service (request)
+        self._schedule: pl.DataFrame | None = None
 
     # ---- reference ----------------------------------------------------------------------------------------
 
@@ -70,8 +79,10 @@ class RegisterService:
             {"old_code": list(pairs), "new_code": list(pairs.values())}, schema=bl.COMMUNE_MAP
         )
 
-    async def communes(self) -> dict[str, tuple[int, str]]:
-        """Commune code in force → (facility id, facility name) of its health station."""
+    async def communes(self) -> dict[str, Station]:
+        """Commune code in force → its health station."""
+        if self._communes is not None:
+            return self._communes
         rows = (
             await self.session.execute(
                 select(AdminUnit.code, Facility.id, Facility.name, Facility.supplier_id)
@@ -79,15 +90,19 @@ class RegisterService:
                 .where(Facility.level == "commune", Facility.valid_to.is_(None))
             )
         ).all()
-        self._suppliers = {fid: supplier for _code, fid, _name, supplier in rows}
-        return {code: (fid, name) for code, fid, name, _supplier in rows}
+        self._communes = {code: Station(fid, name, supplier) for code, fid, name, supplier in rows}
+        return self._communes
 
     async def schedule(self) -> pl.DataFrame:
-        """The schedule table in force: the newest one an admin loaded, else the bundled one."""
-        text = await self.session.scalar(
-            select(ScheduleTable.csv_text).order_by(ScheduleTable.id.desc()).limit(1)
-        )
-        return load_schedule() if text is None else pl.read_csv(io.StringIO(text), schema=SCHEDULE)
+        """The schedule table in force: the newest one an admin loaded, else the bundled one (read once)."""
+        if self._schedule is None:
+            text = await self.session.scalar(
+                select(ScheduleTable.csv_text).order_by(ScheduleTable.id.desc()).limit(1)
+            )
+            self._schedule = (
+                load_schedule() if text is None else pl.read_csv(io.StringIO(text), schema=SCHEDULE)
+            )
+        return self._schedule
 
     async def _schedule_on(self, day: date, *, field: str) -> pl.DataFrame:
         """The schedule table, refused (naming the field) when no version of it is in force on the day."""
@@ -112,28 +127,25 @@ class RegisterService:
             ScheduleTable(csv_text=text, loaded_at=utcnow(), loaded_by=self.principal.username, note=note)
         )
         record(self.session, self.principal, "schedule.load", changes={"rows": table.height, "note": note})
+        self._schedule = table
         return version_in_force(table, on=self.today)
 
     # ---- access --------------------------------------------------------------------------------------------
 
-    async def _names_visible(self, commune_code: str, communes: dict[str, tuple[int, str]]) -> bool:
-        facility = communes.get(commune_code)
-        return facility is not None and self._may_edit(facility[0])
-
-    async def _require_names(self, commune_code: str) -> dict[str, tuple[int, str]]:
+    async def _require_names(self, commune_code: str) -> dict[str, Station]:
         communes = await self.communes()
         if commune_code not in communes:
             from inventory.errors import UnknownReference
 
             raise UnknownReference(f"unknown commune {commune_code!r}", field="commune")
-        if not await self._names_visible(commune_code, communes):
+        if not self._may_edit(communes[commune_code]):
             raise Forbidden(
                 f"{self.principal.username} may not see the children of commune {commune_code}",
                 field="commune",
             )
         return communes
 
-    def _may_edit(self, facility_id: int) -> bool:
+    def _may_edit(self, station: Station) -> bool:
         """Who keeps a commune's register and sees its names and birth dates: the commune's own staff, the
         store that supplies it directly (the district, or the province where there is no district), and
         administrators. Stores further up the chain and viewers see counts only."""
@@ -141,12 +153,11 @@ class RegisterService:
         if role == "admin":
             return True
         if role == "store_keeper":
-            supplier = self._suppliers.get(facility_id)
-            return supplier is not None and supplier == self.principal.facility_id
-        return role == "commune_worker" and self.principal.can_write(facility_id)
+            return station.supplier_id is not None and station.supplier_id == self.principal.facility_id
+        return role == "commune_worker" and self.principal.can_write(station.id)
 
-    def _visible_communes(self, communes: dict[str, tuple[int, str]]) -> set[str]:
-        return {code for code, (fid, _) in communes.items() if self.principal.can_read(fid)}
+    def _visible_communes(self, communes: dict[str, Station]) -> set[str]:
+        return {code for code, station in communes.items() if self.principal.can_read(station.id)}
 
     # ---- import --------------------------------------------------------------------------------------------
 
@@ -310,16 +321,14 @@ class RegisterService:
         """Upsert children by their code; each child's doses become exactly those given (never duplicated)."""
         communes = await self.communes()
         for child in children.values():
-            facility = communes.get(child["commune_code"])
-            if facility is None or not self._may_edit(facility[0]):
+            station = communes.get(child["commune_code"])
+            if station is None or not self._may_edit(station):
                 raise Forbidden(
                     f"{self.principal.username} may not import children of commune {child['commune_code']}",
                     field="commune_code",
                 )
         codes = list(children)
         existing: dict[str, int] = {}
-        keepers = {fid: self._may_edit(fid) for fid, _name in communes.values()}
-        by_code = {code: fid for code, (fid, _name) in communes.items()}
         for i in range(0, len(codes), CHUNK):
             rows = await self.session.execute(
                 select(Child.child_code, Child.id, Child.commune_code).where(
@@ -328,7 +337,8 @@ class RegisterService:
             )
             for code, child_id, current in rows.tuples():
                 # a child already registered elsewhere moves only in the hands of those who keep that register
-                if not keepers.get(by_code.get(current, -1), self.principal.is_admin):
+                station = communes.get(current)
+                if not (self._may_edit(station) if station else self.principal.is_admin):
                     raise Forbidden(
                         f"child {code} is registered in commune {current}, whose register "
                         f"{self.principal.username} does not keep",
@@ -421,7 +431,9 @@ class RegisterService:
             rows=[
                 r.BacklogRow(
                     row["commune_code"],
-                    communes.get(row["commune_code"], (0, row["commune_code"]))[1],
+                    communes[row["commune_code"]].name
+                    if row["commune_code"] in communes
+                    else row["commune_code"],
                     row["antigen"],
                     row["dose_number"],
                     row["product_code"],
@@ -451,7 +463,7 @@ class RegisterService:
         )
         return r.DueList(
             commune_code=commune_code,
-            commune=communes[commune_code][1],
+            commune=communes[commune_code].name,
             session_on=session_on,
             children=[
                 r.DueChild(
@@ -477,7 +489,7 @@ class RegisterService:
             from inventory.errors import UnknownReference
 
             raise UnknownReference(f"unknown commune {commune_code!r}", field="commune")
-        if not self.principal.can_read(communes[commune_code][0]):
+        if not self.principal.can_read(communes[commune_code].id):
             raise Forbidden(f"{self.principal.username} may not see commune {commune_code}", field="commune")
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")

@@ -53,8 +53,6 @@ from inventory.stock.repository import StockRepository, lot_state
 from inventory.timeutil import today_vn, utcnow
 
 T = TypeVar("T")
-
-
 C = TypeVar("C", bound=msgspec.Struct)
 
 
@@ -121,7 +119,7 @@ class StockService:
     ) -> T:
         """Run a use case once per Idempotency-Key, with its audit event (see inventory.idempotency)."""
         if isinstance(payload, msgspec.Struct):
-            validated(payload)
+            validated(payload)  # a check only: decoded API bodies pass it at once
         return await run_once(
             self.session,
             key=key,

@@ -103,6 +103,21 @@ def _day_param(value: str | None, name: str, form: Form) -> date | None:
         return None
 
 
+def _audit_filter(
+    username: str | None,
+    action: str | None,
+    facility: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    form: Form,
+    *,
+    limit: int,
+) -> audit.AuditFilter:
+    """The audit page's filters from its query string: blanks are no filter, bad dates go to `form`."""
+    start, end = _day_param(date_from, "date_from", form), _day_param(date_to, "date_to", form)
+    return audit.AuditFilter(username or None, action or None, facility or None, start, end, limit)
+
+
 def _saved(document_id: int) -> Redirect:
     return Redirect(f"/documents/{document_id}?saved=1", status_code=303)
 
@@ -579,8 +594,7 @@ class StockPages(Controller):
         date_to: FromQuery[str | None] = None,
     ) -> Template:
         form = Form()
-        start, end = _day_param(date_from, "date_from", form), _day_param(date_to, "date_to", form)
-        flt = audit.AuditFilter(username or None, action or None, facility or None, start, end, 500)
+        flt = _audit_filter(username, action, facility, date_from, date_to, form, limit=500)
         rows = await audit.events(page.session, page.principal, flt)
         return await page.render("audit.html", 422 if form.errors else 200, rows=rows, flt=flt, form=form)
 
@@ -595,10 +609,9 @@ class StockPages(Controller):
         date_to: FromQuery[str | None] = None,
     ) -> Response[str]:
         form = Form()
-        start, end = _day_param(date_from, "date_from", form), _day_param(date_to, "date_to", form)
+        flt = _audit_filter(username, action, facility, date_from, date_to, form, limit=10_000)
         if form.errors:
             raise ValidationFailed(next(iter(form.errors.values())), field=next(iter(form.errors)))
-        flt = audit.AuditFilter(username or None, action or None, facility or None, start, end, 10_000)
         rows = await audit.events(page.session, page.principal, flt)
         return Response(
             audit.to_csv(rows),

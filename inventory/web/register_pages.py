@@ -43,7 +43,7 @@ class RegisterPages(Controller):
         frame = await register.backlog_frame(day)
         rows = frame.filter(pl.col("commune_code") == commune).select(charts.COMMUNE_BACKLOG.names())
         station = (await register.communes()).get(commune)
-        name = f"{station[1]} ({commune})" if station else f"xã {commune}"
+        name = f"{station.name} ({commune})" if station else f"xã {commune}"
         title = f"Tồn đọng tiêm chủng — {name} — {day:%d/%m/%Y}"
         png = await anyio.to_thread.run_sync(
             lambda: charts.figure_to_png(charts.commune_backlog_figure(rows, title=title))
