@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent
 from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.db import is_postgresql
-from inventory.errors import IdempotencyKeyReused, ValidationFailed
+from inventory.errors import IdempotencyKeyReused, InventoryError, ValidationFailed
+from inventory.stock.ledger import SINGLE_STATEMENT, Pending, constraint_of, write_in_one_statement
 from inventory.stock.models import IdempotencyRecord
+from inventory.stock.schemas import DocumentRead
 from inventory.timeutil import utcnow
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 200
 RECORD = IdempotencyRecord.__table__
+KEY_TAKEN = "pk_idempotency_record"
 AUDIT = AuditEvent.__table__
 
 _CLAIM = {
@@ -70,14 +75,7 @@ async def run_once(
 
     The key row is claimed first: a concurrent duplicate waits on it, then replays the first result.
     """
-    if key is None:
-        raise ValidationFailed(
-            "the Idempotency-Key header is required for every posting", field="Idempotency-Key"
-        )
-    if not 8 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed(
-            f"the Idempotency-Key must be 8 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
-        )
+    key = _checked(key)
     fingerprint = request_hash(scope, payload)
     on_postgresql = is_postgresql(session)
     claimed = await session.execute(
@@ -91,20 +89,9 @@ async def run_once(
         },
     )
     if claimed.first() is None:
-        stored = await session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
-        assert stored is not None
-        if stored.recorded_by != principal.username:
-            # keys are per user: another user's result is never replayed (nor its existence confirmed)
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was already used by another user; choose a new key",
-                field="Idempotency-Key",
-            )
-        if stored.request_hash != fingerprint or stored.scope != scope:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was already used for a different request", field="Idempotency-Key"
-            )
-        assert stored.response is not None
-        return msgspec.json.decode(stored.response, type=result_type)
+        replayed = await _replay(session, key, scope, fingerprint, principal, result_type)
+        assert replayed is not None
+        return replayed
     result = await action()
     # the action's pending ORM rows are written now, so that their errors surface inside the use case
     await session.flush()
@@ -122,6 +109,114 @@ async def run_once(
         await session.execute(AUDIT.insert(), audit)
         await session.execute(_STORE, response)
     return result
+
+
+async def run_in_one_statement(
+    session: AsyncSession,
+    *,
+    key: str | None,
+    scope: str,
+    payload: Any,
+    principal: Principal,
+    today: date,
+    action: Callable[[], Awaitable[DocumentRead]],
+) -> DocumentRead:
+    """`run_once` for a posting that writes one ledger document dated today and nothing else, on PostgreSQL,
+    as the only work of its session: no BEGIN, no COMMIT, three round trips in all for an issue.
+
+    Its reads run in autocommit; the document, its audit event and the key's record go in one statement
+    (inventory.stock.ledger.write_in_one_statement), which is atomic by itself. A key already used breaks
+    the record's primary key there and the first result is replayed; a request the rules refuse is replayed
+    too if its key was used (the first attempt may have taken the stock the retry would need).
+    """
+    key = _checked(key)
+    fingerprint = request_hash(scope, payload)
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    pending = Pending()
+    session.info[SINGLE_STATEMENT] = pending
+    try:
+        try:
+            result = await action()
+        finally:
+            del session.info[SINGLE_STATEMENT]
+        if pending.write is None or session.new or session.dirty or session.deleted:
+            raise RuntimeError(
+                f"{scope}: a single-statement posting writes one ledger document and nothing else"
+            )
+        written = await write_in_one_statement(
+            session,
+            pending.write,
+            today=today,
+            result=msgspec.json.encode(result),
+            extra={
+                "key": key,
+                "scope": scope,
+                "request_hash": fingerprint,
+                "created_at": utcnow(),
+                "recorded_by_key": principal.username,
+                "request": msgspec.json.encode(payload).decode(),
+                **{
+                    f"audit_{name}": value
+                    for name, value in event_values(
+                        principal,
+                        scope,
+                        changes=None,
+                        facility_code=_facility(payload, result),
+                        entity="document",
+                    ).items()
+                    if name != "changes"
+                },
+            },
+        )
+    except (InventoryError, IntegrityError) as exc:
+        if isinstance(exc, IntegrityError) and constraint_of(exc) != KEY_TAKEN:
+            raise
+        replayed = await _replay(session, key, scope, fingerprint, principal, DocumentRead)
+        if replayed is None:
+            raise
+        return replayed
+    return msgspec.structs.replace(
+        result,
+        id=written.document_id,
+        shipment_id=written.shipment_id,
+        movements=[
+            msgspec.structs.replace(m, id=i)
+            for m, i in zip(result.movements, written.movement_ids, strict=True)
+        ],
+    )
+
+
+def _checked(key: str | None) -> str:
+    if key is None:
+        raise ValidationFailed(
+            "the Idempotency-Key header is required for every posting", field="Idempotency-Key"
+        )
+    if not 8 <= len(key) <= MAX_KEY_LENGTH:
+        raise ValidationFailed(
+            f"the Idempotency-Key must be 8 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+        )
+    return key
+
+
+async def _replay(
+    session: AsyncSession, key: str, scope: str, fingerprint: str, principal: Principal, result_type: type[T]
+) -> T | None:
+    """The first result stored under a key (None if the key is unused); refused for another user or request."""
+    stored = await session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == key))
+    if stored is None:
+        return None
+    if stored.recorded_by != principal.username:
+        # keys are per user: another user's result is never replayed (nor its existence confirmed)
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used by another user; choose a new key",
+            field="Idempotency-Key",
+        )
+    if stored.request_hash != fingerprint or stored.scope != scope:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different request", field="Idempotency-Key"
+        )
+    assert stored.response is not None
+    return msgspec.json.decode(stored.response, type=result_type)
 
 
 def _entity(result: Any) -> str | None:

@@ -47,9 +47,13 @@ class CatalogService:
         """Look several facilities and their transit locations up in one query, ahead of `facility`."""
         wanted = [c for c in dict.fromkeys(codes) if c not in self._facilities]
         if wanted:
-            for facility, transit in await self.repo.facilities_with_location(wanted, TRANSIT):
-                self._facilities[facility.code] = facility
-                self._transit[facility.id] = transit
+            self.remember(await self.repo.facilities_with_location(wanted, TRANSIT))
+
+    def remember(self, facilities: list[tuple[Facility, Location | None]]) -> None:
+        """Facilities with their transit locations, read by another query, for `facility` and `transit_location`."""
+        for facility, transit in facilities:
+            self._facilities[facility.code] = facility
+            self._transit[facility.id] = transit
 
     async def facility(self, code: str, *, field: str, on: date | None = None) -> Facility:
         if code not in self._facilities:

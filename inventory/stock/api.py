@@ -30,7 +30,8 @@ async def provide_stock_service(
     settings: NamedDependency[Settings],
     principal: NamedDependency[Principal],
 ) -> StockService:
-    return StockService(db_session, settings, principal)
+    # one request, one session: a posting dated today may go to PostgreSQL as a single statement
+    return StockService(db_session, settings, principal, session_per_posting=True)
 
 
 class StockController(Controller):

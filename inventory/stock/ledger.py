@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.db import is_postgresql
-from inventory.errors import InsufficientStock, ValidationFailed
+from inventory.errors import Conflict, InsufficientStock, ValidationFailed
 from inventory.stock.domain import lowest_balance_from
 from inventory.stock.models import Balance, Movement, Shipment, ShipmentLine, StockDocument
 
@@ -73,6 +74,7 @@ class _Write:
     drawn: list[tuple[Pair, int]]
     added: list[tuple[Pair, int]]
     lines: Sequence[Line]
+    fields: Mapping[Pair, str]
     dispatch: Dispatch | None = None
 
 
@@ -82,6 +84,18 @@ class _Written:
     movement_ids: list[int]
     shipment_id: int | None
     refused: list[Pair]
+
+
+SINGLE_STATEMENT = "vaxstock.single_statement"
+"""`session.info` key: while set to a `Pending`, `post_document` hands its write over instead of executing it."""
+
+
+@dataclass
+class Pending:
+    """The one write of a posting sent later as a single statement, with its audit event and idempotency
+    record (inventory.idempotency.run_in_one_statement). Until then its ids are 0."""
+
+    write: _Write | None = None
 
 
 async def post_document(
@@ -114,15 +128,23 @@ async def post_document(
             )
     drawn = [p for p in pairs if net[p] < 0]
     occurred_on = document.occurred_on
-    if drawn and occurred_on < today:
-        await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
     write = _Write(
         {c.key: getattr(document, c.key) for c in DOCUMENT.columns if c.key != "id"},
         drawn=[(p, net[p]) for p in drawn],
         added=[(p, net[p]) for p in pairs if net[p] > 0],
         lines=lines,
+        fields=first_field,
         dispatch=dispatch,
     )
+    pending: Pending | None = session.info.get(SINGLE_STATEMENT)
+    if pending is not None:
+        if pending.write is not None or occurred_on != today:
+            raise RuntimeError("a single-statement posting writes one document dated today")
+        pending.write = write
+        document.id = 0
+        return Posting([Posted(0, line) for line in lines], 0 if dispatch else None)
+    if drawn and occurred_on < today:
+        await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
     written = await (_write_postgresql if is_postgresql(session) else _write_sqlite)(session, write)
     if written.refused:
         # a refused draw wrote nothing for itself; read its balance to say how much is available
@@ -210,15 +232,44 @@ async def _write_sqlite(session: AsyncSession, write: _Write) -> _Written:
     return _Written(document_id, movement_ids, shipment_id, [])
 
 
-_POSTGRESQL_WRITE = text(
-    """
-    WITH document AS (
+_DOCUMENT_CTE = """
+    document AS (
         INSERT INTO stock_document (kind, facility_id, counterparty_id, occurred_on, recorded_at, recorded_by,
                                     reference, note, override_reason, reverses_document_id)
         VALUES (:kind, :facility_id, :counterparty_id, :occurred_on, :recorded_at, :recorded_by,
                 :reference, :note, :override_reason, :reverses_document_id)
         RETURNING id
-    ), draw AS (
+    )"""
+_APPEND_CTES = """
+    moved AS (
+        INSERT INTO movement (document_id, kind, location_id, lot_id, doses, occurred_on, recorded_at,
+                              recorded_by, reason_code, reverses_movement_id)
+        SELECT document.id, m.kind, m.location_id, m.lot_id, m.doses, :occurred_on, :recorded_at,
+               :recorded_by, m.reason_code, m.reverses_movement_id
+        FROM document,
+             unnest(CAST(:kinds AS TEXT[]), CAST(:locations AS BIGINT[]), CAST(:lots AS BIGINT[]),
+                    CAST(:doses AS INTEGER[]), CAST(:reasons AS TEXT[]), CAST(:reverses AS BIGINT[]))
+             WITH ORDINALITY AS m(kind, location_id, lot_id, doses, reason_code, reverses_movement_id, n)
+        WHERE TRUE {only_if}
+        ORDER BY m.n
+        RETURNING id
+    ), shipment AS (
+        INSERT INTO shipment (issue_document_id, from_facility_id, to_facility_id, status, dispatched_on)
+        SELECT document.id, CAST(:from_facility_id AS BIGINT), CAST(:to_facility_id AS BIGINT), 'in_transit',
+               :occurred_on
+        FROM document
+        WHERE CAST(:to_facility_id AS BIGINT) IS NOT NULL {only_if}
+        RETURNING id
+    ), shipped AS (
+        INSERT INTO shipment_line (shipment_id, lot_id, doses_sent)
+        SELECT shipment.id, s.lot_id, s.doses
+        FROM shipment,
+             unnest(CAST(:shipped_lots AS BIGINT[]), CAST(:shipped_doses AS INTEGER[]))
+             WITH ORDINALITY AS s(lot_id, doses, n)
+        ORDER BY s.n
+    )"""
+_DRAW_CTES = """
+    draw AS (
         SELECT * FROM unnest(CAST(:draw_locations AS BIGINT[]), CAST(:draw_lots AS BIGINT[]),
                              CAST(:draw_doses AS INTEGER[])) AS d(location_id, lot_id, doses)
     ), locked AS (
@@ -229,89 +280,159 @@ _POSTGRESQL_WRITE = text(
     ), drawn AS (
         UPDATE balance AS b SET doses = b.doses + locked.doses
         FROM locked
-        WHERE b.location_id = locked.location_id AND b.lot_id = locked.lot_id AND b.doses + locked.doses >= 0
+        WHERE b.location_id = locked.location_id AND b.lot_id = locked.lot_id {guard}
         RETURNING b.location_id, b.lot_id
-    ), all_drawn AS (
-        SELECT count(*) = cardinality(CAST(:draw_lots AS BIGINT[])) AS ok FROM drawn
-    ), added AS (
+    )"""
+_ADD_CTE = """
+    added AS (
         INSERT INTO balance (location_id, lot_id, doses)
         SELECT a.location_id, a.lot_id, a.doses
         FROM unnest(CAST(:add_locations AS BIGINT[]), CAST(:add_lots AS BIGINT[]),
                     CAST(:add_doses AS INTEGER[])) AS a(location_id, lot_id, doses)
-        WHERE (SELECT ok FROM all_drawn)
+        {only_if}
         ON CONFLICT (location_id, lot_id) DO UPDATE SET doses = balance.doses + excluded.doses
-    ), moved AS (
-        INSERT INTO movement (document_id, kind, location_id, lot_id, doses, occurred_on, recorded_at,
-                              recorded_by, reason_code, reverses_movement_id)
-        SELECT document.id, m.kind, m.location_id, m.lot_id, m.doses, :occurred_on, :recorded_at,
-               :recorded_by, m.reason_code, m.reverses_movement_id
-        FROM document,
-             unnest(CAST(:kinds AS TEXT[]), CAST(:locations AS BIGINT[]), CAST(:lots AS BIGINT[]),
-                    CAST(:doses AS INTEGER[]), CAST(:reasons AS TEXT[]), CAST(:reverses AS BIGINT[]))
-             WITH ORDINALITY AS m(kind, location_id, lot_id, doses, reason_code, reverses_movement_id, n)
-        WHERE (SELECT ok FROM all_drawn)
-        ORDER BY m.n
-        RETURNING id
-    ), shipment AS (
-        INSERT INTO shipment (issue_document_id, from_facility_id, to_facility_id, status, dispatched_on)
-        SELECT document.id, CAST(:from_facility_id AS BIGINT), CAST(:to_facility_id AS BIGINT), 'in_transit',
-               :occurred_on
-        FROM document
-        WHERE CAST(:to_facility_id AS BIGINT) IS NOT NULL AND (SELECT ok FROM all_drawn)
-        RETURNING id
-    ), shipped AS (
-        INSERT INTO shipment_line (shipment_id, lot_id, doses_sent)
-        SELECT shipment.id, s.lot_id, s.doses
-        FROM shipment,
-             unnest(CAST(:shipped_lots AS BIGINT[]), CAST(:shipped_doses AS INTEGER[]))
-             WITH ORDINALITY AS s(lot_id, doses, n)
-        ORDER BY s.n
-    )
+    )"""
+_DOCUMENT_PARAMS = [bindparam(c.key, type_=c.type) for c in DOCUMENT.columns if c.key != "id"]
+
+_POSTGRESQL_WRITE = text(
+    f"""
+    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="AND b.doses + locked.doses >= 0")}, all_drawn AS (
+        SELECT count(*) = cardinality(CAST(:draw_lots AS BIGINT[])) AS ok FROM drawn
+    ), {_ADD_CTE.format(only_if="WHERE (SELECT ok FROM all_drawn)")}, {_APPEND_CTES.format(only_if="AND (SELECT ok FROM all_drawn)")}
     SELECT (SELECT id FROM document) AS document_id,
            ARRAY(SELECT id FROM moved ORDER BY id) AS movement_ids,
            (SELECT id FROM shipment) AS shipment_id,
            ARRAY(SELECT location_id FROM drawn) AS drawn_locations,
            ARRAY(SELECT lot_id FROM drawn) AS drawn_lots
     """
-).bindparams(*(bindparam(c.key, type_=c.type) for c in DOCUMENT.columns if c.key != "id"))
-"""One round trip: insert the document; lock the drawn rows in order and draw them down guarded; add;
-append the movements; open the shipment if there is one.
+).bindparams(*_DOCUMENT_PARAMS)
+"""One round trip inside the caller's transaction: insert the document; lock the drawn rows in order and
+draw them down guarded; add; append the movements; open the shipment if there is one.
 
 Nothing is added, appended or shipped unless every draw was taken. Movement ids come from one sequence
 in the order the rows are inserted (ORDER BY ordinality), so the sorted ids are the lines' ids in order.
 """
 
+_ONE_STATEMENT = text(
+    f"""
+    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="")}, from_nothing AS (
+        INSERT INTO balance (location_id, lot_id, doses)
+        SELECT draw.location_id, draw.lot_id, draw.doses
+        FROM draw
+        WHERE NOT EXISTS (
+            SELECT FROM locked WHERE locked.location_id = draw.location_id AND locked.lot_id = draw.lot_id
+        )
+    ), {_ADD_CTE.format(only_if="")}, {_APPEND_CTES.format(only_if="")}, result AS (
+        SELECT CAST(:result AS JSONB) || jsonb_build_object(
+            'id', (SELECT id FROM document),
+            'shipment_id', (SELECT id FROM shipment),
+            'movements', COALESCE(
+                (SELECT jsonb_agg(e.line || jsonb_build_object('id', m.id) ORDER BY e.n)
+                 FROM jsonb_array_elements(CAST(:result AS JSONB) -> 'movements') WITH ORDINALITY AS e(line, n)
+                 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM moved) AS m ON m.n = e.n),
+                '[]'::JSONB)
+        ) AS body
+    ), audit AS (
+        INSERT INTO audit_event (at, username, address, action, facility_code, entity, changes)
+        SELECT :audit_at, :audit_username, :audit_address, :audit_action, :audit_facility_code,
+               CAST(:audit_entity AS TEXT) || ' ' || (SELECT id FROM document),
+               CAST(jsonb_build_object('request', CAST(:request AS JSONB), 'result', result.body) AS TEXT)
+        FROM result
+    ), claimed AS (
+        INSERT INTO idempotency_record (key, scope, request_hash, status_code, response, created_at,
+                                        recorded_by)
+        SELECT :key, :scope, :request_hash, 201, convert_to(CAST(result.body AS TEXT), 'UTF8'), :created_at,
+               :recorded_by_key
+        FROM result
+    )
+    SELECT (SELECT id FROM document) AS document_id,
+           ARRAY(SELECT id FROM moved ORDER BY id) AS movement_ids,
+           (SELECT id FROM shipment) AS shipment_id
+    """
+).bindparams(*_DOCUMENT_PARAMS)
+"""A whole posting as one statement, atomic without BEGIN or COMMIT: the document; the drawn balances
+locked in order and drawn down (a draw below zero breaks the balance's CHECK and the statement writes
+nothing; so does a draw where no balance row is, inserted as it is); the added balances; the movements; the shipment; then the document as the API returns it (the client's JSON with the
+new ids), its audit event and its idempotency record. A key already taken breaks the record's primary key,
+so a retry writes nothing either; a concurrent retry waits for the first to commit, then breaks it too.
+"""
 
-async def _write_postgresql(session: AsyncSession, write: _Write) -> _Written:
+
+def _appended(write: _Write) -> dict[str, Any]:
+    """The parameters of the document, its movements and its shipment."""
     lines, dispatch = write.lines, write.dispatch
     shipped = dispatch.doses_by_lot if dispatch else {}
+    return write.document | {
+        "kinds": [line.kind for line in lines],
+        "locations": [line.location_id for line in lines],
+        "lots": [line.lot_id for line in lines],
+        "doses": [line.doses for line in lines],
+        "reasons": [line.reason_code for line in lines],
+        "reverses": [line.reverses_movement_id for line in lines],
+        "from_facility_id": dispatch.from_facility_id if dispatch else None,
+        "to_facility_id": dispatch.to_facility_id if dispatch else None,
+        "shipped_lots": list(shipped),
+        "shipped_doses": list(shipped.values()),
+    }
+
+
+def _balance_changes(write: _Write) -> dict[str, Any]:
+    return {
+        "draw_locations": [p[0] for p, _ in write.drawn],
+        "draw_lots": [p[1] for p, _ in write.drawn],
+        "draw_doses": [d for _, d in write.drawn],
+        "add_locations": [p[0] for p, _ in write.added],
+        "add_lots": [p[1] for p, _ in write.added],
+        "add_doses": [d for _, d in write.added],
+    }
+
+
+async def _write_postgresql(session: AsyncSession, write: _Write) -> _Written:
     row = (
         await session.execute(
             _POSTGRESQL_WRITE,
-            write.document
-            | {
-                "draw_locations": [p[0] for p, _ in write.drawn],
-                "draw_lots": [p[1] for p, _ in write.drawn],
-                "draw_doses": [d for _, d in write.drawn],
-                "add_locations": [p[0] for p, _ in write.added],
-                "add_lots": [p[1] for p, _ in write.added],
-                "add_doses": [d for _, d in write.added],
-                "kinds": [line.kind for line in lines],
-                "locations": [line.location_id for line in lines],
-                "lots": [line.lot_id for line in lines],
-                "doses": [line.doses for line in lines],
-                "reasons": [line.reason_code for line in lines],
-                "reverses": [line.reverses_movement_id for line in lines],
-                "from_facility_id": dispatch.from_facility_id if dispatch else None,
-                "to_facility_id": dispatch.to_facility_id if dispatch else None,
-                "shipped_lots": list(shipped),
-                "shipped_doses": list(shipped.values()),
-            },
+            _appended(write) | _balance_changes(write),
         )
     ).one()
     taken = set(zip(row.drawn_locations, row.drawn_lots, strict=True))
     refused = [p for p, _ in write.drawn if p not in taken]
     return _Written(row.document_id, list(row.movement_ids), row.shipment_id, refused)
+
+
+BALANCE_NEVER_NEGATIVE = "ck_balance_doses_never_negative"
+
+
+async def write_in_one_statement(
+    session: AsyncSession, write: _Write, *, today: date, result: bytes, extra: Mapping[str, Any]
+) -> _Written:
+    """Send a deferred write (see `Pending`) with its result's JSON and the audit and idempotency columns in
+    `extra`; on a draw below zero, say how much is available (InsufficientStock, naming the line)."""
+    try:
+        row = (
+            await session.execute(
+                _ONE_STATEMENT,
+                _appended(write)
+                | _balance_changes(write)
+                | {
+                    "result": result.decode(),
+                    **extra,
+                },
+            )
+        ).one()
+    except IntegrityError as exc:
+        if constraint_of(exc) != BALANCE_NEVER_NEGATIVE:
+            raise
+        drawn = [p for p, _ in write.drawn]
+        await _check_draws(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
+        raise Conflict(
+            "the stock changed while this was posted; send it again", field=write.fields[drawn[0]]
+        ) from None
+    return _Written(row.document_id, list(row.movement_ids), row.shipment_id, [])
+
+
+def constraint_of(exc: IntegrityError) -> str | None:
+    """The name of the constraint a PostgreSQL statement broke (asyncpg reports it), if any."""
+    return getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
 
 
 async def _check_draws(

@@ -59,6 +59,32 @@ _PRODUCTS_WITH_BALANCES = (
     .where(Product.code.in_(bindparam("product_codes", expanding=True)))
 )
 
+_TRANSIT_OF = aliased(Location)
+_FACILITIES_WITH_STOCK = (
+    select(Facility, _TRANSIT_OF, Product, *_PICKABLE_COLUMNS)
+    .select_from(Facility)
+    .outerjoin(
+        _TRANSIT_OF,
+        and_(_TRANSIT_OF.facility_id == Facility.id, _TRANSIT_OF.code == bindparam("transit_code")),
+    )
+    .outerjoin(
+        Product,
+        and_(
+            Facility.code == bindparam("stock_at"),
+            Product.code.in_(bindparam("product_codes", expanding=True)),
+        ),
+    )
+    .outerjoin(
+        join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0)).join(
+            Location,
+            and_(Location.id == Balance.location_id, Location.kind != "transit"),
+        ),
+        and_(Lot.product_id == Product.id, Location.facility_id == Facility.id),
+    )
+    .where(Facility.code.in_(bindparam("codes", expanding=True)))
+)
+"""Facilities by code with their transit locations and, at one of them, products with their balances."""
+
 
 def _pickable(row: Row[Any]) -> LotBalance:
     lot = LotState(row.lot_id, row.product_code, row.lot_number, row.expires_on, row.vvm_stage, row.on_hold)
@@ -110,6 +136,32 @@ class StockRepository:
             if row.lot_id is not None:
                 balances.append(_pickable(row))
         return found
+
+    async def facilities_with_stock(
+        self, codes: Sequence[str], transit_code: str, *, stock_at: str, product_codes: Sequence[str]
+    ) -> tuple[list[tuple[Facility, Location | None]], dict[str, tuple[Product, list[LotBalance]]]]:
+        """An issue's reads in one query: the facilities, each with its transit location, and the products
+        with what the facility `stock_at` holds of them (as `products_with_balances`)."""
+        rows = await self.session.execute(
+            _FACILITIES_WITH_STOCK,
+            {
+                "codes": list(codes),
+                "transit_code": transit_code,
+                "stock_at": stock_at,
+                "product_codes": list(product_codes),
+            },
+        )
+        facilities: dict[int, tuple[Facility, Location | None]] = {}
+        found: dict[str, tuple[Product, list[LotBalance]]] = {}
+        for row in rows:
+            facilities.setdefault(row[0].id, (row[0], row[1]))
+            product = row[2]
+            if product is None:
+                continue
+            _, balances = found.setdefault(product.code, (product, []))
+            if row.lot_id is not None:
+                balances.append(_pickable(row))
+        return list(facilities.values()), found
 
     async def stock_on_hand(self, facility_id: int) -> Sequence[Row[tuple[Lot, Product, str, int]]]:
         stmt = (

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Location, Product
-from inventory.catalog.service import CatalogService, unknown_product
+from inventory.catalog.service import TRANSIT, CatalogService, unknown_product
+from inventory.db import is_postgresql
 from inventory.errors import (
     Conflict,
     InsufficientStock,
@@ -23,7 +24,7 @@ from inventory.errors import (
     UnknownReference,
     ValidationFailed,
 )
-from inventory.idempotency import run_once
+from inventory.idempotency import run_in_one_statement, run_once
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import (
@@ -92,9 +93,18 @@ class StockService:
     """Receipts, issues, shipments, transfers, returns, adjustments, counts, usage, reversals and views."""
 
     def __init__(
-        self, session: AsyncSession, settings: Settings, principal: Principal, *, today: date | None = None
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        principal: Principal,
+        *,
+        today: date | None = None,
+        session_per_posting: bool = False,
     ) -> None:
+        """`session_per_posting`: the session carries one posting and nothing else (an API request), so on
+        PostgreSQL an issue, return, transfer or adjustment dated today may go as a single statement."""
         self.session = session
+        self.session_per_posting = session_per_posting
         self.settings = settings
         self.principal = principal
         self.actor = principal.username
@@ -116,10 +126,32 @@ class StockService:
         key: str | None,
         action: Callable[[], Awaitable[T]],
         result_type: type[T] = s.DocumentRead,  # type: ignore[assignment]
+        *,
+        ledger_only: bool = False,
     ) -> T:
-        """Run a use case once per Idempotency-Key, with its audit event (see inventory.idempotency)."""
+        """Run a use case once per Idempotency-Key, with its audit event (see inventory.idempotency).
+
+        `ledger_only`: the use case writes one ledger document and nothing else; dated today, in a session of
+        its own on PostgreSQL, it is posted in one statement (`run_in_one_statement`).
+        """
         if isinstance(payload, msgspec.Struct):
             validated(payload)  # a check only: decoded API bodies pass it at once
+        if (
+            ledger_only
+            and self.session_per_posting
+            and getattr(payload, "occurred_on", None) in (None, self.today)
+            and is_postgresql(self.session)
+            and not self.session.in_transaction()
+        ):
+            return await run_in_one_statement(  # type: ignore[return-value]
+                self.session,
+                key=key,
+                scope=scope,
+                payload=payload,
+                principal=self.principal,
+                today=self.today,
+                action=action,  # type: ignore[arg-type]
+            )
         return await run_once(
             self.session,
             key=key,
@@ -376,10 +408,18 @@ class StockService:
         )
 
     async def _stocked(
-        self, facility: Facility, codes: dict[str, str]
+        self,
+        facility: Facility,
+        codes: dict[str, str],
+        preloaded: dict[str, tuple[Product, list[LotBalance]]] | None = None,
     ) -> dict[str, tuple[Product, list[LotBalance]]]:
-        """Products by code (each with the field naming it) and what a facility holds of them (one query)."""
-        found = await self.repo.products_with_balances(list(codes), facility.id)
+        """Products by code (each with the field naming it) and what a facility holds of them (one query,
+        unless read already with the facility: `preloaded`)."""
+        found = (
+            preloaded
+            if preloaded is not None
+            else await self.repo.products_with_balances(list(codes), facility.id)
+        )
         for code, field in codes.items():
             if code not in found:
                 raise unknown_product(code, field=field)
@@ -400,15 +440,24 @@ class StockService:
 
     async def issue(self, cmd: s.IssueCreate, *, key: str | None) -> s.DocumentRead:
         """Send stock to another facility; it is in transit until the destination confirms it."""
-        return await self._once("issue", cmd, key, lambda: self._dispatch("issue", cmd))
+        return await self._once("issue", cmd, key, lambda: self._dispatch("issue", cmd), ledger_only=True)
 
     async def return_stock(self, cmd: s.ReturnCreate, *, key: str | None) -> s.DocumentRead:
         """Send stock back up the chain (to the supplier unless another facility is named)."""
-        return await self._once("return", cmd, key, lambda: self._dispatch("return", cmd))
+        return await self._once("return", cmd, key, lambda: self._dispatch("return", cmd), ledger_only=True)
 
     async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
-        await self.catalog.load_facilities(cmd.facility, *filter(None, [cmd.to_facility]))
+        codes = [cmd.facility, *filter(None, [cmd.to_facility])]
+        stocked: dict[str, tuple[Product, list[LotBalance]]] | None = None
+        if isinstance(cmd, s.IssueCreate):
+            # the facilities and what the source holds of the products: one query
+            facilities, stocked = await self.repo.facilities_with_stock(
+                codes, TRANSIT, stock_at=cmd.facility, product_codes=[line.product for line in cmd.lines]
+            )
+            self.catalog.remember(facilities)
+        else:
+            await self.catalog.load_facilities(*codes)
         source = await self._writable(cmd.facility, field="facility", on=day)
         if isinstance(cmd, s.ReturnCreate) and cmd.to_facility is None:
             if source.supplier_id is None:
@@ -422,7 +471,7 @@ class StockService:
         if destination.id == source.id:
             raise RuleViolation("a facility does not issue to itself; use a transfer", field="to_facility")
         choices = await (
-            self._issue_choices(cmd, source, day)
+            self._issue_choices(cmd, source, day, stocked)
             if isinstance(cmd, s.IssueCreate)
             else self._return_choices(cmd, source)
         )
@@ -467,14 +516,22 @@ class StockService:
             shipment_id=shipment_id,
         )
 
-    async def _issue_choices(self, cmd: s.IssueCreate, source: Facility, day: date) -> list[_Choice]:
+    async def _issue_choices(
+        self,
+        cmd: s.IssueCreate,
+        source: Facility,
+        day: date,
+        preloaded: dict[str, tuple[Product, list[LotBalance]]] | None = None,
+    ) -> list[_Choice]:
         by_product: dict[str, list[int]] = defaultdict(list)
         for i, line in enumerate(cmd.lines):
             by_product[line.product].append(i)
         choices: list[_Choice] = []
         overridden = False
         stocked = await self._stocked(
-            source, {code: f"lines[{indexes[0]}].product" for code, indexes in by_product.items()}
+            source,
+            {code: f"lines[{indexes[0]}].product" for code, indexes in by_product.items()},
+            preloaded,
         )
         for code, indexes in by_product.items():
             product, balances = stocked[code]
@@ -746,7 +803,7 @@ class StockService:
 
     async def transfer(self, cmd: s.TransferCreate, *, key: str | None) -> s.DocumentRead:
         """Move stock between two locations of one facility."""
-        return await self._once("transfer", cmd, key, lambda: self._transfer(cmd))
+        return await self._once("transfer", cmd, key, lambda: self._transfer(cmd), ledger_only=True)
 
     async def _transfer(self, cmd: s.TransferCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
@@ -780,7 +837,7 @@ class StockService:
 
     async def adjust(self, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
         """Add or remove doses with a reason (expired, VVM discard, frozen, broken, lost, found...)."""
-        return await self._once("adjustment", cmd, key, lambda: self._adjust(cmd))
+        return await self._once("adjustment", cmd, key, lambda: self._adjust(cmd), ledger_only=True)
 
     async def _adjust(self, cmd: s.AdjustmentCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import msgspec
 import pytest
 from sqlalchemy import func, select
 
@@ -25,7 +26,11 @@ DOSES_PER_ISSUE = 3
 STOCK = 200  # fewer than 32 × 5 × 3 = 480 asked for: some issues must be refused
 
 
-async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(settings: Settings) -> None:
+@pytest.mark.parametrize("session_per_posting", [False, True], ids=["transaction", "one-statement"])
+async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(
+    settings: Settings, session_per_posting: bool
+) -> None:
+    """Both ways an issue is posted: in the caller's transaction (pages, CLI) and as one statement (API)."""
     engine = create_engine(settings, pool_size=WORKERS, max_overflow=0)
     sessions = session_factory(engine)
     try:
@@ -52,7 +57,12 @@ async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(sett
             for i in range(ISSUES_PER_WORKER):
                 async with sessions() as session:
                     try:
-                        await StockService(session, settings, Principal.system(f"worker {n}")).issue(
+                        await StockService(
+                            session,
+                            settings,
+                            Principal.system(f"worker {n}"),
+                            session_per_posting=session_per_posting,
+                        ).issue(
                             s.IssueCreate(
                                 facility="TTYT-MT",
                                 to_facility="TYT-03451",
@@ -116,5 +126,51 @@ async def test_concurrent_retries_with_one_key_post_once(settings: Settings) -> 
         async with sessions() as session:
             soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
             assert [r.doses for r in soh.rows] == [100]
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_retries_of_one_issue_sent_as_one_statement_post_once(settings: Settings) -> None:
+    """A retry racing the first attempt waits on its key, then replays it: one document, one shipment."""
+    engine = create_engine(settings, pool_size=8, max_overflow=0)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session:
+            await StockService(session, settings, Principal.system("setup")).receive(
+                s.ReceiptCreate(
+                    facility="TTYT-MT",
+                    lines=[
+                        s.ReceiptLine(
+                            product="BCG",
+                            lot_number="RETRY-ISSUE",
+                            expires_on=today_vn().replace(year=today_vn().year + 1),
+                            doses=100,
+                            location="TL-01",
+                        )
+                    ],
+                ),
+                key="retry-issue-setup",
+            )
+            await session.commit()
+        command = s.IssueCreate(
+            facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=60)]
+        )
+
+        async def attempt() -> s.DocumentRead:
+            async with sessions() as session:
+                document = await StockService(
+                    session, settings, Principal.system("flaky link"), session_per_posting=True
+                ).issue(command, key="same-issue-key-0001")
+                await session.commit()
+                return document
+
+        documents = await asyncio.gather(*(attempt() for _ in range(8)))
+        assert len({msgspec.json.encode(d) for d in documents}) == 1  # every caller got the first result
+        async with sessions() as session:
+            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
+            assert [r.doses for r in soh.rows] == [40]
+            assert await session.scalar(select(func.count()).select_from(Shipment)) == 1
+            report = await StockService(session, settings, Principal.system("check")).verify()
+            assert report.ok, report
     finally:
         await engine.dispose()

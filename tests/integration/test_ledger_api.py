@@ -869,3 +869,76 @@ async def test_a_transfer_between_fridges_is_neither_received_nor_issued_on_the_
     assert (card["total_received"], card["total_issued"]) == (50, 10)  # the receipt and the issue only
     assert min(line["balance"] for line in card["lines"]) >= 40  # the transfer never dips the balance
     assert card["closing_balance"] == 40
+
+
+# ---- postings sent as one statement (PostgreSQL; the same behaviour in a transaction on SQLite) -----------
+
+
+async def test_a_retry_after_the_stock_is_gone_replays_the_first_result(stocked) -> None:
+    """The first attempt took every dose; its retry must get that result, not 'only 0 doses available'."""
+    api = stocked
+    body = {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "IPV", "doses": 50}]}
+    first = await api.post("/issues", body, key="take-it-all-0001")
+    again = await api.post("/issues", body, key="take-it-all-0001")
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert ("IPV", "I-1", "TL-01") not in await stock_doses(api)
+    other_user = await api.as_user("keeper").post("/issues", body, key="take-it-all-0001")
+    assert other_user.status_code == 422 and other_user.json()["field"] == "Idempotency-Key"
+
+
+async def test_drawing_where_no_balance_is_says_none_is_available_and_writes_nothing(stocked) -> None:
+    api = stocked
+    before, docs = await stock_doses(api), await document_count(api)
+    for path, body in (
+        (
+            "/transfers",
+            {
+                "facility": DISTRICT,
+                "from_location": "HL-01",
+                "to_location": "TL-01",
+                "lines": [{"product": "IPV", "lot_number": "I-1", "doses": 20}],
+            },
+        ),
+        (
+            "/adjustments",
+            {
+                "facility": DISTRICT,
+                "lines": [
+                    {"product": "IPV", "lot_number": "I-1", "location": "TL-01", "doses": 5, "reason": "found"},
+                    {"product": "IPV", "lot_number": "I-1", "location": "HL-01", "doses": -5, "reason": "lost"},
+                ],
+            },
+        ),
+    ):
+        response = await api.post(path, body)
+        assert response.status_code == 409, response.text
+        problem = response.json()
+        assert problem["title"] == "Insufficient stock" and "only 0 doses are available" in problem["detail"]
+        assert problem["field"] == ("lines[0].doses" if path == "/transfers" else "lines[1].doses")
+    assert await stock_doses(api) == before and await document_count(api) == docs
+
+
+async def test_a_posting_is_audited_with_the_ids_it_was_given(settings, stocked) -> None:
+    import json
+
+    from inventory.audit.service import AuditFilter, events
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory
+
+    body = {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "BCG", "doses": 20}]}
+    issued = await stocked.ok("/issues", body, key="audited-issue-0001")
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            found = await events(session, Principal.system("test"), AuditFilter(action="issue"))
+    finally:
+        await engine.dispose()
+    [event] = found
+    assert event.entity == f"document {issued['id']}" and event.facility_code == DISTRICT
+    changes = json.loads(event.changes)
+    assert changes["request"]["lines"] == [{"product": "BCG", "doses": 20, "lot_number": None, "location": None}]
+    assert changes["result"] == issued
+    document = await stocked.read(f"/documents/{issued['id']}")
+    assert [m["id"] for m in document["movements"]] == [m["id"] for m in issued["movements"]]
+    assert document["shipment_id"] == issued["shipment_id"] is not None
