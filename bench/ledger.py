@@ -407,13 +407,21 @@ async def _posting_process_main(
     plain: bool = False,
 ) -> dict[str, Any]:
     settings = Settings(database_url=url)
-    engine = create_engine(settings)  # the app's engine: pool_size 20, pool_pre_ping
+    engine = create_engine(settings)  # the app's engine and its pool settings
     window = {"from": float("inf"), "until": float("inf")}
     counted = {"statements": 0, "checkouts": 0}
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _count(conn: Any, *_args: Any) -> None:
         conn.info["bench_statements"] = conn.info.get("bench_statements", 0) + 1
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _count_direct(dbapi_connection: Any, record: Any) -> None:
+        # what goes to asyncpg without a SQLAlchemy cursor: BEGIN, COMMIT, the single-statement posting
+        def logged(_query: Any) -> None:
+            record.info["bench_statements"] = record.info.get("bench_statements", 0) + 1
+
+        dbapi_connection.driver_connection.add_query_logger(logged)
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _checkin(_dbapi: Any, record: Any) -> None:
@@ -708,19 +716,22 @@ async def profile_postings(settings: Settings, plans: list[WorkerPlan], n: int) 
             row = stats[(label, site)]
             row[0] += 1
             row[1] += time.perf_counter() - t0
-            if not conn.connection.dbapi_connection.autocommit:
-                conn.info["bench_in_transaction"] = True
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _checkout(*_args: Any) -> None:
         if on["record"]:
             checkouts["n"] += 1
 
-    @event.listens_for(engine.sync_engine, "checkin")
-    def _checkin(_dbapi: Any, record: Any) -> None:
-        # a posting whose statements ran inside a transaction also paid for its BEGIN and COMMIT
-        if record.info.pop("bench_in_transaction", False):
-            checkouts["transactions"] = checkouts.get("transactions", 0) + 1
+    @event.listens_for(engine.sync_engine, "connect")
+    def _log_direct(dbapi_connection: Any, _record: Any) -> None:
+        # statements sent to asyncpg without a SQLAlchemy cursor: BEGIN, COMMIT, the single-statement posting
+        def logged(query: Any) -> None:
+            if on["record"]:
+                row = stats[(sql_summary(query.query), "sent to asyncpg directly (no SQLAlchemy cursor)")]
+                row[0] += 1
+                row[1] += query.elapsed
+
+        dbapi_connection.driver_connection.add_query_logger(logged)
 
     sessions = session_factory(engine)
     plan = replace(plans[0], worker=10_000)
@@ -740,17 +751,14 @@ async def profile_postings(settings: Settings, plans: list[WorkerPlan], n: int) 
     for i in range(n):  # instrumented: what each statement is and how long it takes
         await post(i, "traced")
     on["record"] = False
-    pre_ping = bool(getattr(engine.pool, "_pre_ping", False))
     await engine.dispose()
     return {
-        "pre_ping": pre_ping,
         "postings": n,
         "wall": wall,
         "cpu": cpu,
         "statements": sum(int(c) for c, _ in stats.values()),
         "db_seconds": sum(t for _, t in stats.values()),
         "checkouts": checkouts["n"],
-        "transactions": checkouts.get("transactions", 0),
         "rows": sorted(((k, int(c), t) for k, (c, t) in stats.items()), key=lambda r: -r[1]),
     }
 
@@ -759,19 +767,11 @@ def print_profile(prof: dict[str, Any]) -> None:
     n = prof["postings"]
     per = prof["statements"] / n
     wall, cpu, db = (1000 * prof[k] / n for k in ("wall", "cpu", "db_seconds"))
-    ping, extra = (1, " and the pool pre-ping") if prof["pre_ping"] else (0, "")
-    framing = 2 * prof["transactions"] / n  # BEGIN and COMMIT, for postings that ran in a transaction
-    how = (
-        f"+ BEGIN, COMMIT{extra}"
-        if framing
-        else f"in autocommit, no BEGIN or COMMIT{extra}: the posting is one statement"
-    )
     print(f"  sequential profile: {n} issues by one worker on one connection: {1000 / wall:.0f} documents/s")
     print(
-        f"  per posting: {wall:.2f} ms wall, {cpu:.2f} ms client CPU; {per:.1f} statements "
-        f"({how}; {per + framing + ping:.1f} round trips) taking {db:.2f} ms inside "
-        f"cursor executes (round trip + server + asyncpg), {max(wall - db, 0):.2f} ms elsewhere (service, ORM, "
-        f"msgspec{'; BEGIN/COMMIT' if framing else ''}{extra})"
+        f"  per posting: {wall:.2f} ms wall, {cpu:.2f} ms client CPU; {per:.1f} statements = round trips (every "
+        f"statement sent, BEGIN and COMMIT included) taking {db:.2f} ms inside the driver (round trip + server "
+        f"+ asyncpg), {max(wall - db, 0):.2f} ms elsewhere (service, ORM, msgspec)"
     )
     print(f"  pool checkouts per posting: {prof['checkouts'] / n:.2f}")
     print(f"  {'per posting':>11}  {'ms each':>7}  statement  <- issued at (inventory/...)")
@@ -1110,7 +1110,9 @@ def posting_figure(scratch: Scratch, p: Params) -> float:
     checkouts = sum(x["checkouts"] for x in posts)
     if checkouts:
         statements = sum(x["statements"] for x in posts)
-        print(f"  statements (cursor executes) per posting under load: {statements / checkouts:.1f}")
+        print(
+            f"  statements per posting under load (round trips, BEGIN and COMMIT included): {statements / checkouts:.1f}"
+        )
     asyncio.run(scratch.checkpoint())
     base = run_posting(url, plans, p, f"{run_id}-plain", plain=True)
     base_s = base["movements"] / base["window"]
@@ -1123,7 +1125,8 @@ def posting_figure(scratch: Scratch, p: Params) -> float:
     )
     ok, pairs, posted = asyncio.run(ledger_check(settings))
     print(f"  after the rounds: verify() ok={ok} ({pairs} pairs); {posted} movements by the bench actor")
-    prof = asyncio.run(profile_postings(settings, plans, p.profile_postings))
+    with asyncio.Runner(loop_factory=served_event_loop()[1]) as runner:
+        prof = runner.run(profile_postings(settings, plans, p.profile_postings))
     print_profile(prof)
     ratio = moves_s / mean_tps
     cores = os.cpu_count() or 1

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent
@@ -18,7 +17,7 @@ from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.db import is_postgresql
 from inventory.errors import IdempotencyKeyReused, InventoryError, ValidationFailed
-from inventory.stock.ledger import SINGLE_STATEMENT, Pending, constraint_of, write_in_one_statement
+from inventory.stock.ledger import SINGLE_STATEMENT, KeyTaken, Pending, write_in_one_statement
 from inventory.stock.models import IdempotencyRecord
 from inventory.stock.schemas import DocumentRead
 from inventory.timeutil import utcnow
@@ -26,7 +25,6 @@ from inventory.timeutil import utcnow
 T = TypeVar("T")
 MAX_KEY_LENGTH = 200
 RECORD = IdempotencyRecord.__table__
-KEY_TAKEN = "pk_idempotency_record"
 AUDIT = AuditEvent.__table__
 
 _CLAIM = {
@@ -168,9 +166,7 @@ async def run_in_one_statement(
                 },
             },
         )
-    except (InventoryError, IntegrityError) as exc:
-        if isinstance(exc, IntegrityError) and constraint_of(exc) != KEY_TAKEN:
-            raise
+    except (InventoryError, KeyTaken):
         replayed = await _replay(session, key, scope, fingerprint, principal, DocumentRead)
         if replayed is None:
             raise

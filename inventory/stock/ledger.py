@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.db import is_postgresql
@@ -43,6 +43,26 @@ class Line:
     field: str
     reason_code: str | None = None
     reverses_movement_id: int | None = None
+
+
+@dataclass
+class DocumentHeader:
+    """A document to post: the columns of stock_document; `post_document` sets its id."""
+
+    kind: str
+    facility_id: int
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    counterparty_id: int | None = None
+    reference: str | None = None
+    note: str | None = None
+    override_reason: str | None = None
+    reverses_document_id: int | None = None
+    id: int = 0
+
+
+_HEADER_COLUMNS = [c.key for c in StockDocument.__table__.columns if c.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +120,7 @@ class Pending:
 
 async def post_document(
     session: AsyncSession,
-    document: StockDocument,
+    document: DocumentHeader,
     lines: Sequence[Line],
     *,
     today: date,
@@ -129,7 +149,7 @@ async def post_document(
     drawn = [p for p in pairs if net[p] < 0]
     occurred_on = document.occurred_on
     write = _Write(
-        {c.key: getattr(document, c.key) for c in DOCUMENT.columns if c.key != "id"},
+        {key: getattr(document, key) for key in _HEADER_COLUMNS},
         drawn=[(p, net[p]) for p in drawn],
         added=[(p, net[p]) for p in pairs if net[p] > 0],
         lines=lines,
@@ -400,39 +420,51 @@ async def _write_postgresql(session: AsyncSession, write: _Write) -> _Written:
 
 
 BALANCE_NEVER_NEGATIVE = "ck_balance_doses_never_negative"
+KEY_RECORDED = "pk_idempotency_record"
+
+
+class KeyTaken(Exception):
+    """The posting's idempotency key is recorded already: the single statement wrote nothing."""
+
+
+_COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _positional(session: AsyncSession) -> tuple[str, tuple[str, ...]]:
+    """The single statement as asyncpg takes it ($1, $2, ...) and its parameter names in that order."""
+    dialect = session.get_bind().dialect
+    if dialect.name not in _COMPILED:
+        compiled = _ONE_STATEMENT.compile(dialect=dialect)
+        _COMPILED[dialect.name] = (compiled.string, tuple(compiled.positiontup or ()))
+    return _COMPILED[dialect.name]
 
 
 async def write_in_one_statement(
     session: AsyncSession, write: _Write, *, today: date, result: bytes, extra: Mapping[str, Any]
 ) -> _Written:
     """Send a deferred write (see `Pending`) with its result's JSON and the audit and idempotency columns in
-    `extra`; on a draw below zero, say how much is available (InsufficientStock, naming the line)."""
+    `extra`. On a draw below zero, say how much is available (InsufficientStock, naming the line); on a key
+    already recorded, raise KeyTaken.
+
+    The statement goes straight to the session's asyncpg connection: it is the hot path of every posting
+    from the API, and its values need no conversion (asyncpg encodes lists, dates and aware datetimes).
+    """
+    sql, names = _positional(session)
+    values = _appended(write) | _balance_changes(write) | {"result": result.decode(), **extra}
+    connection = await (await session.connection()).get_raw_connection()
     try:
-        row = (
-            await session.execute(
-                _ONE_STATEMENT,
-                _appended(write)
-                | _balance_changes(write)
-                | {
-                    "result": result.decode(),
-                    **extra,
-                },
-            )
-        ).one()
-    except IntegrityError as exc:
-        if constraint_of(exc) != BALANCE_NEVER_NEGATIVE:
+        row = await connection.driver_connection.fetchrow(sql, *(values[name] for name in names))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        if exc.constraint_name == KEY_RECORDED:
+            raise KeyTaken from None
+        if exc.constraint_name != BALANCE_NEVER_NEGATIVE:
             raise
         drawn = [p for p, _ in write.drawn]
         await _check_draws(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
         raise Conflict(
             "the stock changed while this was posted; send it again", field=write.fields[drawn[0]]
         ) from None
-    return _Written(row.document_id, list(row.movement_ids), row.shipment_id, [])
-
-
-def constraint_of(exc: IntegrityError) -> str | None:
-    """The name of the constraint a PostgreSQL statement broke (asyncpg reports it), if any."""
-    return getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    return _Written(row["document_id"], list(row["movement_ids"]), row["shipment_id"], [])
 
 
 async def _check_draws(

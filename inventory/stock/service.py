@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import update
@@ -40,7 +40,7 @@ from inventory.stock.domain import (
     same_picks,
     why_not_issuable,
 )
-from inventory.stock.ledger import Dispatch, Line, post_document
+from inventory.stock.ledger import Dispatch, DocumentHeader, Line, post_document
 from inventory.stock.models import (
     Lot,
     LotEvent,
@@ -162,9 +162,9 @@ class StockService:
             action=action,
         )
 
-    def _new_document(self, kind: str, facility: Facility, day: date, **fields: object) -> StockDocument:
+    def _new_document(self, kind: str, facility: Facility, day: date, **fields: Any) -> DocumentHeader:
         """A document header to post; the ledger inserts it with its movements (it is never in the session)."""
-        return StockDocument(
+        return DocumentHeader(
             kind=kind,
             facility_id=facility.id,
             occurred_on=day,
@@ -174,7 +174,7 @@ class StockService:
         )
 
     async def _post(
-        self, document: StockDocument, entries: list[_Entry], *, dispatch: Dispatch | None = None
+        self, document: DocumentHeader, entries: list[_Entry], *, dispatch: Dispatch | None = None
     ) -> tuple[list[s.MovementRead], int | None]:
         """Write the document, its entries' movements (as the document shows them) and its shipment's id."""
         posting = await post_document(
@@ -222,7 +222,7 @@ class StockService:
         vvm_stage: int | None = None,
         reason: str | None = None,
         facility: Facility | None = None,
-        document: StockDocument | None = None,
+        document: DocumentHeader | None = None,
     ) -> None:
         self.session.add(
             LotEvent(
@@ -272,7 +272,7 @@ class StockService:
 
     @staticmethod
     def _document_read(
-        document: StockDocument,
+        document: StockDocument | DocumentHeader,
         movements: list[s.MovementRead],
         *,
         facility: str,
