@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.errors import NotFound
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.service import StockService
@@ -232,6 +233,47 @@ class StockController(Controller):
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
         return await stock_service.set_hold(product, lot_number, data, hold=False, key=idempotency_key)
+
+    # the same lot routes with the lot in the query: a lot number may hold a "/" (a path cannot carry it)
+    @get("/lot", operation_id="GetLotByQuery", summary="A lot, named in the query (lot numbers with '/')")
+    async def lot_by_query(
+        self,
+        stock_service: NamedDependency[StockService],
+        product: FromQuery[str],
+        lot_number: FromQuery[str],
+    ) -> s.LotRead:
+        return await stock_service.lot(product, lot_number)
+
+    @post("/lot/vvm", operation_id="RecordVVMByQuery", summary="Record a VVM reading; the lot in the query")
+    async def vvm_by_query(
+        self,
+        stock_service: NamedDependency[StockService],
+        product: FromQuery[str],
+        lot_number: FromQuery[str],
+        data: JSONBody[s.VVMUpdate],
+        idempotency_key: IdempotencyKey,
+    ) -> s.LotRead:
+        return await stock_service.record_vvm(product, lot_number, data, key=idempotency_key)
+
+    @post(
+        "/lot/{action:str}",
+        operation_id="HoldOrReleaseByQuery",
+        summary="hold or release; the lot in the query",
+    )
+    async def hold_by_query(
+        self,
+        stock_service: NamedDependency[StockService],
+        action: FromPath[str],
+        product: FromQuery[str],
+        lot_number: FromQuery[str],
+        data: JSONBody[s.HoldUpdate],
+        idempotency_key: IdempotencyKey,
+    ) -> s.LotRead:
+        if action not in ("hold", "release"):
+            raise NotFound(f"no lot action {action!r}: hold, release or vvm", field="action")
+        return await stock_service.set_hold(
+            product, lot_number, data, hold=action == "hold", key=idempotency_key
+        )
 
     @get("/facilities/{facility:str}/stock", operation_id="StockOnHand")
     async def stock(

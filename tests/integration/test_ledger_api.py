@@ -942,3 +942,38 @@ async def test_a_posting_is_audited_with_the_ids_it_was_given(settings, stocked)
     document = await stocked.read(f"/documents/{issued['id']}")
     assert [m["id"] for m in document["movements"]] == [m["id"] for m in issued["movements"]]
     assert document["shipment_id"] == issued["shipment_id"] is not None
+
+
+async def test_a_lot_number_with_a_slash_is_reached_through_the_query(api) -> None:
+    await api.ok("/receipts", receipt(lot("MR", "MR/24/007", 100)))
+    one = await api.read("/lot", product="MR", lot_number="MR/24/007")
+    assert one["lot_number"] == "MR/24/007" and one["on_hold"] is False
+    held = await api.client.post(
+        "/api/v1/lot/hold",
+        params={"product": "MR", "lot_number": "MR/24/007"},
+        json={"reason": "heat excursion"},
+        headers={"Idempotency-Key": "slash-hold-0001", **api.auth},
+    )
+    assert held.status_code == 201 and held.json()["on_hold"] is True, held.text
+    refused = await api.post(
+        "/issues",
+        {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "MR", "doses": 10}]},
+    )
+    assert refused.status_code in (409, 422) and refused.json()["field"] == "lines[0].doses"
+    for action, body in (("release", {"reason": "checked: within range"}), ("vvm", {"vvm_stage": 2})):
+        response = await api.client.post(
+            f"/api/v1/lot/{action}",
+            params={"product": "MR", "lot_number": "MR/24/007"},
+            json=body,
+            headers={"Idempotency-Key": f"slash-{action}-0001", **api.auth},
+        )
+        assert response.status_code == 201, response.text
+    final = await api.read("/lot", product="MR", lot_number="MR/24/007")
+    assert final["on_hold"] is False and final["vvm_stage"] == 2
+    unknown = await api.client.post(
+        "/api/v1/lot/destroy",
+        params={"product": "MR", "lot_number": "MR/24/007"},
+        json={"reason": "heat excursion"},
+        headers={"Idempotency-Key": "slash-bad-0001", **api.auth},
+    )
+    assert unknown.status_code == 404 and unknown.json()["field"] == "action"
