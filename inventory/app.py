@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
+from sqlalchemy.exc import DBAPIError
 
 from inventory.auth import Principal, Unauthenticated
 from inventory.authn import SessionOrTokenAuth
@@ -59,6 +61,28 @@ def inventory_error_to_response(request: Request[Any, Any, Any], exc: InventoryE
     if _is_api(request):
         return Response(exc.to_problem(), status_code=exc.status_code, media_type=PROBLEM_JSON)
     return _error_page(request, exc.status_code, exc.detail)
+
+
+BUSY_SQLSTATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
+log = logging.getLogger(__name__)
+
+
+def database_error_to_response(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A transaction PostgreSQL cancelled to break a lock cycle wrote nothing: say so, and that sending the
+    same request again (the same Idempotency-Key) is safe. Any other database error is a server error."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in BUSY_SQLSTATES:
+        status, title = 409, "Conflict"
+        detail = (
+            f"other postings were using the same stock at the same moment ({BUSY_SQLSTATES[state]}); nothing "
+            "was written: send the same request again"
+        )
+    else:
+        log.exception("database error", exc_info=exc)
+        status, title, detail = 500, "Internal Server Error", "the database refused the request"
+    if _is_api(request):
+        return _problem(status, title, detail)
+    return _error_page(request, status, detail)
 
 
 def validation_error_to_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -131,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
         exception_handlers={
             InventoryError: inventory_error_to_response,
+            DBAPIError: database_error_to_response,
             ValidationException: validation_error_to_response,
             HTTPException: http_error_to_response,
         },

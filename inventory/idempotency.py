@@ -17,7 +17,15 @@ from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.db import is_postgresql
 from inventory.errors import IdempotencyKeyReused, InventoryError, ValidationFailed
-from inventory.stock.ledger import SINGLE_STATEMENT, KeyTaken, Pending, write_in_one_statement
+from inventory.stock.ledger import (
+    SINGLE_STATEMENT,
+    DrawRefused,
+    KeyTaken,
+    LedgerWrite,
+    Pending,
+    explain_refused_draw,
+    write_in_one_statement,
+)
 from inventory.stock.models import IdempotencyRecord
 from inventory.stock.schemas import DocumentRead
 from inventory.timeutil import utcnow
@@ -120,57 +128,45 @@ async def run_in_one_statement(
     action: Callable[[], Awaitable[DocumentRead]],
 ) -> DocumentRead:
     """`run_once` for a posting that writes one ledger document dated today and nothing else, on PostgreSQL,
-    as the only work of its session: no BEGIN, no COMMIT, three round trips in all for an issue.
+    as the only work of its session: no BEGIN, no COMMIT; two round trips in all for an issue.
 
     Its reads run in autocommit; the document, its audit event and the key's record go in one statement
     (inventory.stock.ledger.write_in_one_statement), which is atomic by itself. A key already used breaks
     the record's primary key there and the first result is replayed; a request the rules refuse is replayed
-    too if its key was used (the first attempt may have taken the stock the retry would need).
+    too if its key was used (the first attempt may have taken the stock the retry would need). If another
+    posting took the stock between the reads and the write, the use case runs once more (lots picked
+    again) before the request is refused. While it runs, the session refuses any other write.
     """
     key = _checked(key)
     fingerprint = request_hash(scope, payload)
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    pending = Pending()
-    session.info[SINGLE_STATEMENT] = pending
     try:
-        try:
-            result = await action()
-        finally:
-            del session.info[SINGLE_STATEMENT]
-        if pending.write is None or session.new or session.dirty or session.deleted:
-            raise RuntimeError(
-                f"{scope}: a single-statement posting writes one ledger document and nothing else"
-            )
-        written = await write_in_one_statement(
-            session,
-            pending.write,
-            today=today,
-            result=msgspec.json.encode(result),
-            extra={
-                "key": key,
-                "scope": scope,
-                "request_hash": fingerprint,
-                "created_at": utcnow(),
-                "recorded_by_key": principal.username,
-                "request": msgspec.json.encode(payload).decode(),
-                **{
-                    f"audit_{name}": value
-                    for name, value in event_values(
-                        principal,
-                        scope,
-                        changes=None,
-                        facility_code=_facility(payload, result),
-                        entity="document",
-                    ).items()
-                    if name != "changes"
-                },
-            },
-        )
+        for attempt in (1, 2):
+            result, write = await _deferred(session, scope, action)
+            try:
+                written = await write_in_one_statement(
+                    session,
+                    write,
+                    result=msgspec.json.encode(result),
+                    extra=_record_columns(key, scope, fingerprint, principal, payload, result),
+                )
+                break
+            except DrawRefused:
+                if attempt == 2:
+                    await explain_refused_draw(session, write, today=today)
     except (InventoryError, KeyTaken):
         replayed = await _replay(session, key, scope, fingerprint, principal, DocumentRead)
         if replayed is None:
             raise
         return replayed
+    finally:
+        # end the autocommit "transaction": the connection goes back to the pool (its isolation reset) and
+        # anything else this session does runs in a transaction of its own; ORM changes the guard refused
+        # (inventory.stock.ledger) are discarded, never flushed
+        if session.new or session.dirty or session.deleted:
+            await session.rollback()
+        else:
+            await session.commit()
     return msgspec.structs.replace(
         result,
         id=written.document_id,
@@ -180,6 +176,39 @@ async def run_in_one_statement(
             for m, i in zip(result.movements, written.movement_ids, strict=True)
         ],
     )
+
+
+async def _deferred(
+    session: AsyncSession, scope: str, action: Callable[[], Awaitable[DocumentRead]]
+) -> tuple[DocumentRead, LedgerWrite]:
+    """Run the use case with its ledger write held back (`Pending`)."""
+    pending = Pending()
+    session.info[SINGLE_STATEMENT] = pending
+    try:
+        result = await action()
+    finally:
+        del session.info[SINGLE_STATEMENT]
+    if pending.write is None:
+        raise RuntimeError(f"{scope}: a single-statement posting writes one ledger document")
+    return result, pending.write
+
+
+def _record_columns(
+    key: str, scope: str, fingerprint: str, principal: Principal, payload: Any, result: DocumentRead
+) -> dict[str, Any]:
+    """The idempotency record's and the audit event's columns for the single statement."""
+    audit = event_values(
+        principal, scope, changes=None, facility_code=_facility(payload, result), entity="document"
+    )
+    return {
+        "key": key,
+        "scope": scope,
+        "request_hash": fingerprint,
+        "created_at": utcnow(),
+        "recorded_by_key": principal.username,
+        "request": msgspec.json.encode(payload).decode(),
+        **{f"audit_{name}": value for name, value in audit.items() if name != "changes"},
+    }
 
 
 def _checked(key: str | None) -> str:

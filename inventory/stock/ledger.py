@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import bindparam, event, func, select, text, tuple_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from inventory.db import is_postgresql
 from inventory.errors import Conflict, InsufficientStock, ValidationFailed
@@ -89,7 +90,7 @@ class Posting:
 
 
 @dataclass(frozen=True)
-class _Write:
+class LedgerWrite:
     document: dict[str, Any]
     drawn: list[tuple[Pair, int]]
     added: list[tuple[Pair, int]]
@@ -107,7 +108,20 @@ class _Written:
 
 
 SINGLE_STATEMENT = "vaxstock.single_statement"
-"""`session.info` key: while set to a `Pending`, `post_document` hands its write over instead of executing it."""
+"""`session.info` key: while set to a `Pending`, `post_document` hands its write over instead of executing it,
+and the session refuses every other write (its connection is in autocommit: a write would stand alone)."""
+
+
+@event.listens_for(Session, "before_flush")
+def _no_flush_while_deferred(session: Session, _context: Any, _instances: Any) -> None:
+    if SINGLE_STATEMENT in session.info:
+        raise RuntimeError("a single-statement posting writes nothing but its ledger document (no ORM flush)")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _reads_only_while_deferred(state: ORMExecuteState) -> None:
+    if SINGLE_STATEMENT in state.session.info and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError("a single-statement posting writes nothing but its ledger document")
 
 
 @dataclass
@@ -115,7 +129,7 @@ class Pending:
     """The one write of a posting sent later as a single statement, with its audit event and idempotency
     record (inventory.idempotency.run_in_one_statement). Until then its ids are 0."""
 
-    write: _Write | None = None
+    write: LedgerWrite | None = None
 
 
 async def post_document(
@@ -148,7 +162,7 @@ async def post_document(
             )
     drawn = [p for p in pairs if net[p] < 0]
     occurred_on = document.occurred_on
-    write = _Write(
+    write = LedgerWrite(
         {key: getattr(document, key) for key in _HEADER_COLUMNS},
         drawn=[(p, net[p]) for p in drawn],
         added=[(p, net[p]) for p in pairs if net[p] > 0],
@@ -204,7 +218,7 @@ _APPEND = MOVEMENT.insert().returning(MOVEMENT.c.id, sort_by_parameter_order=Tru
 _ADD_SHIPMENT = SHIPMENT.insert().returning(SHIPMENT.c.id)
 
 
-async def _write_sqlite(session: AsyncSession, write: _Write) -> _Written:
+async def _write_sqlite(session: AsyncSession, write: LedgerWrite) -> _Written:
     """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order."""
     document_id = (await session.execute(_ADD_DOCUMENT, write.document)).scalar_one()
     for pair, doses in write.drawn:
@@ -292,17 +306,23 @@ _DRAW_CTES = """
     draw AS (
         SELECT * FROM unnest(CAST(:draw_locations AS BIGINT[]), CAST(:draw_lots AS BIGINT[]),
                              CAST(:draw_doses AS INTEGER[])) AS d(location_id, lot_id, doses)
+    ), touched AS (
+        SELECT location_id, lot_id FROM draw
+        UNION ALL
+        SELECT * FROM unnest(CAST(:add_locations AS BIGINT[]), CAST(:add_lots AS BIGINT[]))
     ), locked AS (
-        SELECT b.location_id, b.lot_id, draw.doses
-        FROM balance AS b JOIN draw ON b.location_id = draw.location_id AND b.lot_id = draw.lot_id
+        SELECT b.location_id, b.lot_id
+        FROM balance AS b JOIN touched AS t ON b.location_id = t.location_id AND b.lot_id = t.lot_id
         ORDER BY b.location_id, b.lot_id
-        FOR UPDATE OF b
+        FOR NO KEY UPDATE OF b
     ), drawn AS (
-        UPDATE balance AS b SET doses = b.doses + locked.doses
-        FROM locked
+        UPDATE balance AS b SET doses = b.doses + draw.doses
+        FROM locked JOIN draw ON draw.location_id = locked.location_id AND draw.lot_id = locked.lot_id
         WHERE b.location_id = locked.location_id AND b.lot_id = locked.lot_id {guard}
         RETURNING b.location_id, b.lot_id
     )"""
+"""Every balance row the document changes, drawn or added, is locked first and in one order (sorted pairs),
+whichever way it is posted: no two postings wait for each other in a cycle over balances."""
 _ADD_CTE = """
     added AS (
         INSERT INTO balance (location_id, lot_id, doses)
@@ -316,7 +336,7 @@ _DOCUMENT_PARAMS = [bindparam(c.key, type_=c.type) for c in DOCUMENT.columns if 
 
 _POSTGRESQL_WRITE = text(
     f"""
-    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="AND b.doses + locked.doses >= 0")}, all_drawn AS (
+    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="AND b.doses + draw.doses >= 0")}, all_drawn AS (
         SELECT count(*) = cardinality(CAST(:draw_lots AS BIGINT[])) AS ok FROM drawn
     ), {_ADD_CTE.format(only_if="WHERE (SELECT ok FROM all_drawn)")}, {_APPEND_CTES.format(only_if="AND (SELECT ok FROM all_drawn)")}
     SELECT (SELECT id FROM document) AS document_id,
@@ -342,7 +362,7 @@ _ONE_STATEMENT = text(
         WHERE NOT EXISTS (
             SELECT FROM locked WHERE locked.location_id = draw.location_id AND locked.lot_id = draw.lot_id
         )
-    ), {_ADD_CTE.format(only_if="")}, {_APPEND_CTES.format(only_if="")}, result AS (
+    ), {_ADD_CTE.format(only_if="WHERE (SELECT count(*) FROM locked) >= 0")}, {_APPEND_CTES.format(only_if="")}, result AS (
         SELECT CAST(:result AS JSONB) || jsonb_build_object(
             'id', (SELECT id FROM document),
             'shipment_id', (SELECT id FROM shipment),
@@ -356,7 +376,7 @@ _ONE_STATEMENT = text(
         INSERT INTO audit_event (at, username, address, action, facility_code, entity, changes)
         SELECT :audit_at, :audit_username, :audit_address, :audit_action, :audit_facility_code,
                CAST(:audit_entity AS TEXT) || ' ' || (SELECT id FROM document),
-               CAST(jsonb_build_object('request', CAST(:request AS JSONB), 'result', result.body) AS TEXT)
+               '{{"request":' || CAST(:request AS TEXT) || ',"result":' || CAST(result.body AS TEXT) || '}}'
         FROM result
     ), claimed AS (
         INSERT INTO idempotency_record (key, scope, request_hash, status_code, response, created_at,
@@ -378,7 +398,7 @@ so a retry writes nothing either; a concurrent retry waits for the first to comm
 """
 
 
-def _appended(write: _Write) -> dict[str, Any]:
+def _appended(write: LedgerWrite) -> dict[str, Any]:
     """The parameters of the document, its movements and its shipment."""
     lines, dispatch = write.lines, write.dispatch
     shipped = dispatch.doses_by_lot if dispatch else {}
@@ -396,7 +416,7 @@ def _appended(write: _Write) -> dict[str, Any]:
     }
 
 
-def _balance_changes(write: _Write) -> dict[str, Any]:
+def _balance_changes(write: LedgerWrite) -> dict[str, Any]:
     return {
         "draw_locations": [p[0] for p, _ in write.drawn],
         "draw_lots": [p[1] for p, _ in write.drawn],
@@ -407,7 +427,7 @@ def _balance_changes(write: _Write) -> dict[str, Any]:
     }
 
 
-async def _write_postgresql(session: AsyncSession, write: _Write) -> _Written:
+async def _write_postgresql(session: AsyncSession, write: LedgerWrite) -> _Written:
     row = (
         await session.execute(
             _POSTGRESQL_WRITE,
@@ -427,6 +447,14 @@ class KeyTaken(Exception):
     """The posting's idempotency key is recorded already: the single statement wrote nothing."""
 
 
+class DrawRefused(Exception):
+    """A draw would have left a balance below zero: the single statement wrote nothing."""
+
+
+BUSY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+"""PostgreSQL gave up on a statement to break a lock cycle: it wrote nothing and may simply be sent again."""
+BUSY_ATTEMPTS = 3
+
 _COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
@@ -440,31 +468,45 @@ def _positional(session: AsyncSession) -> tuple[str, tuple[str, ...]]:
 
 
 async def write_in_one_statement(
-    session: AsyncSession, write: _Write, *, today: date, result: bytes, extra: Mapping[str, Any]
+    session: AsyncSession, write: LedgerWrite, *, result: bytes, extra: Mapping[str, Any]
 ) -> _Written:
     """Send a deferred write (see `Pending`) with its result's JSON and the audit and idempotency columns in
-    `extra`. On a draw below zero, say how much is available (InsufficientStock, naming the line); on a key
-    already recorded, raise KeyTaken.
+    `extra`. A draw below zero raises DrawRefused, a key already recorded KeyTaken; a statement PostgreSQL
+    cancelled to break a lock cycle is sent again (it wrote nothing), up to BUSY_ATTEMPTS times.
 
     The statement goes straight to the session's asyncpg connection: it is the hot path of every posting
     from the API, and its values need no conversion (asyncpg encodes lists, dates and aware datetimes).
     """
     sql, names = _positional(session)
     values = _appended(write) | _balance_changes(write) | {"result": result.decode(), **extra}
-    connection = await (await session.connection()).get_raw_connection()
-    try:
-        row = await connection.driver_connection.fetchrow(sql, *(values[name] for name in names))
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        if exc.constraint_name == KEY_RECORDED:
-            raise KeyTaken from None
-        if exc.constraint_name != BALANCE_NEVER_NEGATIVE:
+    arguments = [values[name] for name in names]
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            row = await driver.fetchrow(sql, *arguments)
+        except BUSY:
+            if attempt == BUSY_ATTEMPTS:
+                raise Conflict(
+                    "other postings kept the same stock busy; send the same request again",
+                    field=next(iter(write.fields.values()), None),
+                ) from None
+            continue
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            if exc.constraint_name == KEY_RECORDED:
+                raise KeyTaken from None
+            if exc.constraint_name == BALANCE_NEVER_NEGATIVE:
+                raise DrawRefused from None
             raise
-        drawn = [p for p, _ in write.drawn]
-        await _check_draws(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
-        raise Conflict(
-            "the stock changed while this was posted; send it again", field=write.fields[drawn[0]]
-        ) from None
-    return _Written(row["document_id"], list(row["movement_ids"]), row["shipment_id"], [])
+        return _Written(row["document_id"], list(row["movement_ids"]), row["shipment_id"], [])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def explain_refused_draw(session: AsyncSession, write: LedgerWrite, *, today: date) -> None:
+    """After DrawRefused: say how much is available, naming the line (InsufficientStock); if the stock is
+    there again by now, ask for the request to be sent again (Conflict)."""
+    drawn = [p for p, _ in write.drawn]
+    await _check_draws(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
+    raise Conflict("the stock changed while this was posted; send it again", field=write.fields[drawn[0]])
 
 
 async def _check_draws(
@@ -480,7 +522,7 @@ async def _check_draws(
         select(Balance.location_id, Balance.lot_id, Balance.doses)
         .where(tuple_(Balance.location_id, Balance.lot_id).in_(drawn))
         .order_by(Balance.location_id, Balance.lot_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     balances = {(location_id, lot_id): doses for location_id, lot_id, doses in locked}
     later: dict[Pair, dict[date, int]] = defaultdict(dict)

@@ -103,7 +103,7 @@ class StockRepository:
     async def lot(self, product_id: int, lot_number: str, *, for_update: bool = False) -> Lot | None:
         stmt = select(Lot).where(Lot.product_id == product_id, Lot.lot_number == lot_number)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return await self.session.scalar(stmt)
 
     async def lots(self, product_id: int | None = None) -> Sequence[Row[tuple[Lot, str]]]:
@@ -196,7 +196,7 @@ class StockRepository:
     async def shipment(self, shipment_id: int, *, for_update: bool = False) -> Shipment | None:
         stmt = select(Shipment).where(Shipment.id == shipment_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return await self.session.scalar(stmt)
 
     async def shipment_lines(self, shipment_id: int) -> Sequence[Row[tuple[ShipmentLine, Lot, str]]]:
@@ -222,13 +222,15 @@ class StockRepository:
 
     async def shipment_for_receipt(self, document_id: int) -> Shipment | None:
         return await self.session.scalar(
-            select(Shipment).where(Shipment.receipt_document_id == document_id).with_for_update()
+            select(Shipment)
+            .where(Shipment.receipt_document_id == document_id)
+            .with_for_update(key_share=True)
         )
 
     async def document(self, document_id: int, *, for_update: bool = False) -> StockDocument | None:
         stmt = select(StockDocument).where(StockDocument.id == document_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return await self.session.scalar(stmt)
 
     async def reversal_of(self, document_id: int) -> StockDocument | None:
@@ -345,7 +347,7 @@ class StockRepository:
     async def count(self, count_id: int, *, for_update: bool = False) -> StockCount | None:
         stmt = select(StockCount).where(StockCount.id == count_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(key_share=True)
         return await self.session.scalar(stmt)
 
     async def count_lines(self, count_id: int) -> Sequence[Row[tuple[StockCountLine, str, str, str]]]:

@@ -15,6 +15,8 @@ SignedDoses = Annotated[
 VVMStage = Annotated[int, msgspec.Meta(ge=1, le=4, description="VVM stage 1-4")]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Reference = Annotated[str, msgspec.Meta(max_length=100)]
+"""A document's reference (voucher number): what its column holds."""
 Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
 
 
@@ -41,7 +43,7 @@ class ReceiptCreate(Command):
     lines: Annotated[list[ReceiptLine], msgspec.Meta(min_length=1, max_length=500)]
     occurred_on: date | None = None
     supplier: Code | None = None
-    reference: Text | None = None
+    reference: Reference | None = None
     note: Text | None = None
 
 
@@ -62,7 +64,7 @@ class IssueCreate(Command):
     to_facility: Code
     lines: Annotated[list[IssueLine], msgspec.Meta(min_length=1, max_length=500)]
     occurred_on: date | None = None
-    reference: Text | None = None
+    reference: Reference | None = None
     note: Text | None = None
     override_reason: Reason | None = None
     """Required when explicit lots differ from the server's proposal."""

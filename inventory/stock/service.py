@@ -142,6 +142,7 @@ class StockService:
             and getattr(payload, "occurred_on", None) in (None, self.today)
             and is_postgresql(self.session)
             and not self.session.in_transaction()
+            and not (self.session.new or self.session.dirty or self.session.deleted)
         ):
             return await run_in_one_statement(  # type: ignore[return-value]
                 self.session,

@@ -905,8 +905,20 @@ async def test_drawing_where_no_balance_is_says_none_is_available_and_writes_not
             {
                 "facility": DISTRICT,
                 "lines": [
-                    {"product": "IPV", "lot_number": "I-1", "location": "TL-01", "doses": 5, "reason": "found"},
-                    {"product": "IPV", "lot_number": "I-1", "location": "HL-01", "doses": -5, "reason": "lost"},
+                    {
+                        "product": "IPV",
+                        "lot_number": "I-1",
+                        "location": "TL-01",
+                        "doses": 5,
+                        "reason": "found",
+                    },
+                    {
+                        "product": "IPV",
+                        "lot_number": "I-1",
+                        "location": "HL-01",
+                        "doses": -5,
+                        "reason": "lost",
+                    },
                 ],
             },
         ),
@@ -937,7 +949,9 @@ async def test_a_posting_is_audited_with_the_ids_it_was_given(settings, stocked)
     [event] = found
     assert event.entity == f"document {issued['id']}" and event.facility_code == DISTRICT
     changes = json.loads(event.changes)
-    assert changes["request"]["lines"] == [{"product": "BCG", "doses": 20, "lot_number": None, "location": None}]
+    assert changes["request"]["lines"] == [
+        {"product": "BCG", "doses": 20, "lot_number": None, "location": None}
+    ]
     assert changes["result"] == issued
     document = await stocked.read(f"/documents/{issued['id']}")
     assert [m["id"] for m in document["movements"]] == [m["id"] for m in issued["movements"]]
