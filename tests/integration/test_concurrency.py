@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import msgspec
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inventory.auth import Principal
 from inventory.db import create_engine, session_factory
@@ -27,172 +29,42 @@ DOSES_PER_ISSUE = 3
 STOCK = 200  # fewer than 32 × 5 × 3 = 480 asked for: some issues must be refused
 
 
-@pytest.mark.parametrize("session_per_posting", [False, True], ids=["transaction", "one-statement"])
-async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(
-    settings: Settings, session_per_posting: bool
-) -> None:
-    """Both ways an issue is posted: in the caller's transaction (pages, CLI) and as one statement (API)."""
-    engine = create_engine(settings, pool_size=WORKERS, max_overflow=0)
-    sessions = session_factory(engine)
-    try:
-        async with sessions() as session:
-            await StockService(session, settings, Principal.system("setup")).receive(
-                s.ReceiptCreate(
-                    facility="TTYT-MT",
-                    lines=[
-                        s.ReceiptLine(
-                            product="PENTA",
-                            lot_number="RACE-1",
-                            expires_on=today_vn().replace(year=today_vn().year + 2),
-                            doses=STOCK,
-                            location="TL-01",
-                        )
-                    ],
-                ),
-                key="race-setup-0001",
-            )
-            await session.commit()
+@pytest.fixture
+async def connect(settings: Settings) -> AsyncIterator[Callable[..., async_sessionmaker[AsyncSession]]]:
+    """Sessions on an engine of their own (a pool of `pool_size` connections), disposed after the test."""
+    engines: list[AsyncEngine] = []
 
-        async def worker(n: int) -> tuple[int, int]:
-            done = refused = 0
-            for i in range(ISSUES_PER_WORKER):
-                async with sessions() as session:
-                    try:
-                        await StockService(
-                            session,
-                            settings,
-                            Principal.system(f"worker {n}"),
-                            session_per_posting=session_per_posting,
-                        ).issue(
-                            s.IssueCreate(
-                                facility="TTYT-MT",
-                                to_facility="TYT-03451",
-                                lines=[s.IssueLine(product="PENTA", doses=DOSES_PER_ISSUE)],
-                            ),
-                            key=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
-                        )
-                        await session.commit()
-                        done += 1
-                    except InsufficientStock:
-                        await session.rollback()
-                        refused += 1
-            return done, refused
+    def sessions(pool_size: int = 8) -> async_sessionmaker[AsyncSession]:
+        engines.append(create_engine(settings, pool_size=pool_size, max_overflow=0))
+        return session_factory(engines[-1])
 
-        results = await asyncio.gather(*(worker(n) for n in range(WORKERS)))
-        done = sum(d for d, _ in results)
-        refused = sum(r for _, r in results)
-        assert done + refused == WORKERS * ISSUES_PER_WORKER
-        assert done == STOCK // DOSES_PER_ISSUE  # every issue that fitted went through, the rest were refused
-        async with sessions() as session:
-            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
-            assert [r.doses for r in soh.rows] == [STOCK - done * DOSES_PER_ISSUE]
-            issues = await session.scalar(
-                select(func.count()).select_from(Movement).where(Movement.kind == "issue")
-            )
-            shipments = await session.scalar(select(func.count()).select_from(Shipment))
-            assert issues == 2 * done and shipments == done
-            report = await StockService(session, settings, Principal.system("check")).verify()
-            assert report.ok, report
-    finally:
+    yield sessions
+    for engine in engines:
         await engine.dispose()
 
 
-async def test_concurrent_retries_with_one_key_post_once(settings: Settings) -> None:
-    engine = create_engine(settings, pool_size=8, max_overflow=0)
-    sessions = session_factory(engine)
-    command = s.ReceiptCreate(
-        facility="TTYT-MT",
-        lines=[
-            s.ReceiptLine(
-                product="BCG",
-                lot_number="RETRY-1",
-                expires_on=today_vn().replace(year=today_vn().year + 1),
-                doses=100,
-                location="TL-01",
-            )
-        ],
-    )
-    try:
-
-        async def attempt() -> int:
-            async with sessions() as session:
-                document = await StockService(session, settings, Principal.system("flaky link")).receive(
-                    command, key="same-key-0001"
-                )
-                await session.commit()
-                return document.id
-
-        ids = await asyncio.gather(*(attempt() for _ in range(8)))
-        assert len(set(ids)) == 1
-        async with sessions() as session:
-            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
-            assert [r.doses for r in soh.rows] == [100]
-    finally:
-        await engine.dispose()
-
-
-async def test_concurrent_retries_of_one_issue_sent_as_one_statement_post_once(settings: Settings) -> None:
-    """A retry racing the first attempt waits on its key, then replays it: one document, one shipment."""
-    engine = create_engine(settings, pool_size=8, max_overflow=0)
-    sessions = session_factory(engine)
-    try:
-        async with sessions() as session:
-            await StockService(session, settings, Principal.system("setup")).receive(
-                s.ReceiptCreate(
-                    facility="TTYT-MT",
-                    lines=[
-                        s.ReceiptLine(
-                            product="BCG",
-                            lot_number="RETRY-ISSUE",
-                            expires_on=today_vn().replace(year=today_vn().year + 1),
-                            doses=100,
-                            location="TL-01",
-                        )
-                    ],
-                ),
-                key="retry-issue-setup",
-            )
-            await session.commit()
-        command = s.IssueCreate(
-            facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=60)]
-        )
-
-        async def attempt() -> s.DocumentRead:
-            async with sessions() as session:
-                document = await StockService(
-                    session, settings, Principal.system("flaky link"), session_per_posting=True
-                ).issue(command, key="same-issue-key-0001")
-                await session.commit()
-                return document
-
-        documents = await asyncio.gather(*(attempt() for _ in range(8)))
-        assert len({msgspec.json.encode(d) for d in documents}) == 1  # every caller got the first result
-        async with sessions() as session:
-            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
-            assert [r.doses for r in soh.rows] == [40]
-            assert await session.scalar(select(func.count()).select_from(Shipment)) == 1
-            report = await StockService(session, settings, Principal.system("check")).verify()
-            assert report.ok, report
-    finally:
-        await engine.dispose()
-
-
-# ---- found in review: the two ways of posting, side by side ------------------------------------------------
-
-
-def _lot_receipt(lot_number: str, doses: int) -> s.ReceiptCreate:
+def _lot_receipt(lot_number: str, doses: int, product: str = "BCG", years: int = 1) -> s.ReceiptCreate:
     return s.ReceiptCreate(
         facility="TTYT-MT",
         lines=[
             s.ReceiptLine(
-                product="BCG",
+                product=product,
                 lot_number=lot_number,
-                expires_on=today_vn().replace(year=today_vn().year + 1),
+                expires_on=today_vn().replace(year=today_vn().year + years),
                 doses=doses,
                 location="TL-01",
             )
         ],
     )
+
+
+BCG_10 = s.IssueCreate(
+    facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=10)]
+)
+
+
+async def _receive(sessions, settings: Settings, receipt: s.ReceiptCreate) -> None:
+    await _post(sessions, settings, "receive", receipt, one_statement=False, key=f"setup-{uuid.uuid4()}")
 
 
 async def _post(sessions, settings: Settings, method: str, command, *, one_statement: bool, key: str):
@@ -205,226 +77,279 @@ async def _post(sessions, settings: Settings, method: str, command, *, one_state
         return result
 
 
-async def test_postings_in_a_transaction_and_in_one_statement_never_deadlock(settings: Settings) -> None:
-    """Both paths lock the balances they change in one order: 16 workers mixing them all succeed."""
-    engine = create_engine(settings, pool_size=16, max_overflow=0)
-    sessions = session_factory(engine)
-    try:
-        await _post(
-            sessions,
-            settings,
-            "receive",
-            _lot_receipt("MIX-1", 100_000),
-            one_statement=False,
-            key="mix-setup",
-        )
-        issue = s.IssueCreate(
-            facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=10)]
-        )
-        failures: list[str] = []
+@pytest.mark.parametrize("session_per_posting", [False, True], ids=["transaction", "one-statement"])
+async def test_32_concurrent_workers_issuing_from_one_lot_never_overdraw_it(
+    settings: Settings, connect, session_per_posting: bool
+) -> None:
+    """Both ways an issue is posted: in the caller's transaction (pages, CLI) and as one statement (API)."""
+    sessions = connect(WORKERS)
+    await _receive(sessions, settings, _lot_receipt("RACE-1", STOCK, "PENTA", 2))
 
-        async def worker(n: int) -> None:
-            for i in range(10):
+    async def worker(n: int) -> tuple[int, int]:
+        done = refused = 0
+        for i in range(ISSUES_PER_WORKER):
+            async with sessions() as session:
                 try:
-                    await _post(
-                        sessions,
+                    await StockService(
+                        session,
                         settings,
-                        "issue",
-                        issue,
-                        one_statement=bool((n + i) % 2),
-                        key=f"mix-{n}-{i}-key",
+                        Principal.system(f"worker {n}"),
+                        session_per_posting=session_per_posting,
+                    ).issue(
+                        s.IssueCreate(
+                            facility="TTYT-MT",
+                            to_facility="TYT-03451",
+                            lines=[s.IssueLine(product="PENTA", doses=DOSES_PER_ISSUE)],
+                        ),
+                        key=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
                     )
-                except Exception as exc:  # collected: every one of them is a failure of the test
-                    failures.append(f"{type(exc).__name__}: {exc}")
+                    await session.commit()
+                    done += 1
+                except InsufficientStock:
+                    await session.rollback()
+                    refused += 1
+        return done, refused
 
-        await asyncio.gather(*(worker(n) for n in range(16)))
-        assert failures == []
+    results = await asyncio.gather(*(worker(n) for n in range(WORKERS)))
+    done = sum(d for d, _ in results)
+    refused = sum(r for _, r in results)
+    assert done + refused == WORKERS * ISSUES_PER_WORKER
+    assert done == STOCK // DOSES_PER_ISSUE  # every issue that fitted went through, the rest were refused
+    async with sessions() as session:
+        soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
+        assert [r.doses for r in soh.rows] == [STOCK - done * DOSES_PER_ISSUE]
+        issues = await session.scalar(
+            select(func.count()).select_from(Movement).where(Movement.kind == "issue")
+        )
+        shipments = await session.scalar(select(func.count()).select_from(Shipment))
+        assert issues == 2 * done and shipments == done
+        report = await StockService(session, settings, Principal.system("check")).verify()
+        assert report.ok, report
+
+
+async def test_concurrent_retries_with_one_key_post_once(settings: Settings, connect) -> None:
+    sessions = connect(8)
+    command = _lot_receipt("RETRY-1", 100)
+
+    async def attempt() -> int:
         async with sessions() as session:
-            soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
-            assert [r.doses for r in soh.rows] == [100_000 - 160 * 10]
-            assert (await StockService(session, settings, Principal.system("check")).verify()).ok
-    finally:
-        await engine.dispose()
+            document = await StockService(session, settings, Principal.system("flaky link")).receive(
+                command, key="same-key-0001"
+            )
+            await session.commit()
+            return document.id
+
+    ids = await asyncio.gather(*(attempt() for _ in range(8)))
+    assert len(set(ids)) == 1
+    async with sessions() as session:
+        soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
+        assert [r.doses for r in soh.rows] == [100]
 
 
-async def test_a_lot_locked_for_a_confirmation_does_not_deadlock_an_issue_of_it(settings: Settings) -> None:
+async def test_concurrent_retries_of_one_issue_sent_as_one_statement_post_once(
+    settings: Settings, connect
+) -> None:
+    """A retry racing the first attempt waits on its key, then replays it: one document, one shipment."""
+    sessions = connect(8)
+    await _receive(sessions, settings, _lot_receipt("RETRY-ISSUE", 100, "BCG", 1))
+    command = s.IssueCreate(
+        facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=60)]
+    )
+
+    async def attempt() -> s.DocumentRead:
+        async with sessions() as session:
+            document = await StockService(
+                session, settings, Principal.system("flaky link"), session_per_posting=True
+            ).issue(command, key="same-issue-key-0001")
+            await session.commit()
+            return document
+
+    documents = await asyncio.gather(*(attempt() for _ in range(8)))
+    assert len({msgspec.json.encode(d) for d in documents}) == 1  # every caller got the first result
+    async with sessions() as session:
+        soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
+        assert [r.doses for r in soh.rows] == [40]
+        assert await session.scalar(select(func.count()).select_from(Shipment)) == 1
+        report = await StockService(session, settings, Principal.system("check")).verify()
+        assert report.ok, report
+
+
+# ---- found in review: the two ways of posting, side by side ------------------------------------------------
+
+
+async def test_postings_in_a_transaction_and_in_one_statement_never_deadlock(
+    settings: Settings, connect
+) -> None:
+    """Both paths lock the balances they change in one order: 16 workers mixing them all succeed."""
+    sessions = connect(16)
+    await _receive(sessions, settings, _lot_receipt("MIX-1", 100_000))
+    issue = BCG_10
+    failures: list[str] = []
+
+    async def worker(n: int) -> None:
+        for i in range(10):
+            try:
+                await _post(
+                    sessions,
+                    settings,
+                    "issue",
+                    issue,
+                    one_statement=bool((n + i) % 2),
+                    key=f"mix-{n}-{i}-key",
+                )
+            except Exception as exc:  # collected: every one of them is a failure of the test
+                failures.append(f"{type(exc).__name__}: {exc}")
+
+    await asyncio.gather(*(worker(n) for n in range(16)))
+    assert failures == []
+    async with sessions() as session:
+        soh = await StockService(session, settings, Principal.system("check")).stock_on_hand("TTYT-MT")
+        assert [r.doses for r in soh.rows] == [100_000 - 160 * 10]
+        assert (await StockService(session, settings, Principal.system("check")).verify()).ok
+
+
+async def test_a_lot_locked_for_a_confirmation_does_not_deadlock_an_issue_of_it(
+    settings: Settings, connect
+) -> None:
     """A confirmation locks the lot (FOR NO KEY UPDATE) and then the transit balance; an issue holds the transit
     balance and checks the lot's key (FOR KEY SHARE): the two locks do not conflict, so neither waits."""
-    engine = create_engine(settings)
-    sessions = session_factory(engine)
-    try:
-        await _post(
-            sessions, settings, "receive", _lot_receipt("FK-1", 1000), one_statement=False, key="fk-setup"
+    sessions = connect()
+    await _receive(sessions, settings, _lot_receipt("FK-1", 1000))
+    issue = BCG_10
+    first = await _post(sessions, settings, "issue", issue, one_statement=False, key="fk-first-issue")
+    async with sessions() as confirming:
+        service = StockService(confirming, settings, Principal.system("commune"))
+        lot = await service.repo.lot(
+            (await service.catalog.product("BCG", field="product")).id, "FK-1", for_update=True
         )
-        issue = s.IssueCreate(
-            facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=10)]
-        )
-        first = await _post(sessions, settings, "issue", issue, one_statement=False, key="fk-first-issue")
-        async with sessions() as confirming:
-            service = StockService(confirming, settings, Principal.system("commune"))
-            lot = await service.repo.lot(
-                (await service.catalog.product("BCG", field="product")).id, "FK-1", for_update=True
+        assert lot is not None
+        # while the lot is locked as a confirmation locks it, another issue of the lot goes through
+        for one_statement in (True, False):
+            second = await asyncio.wait_for(
+                _post(
+                    sessions,
+                    settings,
+                    "issue",
+                    issue,
+                    one_statement=one_statement,
+                    key=f"fk-second-{one_statement}",
+                ),
+                timeout=10,
             )
-            assert lot is not None
-            # while the lot is locked as a confirmation locks it, another issue of the lot goes through
-            for one_statement in (True, False):
-                second = await asyncio.wait_for(
-                    _post(
-                        sessions,
-                        settings,
-                        "issue",
-                        issue,
-                        one_statement=one_statement,
-                        key=f"fk-second-{one_statement}",
-                    ),
-                    timeout=10,
-                )
-                assert second.id != first.id
-            await confirming.rollback()
-    finally:
-        await engine.dispose()
+            assert second.id != first.id
+        await confirming.rollback()
 
 
-async def test_a_session_is_transactional_again_after_a_posting_in_one_statement(settings: Settings) -> None:
+async def test_a_session_is_transactional_again_after_a_posting_in_one_statement(
+    settings: Settings, connect
+) -> None:
     """A refused second posting on the same session leaves nothing behind, its key included."""
-    engine = create_engine(settings, pool_size=1, max_overflow=0)
-    sessions = session_factory(engine)
-    try:
-        await _post(
-            sessions,
-            settings,
-            "receive",
-            _lot_receipt("REUSE-1", 100),
-            one_statement=False,
-            key="reuse-setup",
-        )
-        issue = s.IssueCreate(
-            facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=10)]
-        )
-        too_much = s.AdjustmentCreate(
-            facility="TTYT-MT",
-            occurred_on=today_vn() - timedelta(days=1),
-            lines=[
-                s.AdjustmentLine(
-                    product="BCG", lot_number="REUSE-1", location="TL-01", doses=-5000, reason="broken"
-                )
-            ],
-        )
-        async with sessions() as session:
-            service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
-            await service.issue(issue, key="reuse-issue-0001")
-            with pytest.raises(InsufficientStock):
-                await service.adjust(too_much, key="reuse-adjust-0001")
-            await session.rollback()
-        async with sessions() as session:
-            assert await session.get(IdempotencyRecord, "reuse-adjust-0001") is None
-            with pytest.raises(InsufficientStock):  # the retry is refused for the same reason, not a crash
-                await StockService(session, settings, Principal.system("u")).adjust(
-                    too_much, key="reuse-adjust-0001"
-                )
-    finally:
-        await engine.dispose()
+    sessions = connect(1)
+    await _receive(sessions, settings, _lot_receipt("REUSE-1", 100))
+    issue = BCG_10
+    too_much = s.AdjustmentCreate(
+        facility="TTYT-MT",
+        occurred_on=today_vn() - timedelta(days=1),
+        lines=[
+            s.AdjustmentLine(
+                product="BCG", lot_number="REUSE-1", location="TL-01", doses=-5000, reason="broken"
+            )
+        ],
+    )
+    async with sessions() as session:
+        service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
+        await service.issue(issue, key="reuse-issue-0001")
+        with pytest.raises(InsufficientStock):
+            await service.adjust(too_much, key="reuse-adjust-0001")
+        await session.rollback()
+    async with sessions() as session:
+        assert await session.get(IdempotencyRecord, "reuse-adjust-0001") is None
+        with pytest.raises(InsufficientStock):  # the retry is refused for the same reason, not a crash
+            await StockService(session, settings, Principal.system("u")).adjust(
+                too_much, key="reuse-adjust-0001"
+            )
 
 
-async def test_a_posting_in_one_statement_refuses_any_other_write(settings: Settings) -> None:
+async def test_a_posting_in_one_statement_refuses_any_other_write(settings: Settings, connect) -> None:
     """The deferred posting runs in autocommit: an ORM write there would stand alone, so it is refused."""
-    engine = create_engine(settings)
-    sessions = session_factory(engine)
-    try:
-        await _post(
-            sessions,
-            settings,
-            "receive",
-            _lot_receipt("GUARD-1", 100),
-            one_statement=False,
-            key="guard-setup",
-        )
-        command = s.AdjustmentCreate(
-            facility="TTYT-MT",
-            lines=[
-                s.AdjustmentLine(
-                    product="BCG", lot_number="GUARD-1", location="TL-01", doses=-1, reason="broken"
-                )
-            ],
-        )
-        async with sessions() as session:
-            service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
-            adjust = service._adjust
+    sessions = connect()
+    await _receive(sessions, settings, _lot_receipt("GUARD-1", 100))
+    command = s.AdjustmentCreate(
+        facility="TTYT-MT",
+        lines=[
+            s.AdjustmentLine(product="BCG", lot_number="GUARD-1", location="TL-01", doses=-1, reason="broken")
+        ],
+    )
+    async with sessions() as session:
+        service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
+        adjust = service._adjust
 
-            async def adjust_and_write_more(cmd: s.AdjustmentCreate) -> s.DocumentRead:
-                lot = await service._lot(
-                    await service.catalog.product("BCG", field="product"), "GUARD-1", field="lot"
-                )
-                lot.on_hold = True  # a write outside the ledger document
-                return await adjust(cmd)
+        async def adjust_and_write_more(cmd: s.AdjustmentCreate) -> s.DocumentRead:
+            lot = await service._lot(
+                await service.catalog.product("BCG", field="product"), "GUARD-1", field="lot"
+            )
+            lot.on_hold = True  # a write outside the ledger document
+            return await adjust(cmd)
 
-            service._adjust = adjust_and_write_more  # type: ignore[method-assign]
-            with pytest.raises(RuntimeError, match="writes nothing but its ledger document"):
-                await service.adjust(command, key="guard-adjust-0001")
-        async with sessions() as session:
-            check = StockService(session, settings, Principal.system("check"))
-            assert [r.doses for r in (await check.stock_on_hand("TTYT-MT")).rows] == [100]
-            assert (await check.lot("BCG", "GUARD-1")).on_hold is False
-            assert await session.get(IdempotencyRecord, "guard-adjust-0001") is None
-    finally:
-        await engine.dispose()
+        service._adjust = adjust_and_write_more  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="writes nothing but its ledger document"):
+            await service.adjust(command, key="guard-adjust-0001")
+    async with sessions() as session:
+        check = StockService(session, settings, Principal.system("check"))
+        assert [r.doses for r in (await check.stock_on_hand("TTYT-MT")).rows] == [100]
+        assert (await check.lot("BCG", "GUARD-1")).on_hold is False
+        assert await session.get(IdempotencyRecord, "guard-adjust-0001") is None
 
 
 async def test_lots_are_picked_again_when_another_posting_took_the_picked_one(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, connect, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Between the read and the one statement another posting empties the picked lot: the issue is picked
     again from what is left, not refused while other lots could cover it."""
     from inventory.stock.repository import StockRepository
 
-    engine = create_engine(settings)
-    sessions = session_factory(engine)
-    try:
-        early, late = _lot_receipt("PICK-EARLY", 10), _lot_receipt("PICK-LATE", 100)
-        late.lines[0].expires_on = today_vn().replace(year=today_vn().year + 2)
-        for n, receipt in enumerate((early, late)):
-            await _post(sessions, settings, "receive", receipt, one_statement=False, key=f"pick-setup-{n}")
-        read = StockRepository.facilities_with_stock
-        taken = {"done": False}
+    sessions = connect()
+    early, late = _lot_receipt("PICK-EARLY", 10), _lot_receipt("PICK-LATE", 100)
+    late.lines[0].expires_on = today_vn().replace(year=today_vn().year + 2)
+    for receipt in (early, late):
+        await _receive(sessions, settings, receipt)
+    read = StockRepository.facilities_with_stock
+    taken = {"done": False}
 
-        async def read_then_lose_the_early_lot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            found = await read(self, *args, **kwargs)
-            if not taken["done"]:
-                taken["done"] = True
-                await _post(
-                    sessions,
-                    settings,
-                    "adjust",
-                    s.AdjustmentCreate(
-                        facility="TTYT-MT",
-                        lines=[
-                            s.AdjustmentLine(
-                                product="BCG",
-                                lot_number="PICK-EARLY",
-                                location="TL-01",
-                                doses=-10,
-                                reason="broken",
-                            )
-                        ],
-                    ),
-                    one_statement=False,
-                    key="pick-broken-early",
-                )
-            return found
+    async def read_then_lose_the_early_lot(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        found = await read(self, *args, **kwargs)
+        if not taken["done"]:
+            taken["done"] = True
+            await _post(
+                sessions,
+                settings,
+                "adjust",
+                s.AdjustmentCreate(
+                    facility="TTYT-MT",
+                    lines=[
+                        s.AdjustmentLine(
+                            product="BCG",
+                            lot_number="PICK-EARLY",
+                            location="TL-01",
+                            doses=-10,
+                            reason="broken",
+                        )
+                    ],
+                ),
+                one_statement=False,
+                key="pick-broken-early",
+            )
+        return found
 
-        monkeypatch.setattr(StockRepository, "facilities_with_stock", read_then_lose_the_early_lot)
-        issued = await _post(
-            sessions,
-            settings,
-            "issue",
-            s.IssueCreate(
-                facility="TTYT-MT", to_facility="TYT-03451", lines=[s.IssueLine(product="BCG", doses=10)]
-            ),
-            one_statement=True,
-            key="pick-again-issue",
-        )
-        assert taken["done"] and {m.lot_number for m in issued.movements} == {"PICK-LATE"}
-        async with sessions() as session:
-            assert (await StockService(session, settings, Principal.system("check")).verify()).ok
-    finally:
-        await engine.dispose()
+    monkeypatch.setattr(StockRepository, "facilities_with_stock", read_then_lose_the_early_lot)
+    issued = await _post(
+        sessions,
+        settings,
+        "issue",
+        BCG_10,
+        one_statement=True,
+        key="pick-again-issue",
+    )
+    assert taken["done"] and {m.lot_number for m in issued.movements} == {"PICK-LATE"}
+    async with sessions() as session:
+        assert (await StockService(session, settings, Principal.system("check")).verify()).ok
