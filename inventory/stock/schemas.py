@@ -21,7 +21,14 @@ Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
 
 
 class Command(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of every write command: unknown fields are refused."""
+    """Base of every write command: unknown fields are refused, and so is a NUL character in any text
+    (PostgreSQL cannot store one; the error names the field instead of failing in the database)."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"`{name}` contains a NUL character")
 
 
 # ---- receipts ----------------------------------------------------------------------------------------------

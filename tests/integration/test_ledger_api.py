@@ -991,3 +991,20 @@ async def test_a_lot_number_with_a_slash_is_reached_through_the_query(api) -> No
         headers={"Idempotency-Key": "slash-bad-0001", **api.auth},
     )
     assert unknown.status_code == 404 and unknown.json()["field"] == "action"
+
+
+async def test_a_nul_character_in_a_text_is_refused_naming_the_field(stocked) -> None:
+    before, docs = await stock_doses(stocked), await document_count(stocked)
+    body = {
+        "facility": DISTRICT,
+        "to_facility": COMMUNE,
+        "note": "xe hỏng\u0000",
+        "lines": [{"product": "IPV", "doses": 10}],
+    }
+    response = await stocked.post("/issues", body)
+    assert response.status_code in (400, 422), response.text
+    assert "NUL" in response.text and "note" in response.text
+    line = {"product": "IPV\u0000", "doses": 10}
+    response = await stocked.post("/issues", {**body, "note": None, "lines": [line]})
+    assert response.status_code in (400, 422) and "lines[0]" in response.text, response.text
+    assert await stock_doses(stocked) == before and await document_count(stocked) == docs
