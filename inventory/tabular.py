@@ -40,6 +40,11 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
             raise ImportFailed(
                 [f"{path.name}: row {line} is not UTF-8 text; save the file as CSV UTF-8 and import it again"]
             ) from None
+        if "\x00" in text:  # a binary file renamed .csv, or a broken export: PostgreSQL cannot store NUL
+            line = text[: text.index("\x00")].count("\n") + 1
+            raise ImportFailed(
+                [f"{path.name}: row {line} contains a NUL character; is this really a CSV file?"]
+            )
         reader = csv.reader(io.StringIO(text, newline=""))  # any line ending: \n, \r\n or an old Mac's \r
         try:
             rows = [list(r) for r in reader]

@@ -15,12 +15,13 @@ from inventory.auth import Principal
 from inventory.forecast.service import ForecastService
 from inventory.idempotency import run_once
 from inventory.stock.api import IdempotencyKey
+from inventory.stock.schemas import Command
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class SettingOverride(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class SettingOverride(Command):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     value: float | int | str | None
     facility: str | None = None
