@@ -7,8 +7,8 @@ Every posting goes through the same services as the API, each on its own simulat
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from inventory.stock.domain import pick_lots
 from inventory.stock.models import StockDocument
 from inventory.stock.repository import StockRepository
 from inventory.stock.service import StockService
-from inventory.timeutil import today_vn
+from inventory.timeutil import VIETNAM, today_vn, utcnow
 
 DEMO_ACTOR = "demo: thủ kho Lò Thị Mai"
 COMMUNE_ACTOR = "demo: y tế xã"
@@ -77,13 +77,22 @@ REMOTE = {"TYT-03451", "TYT-03442", "TYT-03439"}
 
 @dataclass
 class _Clock:
-    """Builds services that believe `day` is today, so each posting is on time for its day."""
+    """Builds services that believe `day` is today, so each posting is on time for its day, and is recorded
+    during that day's working hours (from 07:30 in Vietnam, a few minutes apart; never after the real now)."""
 
     session: AsyncSession
     settings: Settings
+    recorded: dict[date, int] = field(default_factory=dict)
 
     def service(self, day: date, actor: str = DEMO_ACTOR) -> StockService:
-        return StockService(self.session, self.settings, Principal.system(actor), today=day)
+        return StockService(
+            self.session, self.settings, Principal.system(actor), today=day, now=lambda: self._during(day)
+        )
+
+    def _during(self, day: date) -> datetime:
+        n = self.recorded[day] = self.recorded.get(day, 0) + 1
+        opening = datetime.combine(day, time(7, 30), tzinfo=VIETNAM)
+        return min(opening + timedelta(minutes=7 * n), utcnow()).astimezone(UTC)
 
 
 def _key(*parts: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import msgspec
@@ -99,12 +99,15 @@ class StockService:
         principal: Principal,
         *,
         today: date | None = None,
+        now: Callable[[], datetime] = utcnow,
         session_per_posting: bool = False,
     ) -> None:
         """`session_per_posting`: the session carries one posting and nothing else (an API request), so on
         PostgreSQL an issue, return, transfer or adjustment dated today may go as a single statement."""
         self.session = session
         self.session_per_posting = session_per_posting
+        self.now = now
+        """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
         self.settings = settings
         self.principal = principal
         self.actor = principal.username
@@ -169,7 +172,7 @@ class StockService:
             kind=kind,
             facility_id=facility.id,
             occurred_on=day,
-            recorded_at=utcnow(),
+            recorded_at=self.now(),
             recorded_by=self.actor,
             **fields,
         )
@@ -233,7 +236,7 @@ class StockService:
                 reason=reason,
                 facility_id=facility.id if facility else None,
                 document_id=document.id if document else None,
-                recorded_at=utcnow(),
+                recorded_at=self.now(),
                 recorded_by=self.actor,
             )
         )
@@ -338,7 +341,7 @@ class StockService:
                     gtin=line.gtin,
                     vvm_stage=line.vvm_stage,
                     on_hold=False,
-                    created_at=utcnow(),
+                    created_at=self.now(),
                 )
                 self.session.add(lot)
                 await self.session.flush()
@@ -883,7 +886,7 @@ class StockService:
             facility_id=facility.id,
             counted_on=day,
             status="draft",
-            created_at=utcnow(),
+            created_at=self.now(),
             created_by=self.actor,
         )
         self.session.add(count)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
 from openpyxl import Workbook
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from inventory.cli import main
 from inventory.db import create_engine
 from inventory.settings import Settings
-from inventory.timeutil import today_vn
+from inventory.stock.models import StockDocument
+from inventory.timeutil import today_vn, vietnam_day
 
 EXPIRY = (today_vn() + timedelta(days=300)).strftime("%d/%m/%Y")
 
@@ -107,6 +108,20 @@ def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
     assert run(settings, "verify").exit_code == 0
     district = run(settings, "stock", "TTYT-MT").output
     assert "on hold" in district
+
+    async def recorded() -> list[tuple[date, datetime]]:
+        engine = create_engine(settings)
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(StockDocument.occurred_on, StockDocument.recorded_at))
+            found = [(day, at) for day, at in rows]
+        await engine.dispose()
+        return found
+
+    documents = asyncio.run(recorded())
+    # a simulated year is recorded on its own days, in working hours, not all at the moment it was loaded
+    assert len(documents) > 100
+    assert all(vietnam_day(at) == day for day, at in documents)
+    assert len({at for _, at in documents}) > len(documents) // 2
 
 
 def test_a_large_opening_stock_file_posts_whole_across_receipts(settings: Settings, tmp_path: Path) -> None:
