@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
@@ -67,15 +68,18 @@ BUSY_SQLSTATES = {"40P01": "deadlock detected", "40001": "serialization failure"
 log = logging.getLogger(__name__)
 
 
-def database_error_to_response(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+def database_error_to_response(
+    request: Request[Any, Any, Any], exc: DBAPIError | asyncpg.PostgresError
+) -> Response[Any]:
     """A transaction PostgreSQL cancelled to break a lock cycle wrote nothing: say so, and that sending the
-    same request again (the same Idempotency-Key) is safe. Any other database error is a server error."""
-    state = getattr(exc.orig, "sqlstate", None)
+    same request again is safe (a posting with the same Idempotency-Key). Any other database error is a
+    server error, logged."""
+    state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     if state in BUSY_SQLSTATES:
         status, title = 409, "Conflict"
         detail = (
-            f"other postings were using the same stock at the same moment ({BUSY_SQLSTATES[state]}); nothing "
-            "was written: send the same request again"
+            f"the database cancelled this request: others were using the same rows at the same moment "
+            f"({BUSY_SQLSTATES[state]}); nothing was written: send the same request again"
         )
     else:
         log.exception("database error", exc_info=exc)
@@ -156,6 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             InventoryError: inventory_error_to_response,
             DBAPIError: database_error_to_response,
+            asyncpg.PostgresError: database_error_to_response,
             ValidationException: validation_error_to_response,
             HTTPException: http_error_to_response,
         },

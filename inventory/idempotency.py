@@ -16,7 +16,7 @@ from inventory.audit.models import AuditEvent
 from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.db import is_postgresql
-from inventory.errors import IdempotencyKeyReused, InventoryError, ValidationFailed
+from inventory.errors import Conflict, IdempotencyKeyReused, InventoryError, ValidationFailed
 from inventory.stock.ledger import (
     SINGLE_STATEMENT,
     DrawRefused,
@@ -154,11 +154,13 @@ async def run_in_one_statement(
             except DrawRefused:
                 if attempt == 2:
                     await explain_refused_draw(session, write, today=today)
-    except (InventoryError, KeyTaken):
+    except (InventoryError, KeyTaken) as exc:
         replayed = await _replay(session, key, scope, fingerprint, principal, DocumentRead)
-        if replayed is None:
-            raise
-        return replayed
+        if replayed is not None:
+            return replayed
+        if isinstance(exc, KeyTaken):  # its record is gone again (purged): nothing was written
+            raise Conflict("this Idempotency-Key was in use a moment ago; send the request again") from None
+        raise
     finally:
         # end the autocommit "transaction": the connection goes back to the pool (its isolation reset) and
         # anything else this session does runs in a transaction of its own; ORM changes the guard refused
@@ -188,8 +190,9 @@ async def _deferred(
         result = await action()
     finally:
         del session.info[SINGLE_STATEMENT]
-    if pending.write is None:
-        raise RuntimeError(f"{scope}: a single-statement posting writes one ledger document")
+    if pending.write is None or session.new or session.dirty or session.deleted:
+        # checked before anything is sent: an ORM change here would be lost or, flushed, stand alone
+        raise RuntimeError(f"{scope}: a single-statement posting writes one ledger document and nothing else")
     return result, pending.write
 
 

@@ -14,7 +14,7 @@ from inventory.auth import Principal
 from inventory.errors import NotFound
 from inventory.settings import Settings
 from inventory.stock import schemas as s
-from inventory.stock.service import StockService
+from inventory.stock.service import StockService, command_from
 from inventory.timeutil import today_vn
 from inventory.types import RowIdPath
 
@@ -68,7 +68,9 @@ class StockController(Controller):
         occurred_on: FromQuery[date | None] = None,
     ) -> s.Proposal:
         return await stock_service.propose(
-            s.ProposalRequest(facility=facility, product=product, doses=doses, occurred_on=occurred_on)
+            command_from(
+                s.ProposalRequest, facility=facility, product=product, doses=doses, occurred_on=occurred_on
+            )
         )
 
     @post("/returns", operation_id="PostReturn", summary="Return stock up the chain")

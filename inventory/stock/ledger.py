@@ -185,7 +185,10 @@ async def post_document(
         await _check_draws(
             session, written.refused[:1], net, first_field, occurred_on=occurred_on, today=today
         )
-        raise AssertionError("a refused draw must raise")  # pragma: no cover
+        # the stock is there by now (a balance row another posting created after this statement began)
+        raise Conflict(
+            "the stock changed while this was posted; send it again", field=first_field[written.refused[0]]
+        )
     document.id = written.document_id
     return Posting(
         [Posted(i, line) for i, line in zip(written.movement_ids, lines, strict=True)], written.shipment_id
@@ -311,18 +314,21 @@ _DRAW_CTES = """
         UNION ALL
         SELECT * FROM unnest(CAST(:add_locations AS BIGINT[]), CAST(:add_lots AS BIGINT[]))
     ), locked AS (
-        SELECT b.location_id, b.lot_id
+        SELECT b.location_id, b.lot_id, b.doses
         FROM balance AS b JOIN touched AS t ON b.location_id = t.location_id AND b.lot_id = t.lot_id
         ORDER BY b.location_id, b.lot_id
         FOR NO KEY UPDATE OF b
     ), drawn AS (
-        UPDATE balance AS b SET doses = b.doses + draw.doses
+        UPDATE balance AS b SET doses = locked.doses + draw.doses
         FROM locked JOIN draw ON draw.location_id = locked.location_id AND draw.lot_id = locked.lot_id
         WHERE b.location_id = locked.location_id AND b.lot_id = locked.lot_id {guard}
         RETURNING b.location_id, b.lot_id
     )"""
 """Every balance row the document changes, drawn or added, is locked first and in one order (sorted pairs),
-whichever way it is posted: no two postings wait for each other in a cycle over balances."""
+whichever way it is posted: no two postings wait for each other in a cycle over balances. A guard reads the
+doses the lock returned (the newest version, even if another posting changed the row while this one
+waited), not the row as the statement's snapshot saw it, and so does the new value: PostgreSQL checks
+`doses >= 0` on the value an UPDATE computes before it moves to the newest version of the row."""
 _ADD_CTE = """
     added AS (
         INSERT INTO balance (location_id, lot_id, doses)
@@ -336,7 +342,7 @@ _DOCUMENT_PARAMS = [bindparam(c.key, type_=c.type) for c in DOCUMENT.columns if 
 
 _POSTGRESQL_WRITE = text(
     f"""
-    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="AND b.doses + draw.doses >= 0")}, all_drawn AS (
+    WITH {_DOCUMENT_CTE}, {_DRAW_CTES.format(guard="AND locked.doses + draw.doses >= 0")}, all_drawn AS (
         SELECT count(*) = cardinality(CAST(:draw_lots AS BIGINT[])) AS ok FROM drawn
     ), {_ADD_CTE.format(only_if="WHERE (SELECT ok FROM all_drawn)")}, {_APPEND_CTES.format(only_if="AND (SELECT ok FROM all_drawn)")}
     SELECT (SELECT id FROM document) AS document_id,

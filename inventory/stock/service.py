@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,11 +60,19 @@ C = TypeVar("C", bound=msgspec.Struct)
 
 def validated(command: C) -> C:
     """A command built in code (a page, the CLI) gets the checks decoded JSON gets: the schema's constraints."""
+    return command_from(type(command), **msgspec.to_builtins(command))
+
+
+def command_from(kind: type[C], **fields: object) -> C:
+    """A command from values collected in code (query parameters, a form), checked as a decoded body is:
+    a value the schema refuses is a ValidationFailed naming the field."""
     try:
-        return msgspec.convert(msgspec.to_builtins(command), type=type(command), strict=False)
+        return msgspec.convert(fields, type=kind, strict=False)
     except msgspec.ValidationError as exc:
         reason, _, where = str(exc).partition(" - at `$.")
-        raise ValidationFailed(reason, field=where.rstrip("`") or None) from None
+        named = re.match(r"`(\w+)` ", reason)  # a check of the command itself names its field first
+        field = ".".join(filter(None, [where.rstrip("`"), named.group(1) if named else None]))
+        raise ValidationFailed(reason, field=field or None) from None
 
 
 @dataclass(frozen=True)

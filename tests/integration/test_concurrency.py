@@ -353,3 +353,35 @@ async def test_lots_are_picked_again_when_another_posting_took_the_picked_one(
     assert taken["done"] and {m.lot_number for m in issued.movements} == {"PICK-LATE"}
     async with sessions() as session:
         assert (await StockService(session, settings, Principal.system("check")).verify()).ok
+
+
+@pytest.mark.parametrize("one_statement", [False, True], ids=["transaction", "one-statement"])
+async def test_a_draw_that_waited_for_a_receipt_counts_what_the_receipt_added(
+    settings: Settings, connect, one_statement: bool
+) -> None:
+    """10 doses on hand, 20 more being received: a draw of 20 waits for the receipt's commit and then goes
+    through (the guard reads the balance the lock returned, not the one the statement started with)."""
+    sessions = connect()
+    await _receive(sessions, settings, _lot_receipt("WAIT-1", 10))
+    draw = s.AdjustmentCreate(
+        facility="TTYT-MT",
+        lines=[
+            s.AdjustmentLine(product="BCG", lot_number="WAIT-1", location="TL-01", doses=-20, reason="broken")
+        ],
+    )
+    async with sessions() as receiving:
+        await StockService(receiving, settings, Principal.system("a")).receive(
+            _lot_receipt("WAIT-1", 20), key="wait-receipt-0001"
+        )
+        waiting = asyncio.create_task(
+            _post(sessions, settings, "adjust", draw, one_statement=one_statement, key="wait-draw-0001")
+        )
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # it waits on the receipt's lock on the balance
+        await receiving.commit()
+    document = await asyncio.wait_for(waiting, timeout=10)
+    assert [m.doses for m in document.movements] == [-20]
+    async with sessions() as session:
+        check = StockService(session, settings, Principal.system("check"))
+        assert [r.doses for r in (await check.stock_on_hand("TTYT-MT")).rows] == [10]
+        assert (await check.verify()).ok

@@ -1008,3 +1008,5 @@ async def test_a_nul_character_in_a_text_is_refused_naming_the_field(stocked) ->
     response = await stocked.post("/issues", {**body, "note": None, "lines": [line]})
     assert response.status_code in (400, 422) and "lines[0]" in response.text, response.text
     assert await stock_doses(stocked) == before and await document_count(stocked) == docs
+    proposal = await stocked.get("/proposals", facility="TTYT\u0000MT", product="IPV", doses=10)
+    assert proposal.status_code == 422 and proposal.json()["field"] == "facility", proposal.text
