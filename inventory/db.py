@@ -62,6 +62,11 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
+def has_changes(session: AsyncSession) -> bool:
+    """Whether ORM objects were added, changed or deleted in the session and not flushed yet."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

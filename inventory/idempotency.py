@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.audit.models import AuditEvent
 from inventory.audit.service import event_values
 from inventory.auth import Principal
-from inventory.db import is_postgresql
+from inventory.db import has_changes, is_postgresql
 from inventory.errors import Conflict, IdempotencyKeyReused, InventoryError, ValidationFailed
 from inventory.stock.ledger import (
     SINGLE_STATEMENT,
@@ -61,10 +61,10 @@ def _facility(payload: Any, result: Any) -> str | None:
     return None
 
 
-def request_hash(scope: str, payload: Any) -> str:
-    """A fingerprint of what was asked: the scope and the canonical JSON of the command."""
+def request_hash(scope: str, payload: Any) -> tuple[str, bytes]:
+    """A fingerprint of what was asked (the scope and the canonical JSON of the command), and that JSON."""
     body = msgspec.json.encode(payload, order="sorted")
-    return hashlib.sha256(scope.encode() + b"\x00" + body).hexdigest()
+    return hashlib.sha256(scope.encode() + b"\x00" + body).hexdigest(), body
 
 
 async def run_once(
@@ -82,7 +82,7 @@ async def run_once(
     The key row is claimed first: a concurrent duplicate waits on it, then replays the first result.
     """
     key = _checked(key)
-    fingerprint = request_hash(scope, payload)
+    fingerprint, _ = request_hash(scope, payload)
     on_postgresql = is_postgresql(session)
     claimed = await session.execute(
         _CLAIM["postgresql" if on_postgresql else "sqlite"],
@@ -138,7 +138,7 @@ async def run_in_one_statement(
     again) before the request is refused. While it runs, the session refuses any other write.
     """
     key = _checked(key)
-    fingerprint = request_hash(scope, payload)
+    fingerprint, request = request_hash(scope, payload)
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         for attempt in (1, 2):
@@ -148,7 +148,7 @@ async def run_in_one_statement(
                     session,
                     write,
                     result=msgspec.json.encode(result),
-                    extra=_record_columns(key, scope, fingerprint, principal, payload, result),
+                    extra=_record_columns(key, scope, fingerprint, request, principal, payload, result),
                 )
                 break
             except DrawRefused:
@@ -165,7 +165,7 @@ async def run_in_one_statement(
         # end the autocommit "transaction": the connection goes back to the pool (its isolation reset) and
         # anything else this session does runs in a transaction of its own; ORM changes the guard refused
         # (inventory.stock.ledger) are discarded, never flushed
-        if session.new or session.dirty or session.deleted:
+        if has_changes(session):
             await session.rollback()
         else:
             await session.commit()
@@ -190,14 +190,20 @@ async def _deferred(
         result = await action()
     finally:
         del session.info[SINGLE_STATEMENT]
-    if pending.write is None or session.new or session.dirty or session.deleted:
+    if pending.write is None or has_changes(session):
         # checked before anything is sent: an ORM change here would be lost or, flushed, stand alone
         raise RuntimeError(f"{scope}: a single-statement posting writes one ledger document and nothing else")
     return result, pending.write
 
 
 def _record_columns(
-    key: str, scope: str, fingerprint: str, principal: Principal, payload: Any, result: DocumentRead
+    key: str,
+    scope: str,
+    fingerprint: str,
+    request: bytes,
+    principal: Principal,
+    payload: Any,
+    result: DocumentRead,
 ) -> dict[str, Any]:
     """The idempotency record's and the audit event's columns for the single statement."""
     audit = event_values(
@@ -209,7 +215,7 @@ def _record_columns(
         "request_hash": fingerprint,
         "created_at": utcnow(),
         "recorded_by_key": principal.username,
-        "request": msgspec.json.encode(payload).decode(),
+        "request": request.decode(),
         **{f"audit_{name}": value for name, value in audit.items() if name != "changes"},
     }
 

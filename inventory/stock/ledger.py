@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 from sqlalchemy import bindparam, event, func, select, text, tuple_, update
@@ -174,21 +174,14 @@ async def post_document(
     if pending is not None:
         if pending.write is not None or occurred_on != today:
             raise RuntimeError("a single-statement posting writes one document dated today")
-        pending.write = write
-        document.id = 0
+        pending.write = write  # the document keeps id 0 until the statement is sent
         return Posting([Posted(0, line) for line in lines], 0 if dispatch else None)
     if drawn and occurred_on < today:
         await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
     written = await (_write_postgresql if is_postgresql(session) else _write_sqlite)(session, write)
     if written.refused:
-        # a refused draw wrote nothing for itself; read its balance to say how much is available
-        await _check_draws(
-            session, written.refused[:1], net, first_field, occurred_on=occurred_on, today=today
-        )
-        # the stock is there by now (a balance row another posting created after this statement began)
-        raise Conflict(
-            "the stock changed while this was posted; send it again", field=first_field[written.refused[0]]
-        )
+        # a refused draw wrote nothing for itself
+        await _refuse(session, written.refused[:1], net, first_field, occurred_on=occurred_on, today=today)
     document.id = written.document_id
     return Posting(
         [Posted(i, line) for i, line in zip(written.movement_ids, lines, strict=True)], written.shipment_id
@@ -507,19 +500,32 @@ async def write_in_one_statement(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def explain_refused_draw(session: AsyncSession, write: LedgerWrite, *, today: date) -> None:
-    """After DrawRefused: say how much is available, naming the line (InsufficientStock); if the stock is
-    there again by now, ask for the request to be sent again (Conflict)."""
+async def explain_refused_draw(session: AsyncSession, write: LedgerWrite, *, today: date) -> NoReturn:
+    """After DrawRefused (see `_refuse`)."""
     drawn = [p for p, _ in write.drawn]
-    await _check_draws(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
-    raise Conflict("the stock changed while this was posted; send it again", field=write.fields[drawn[0]])
+    await _refuse(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
+
+
+async def _refuse(
+    session: AsyncSession,
+    drawn: list[Pair],
+    net: Mapping[Pair, int],
+    fields: Mapping[Pair, str],
+    *,
+    occurred_on: date,
+    today: date,
+) -> NoReturn:
+    """A draw the database refused: say how much is available, naming the line (InsufficientStock); if the
+    stock is there by now (another posting added it meanwhile), ask for the request again (Conflict)."""
+    await _check_draws(session, drawn, net, fields, occurred_on=occurred_on, today=today)
+    raise Conflict("the stock changed while this was posted; send it again", field=fields[drawn[0]])
 
 
 async def _check_draws(
     session: AsyncSession,
     drawn: list[Pair],
-    net: dict[Pair, int],
-    first_field: dict[Pair, str],
+    net: Mapping[Pair, int],
+    first_field: Mapping[Pair, str],
     *,
     occurred_on: date,
     today: date,

@@ -27,14 +27,9 @@ from inventory.stock.models import (
 
 # the reads every posting makes, built once
 _PICKABLE = join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0)).join(
-    Location,
-    and_(
-        Location.id == Balance.location_id,
-        Location.facility_id == bindparam("facility_id"),
-        Location.kind != "transit",
-    ),
+    Location, and_(Location.id == Balance.location_id, Location.kind != "transit")
 )
-"""Lots with doses at a facility's storage locations (not in transit to it)."""
+"""Lots with doses at storage locations (not in transit); each query joins it at one facility."""
 _PICKABLE_COLUMNS = (
     Lot.id.label("lot_id"),
     Product.code.label("product_code"),
@@ -49,13 +44,15 @@ _PICKABLE_COLUMNS = (
 _BALANCES_FOR_PICKING = (
     select(*_PICKABLE_COLUMNS)
     .select_from(Product)
-    .join(_PICKABLE, Lot.product_id == Product.id)
+    .join(_PICKABLE, and_(Lot.product_id == Product.id, Location.facility_id == bindparam("facility_id")))
     .where(Product.id == bindparam("product_id"))
 )
 _PRODUCTS_WITH_BALANCES = (
     select(Product, *_PICKABLE_COLUMNS)
     .select_from(Product)
-    .outerjoin(_PICKABLE, Lot.product_id == Product.id)
+    .outerjoin(
+        _PICKABLE, and_(Lot.product_id == Product.id, Location.facility_id == bindparam("facility_id"))
+    )
     .where(Product.code.in_(bindparam("product_codes", expanding=True)))
 )
 
@@ -74,13 +71,7 @@ _FACILITIES_WITH_STOCK = (
             Product.code.in_(bindparam("product_codes", expanding=True)),
         ),
     )
-    .outerjoin(
-        join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0)).join(
-            Location,
-            and_(Location.id == Balance.location_id, Location.kind != "transit"),
-        ),
-        and_(Lot.product_id == Product.id, Location.facility_id == Facility.id),
-    )
+    .outerjoin(_PICKABLE, and_(Lot.product_id == Product.id, Location.facility_id == Facility.id))
     .where(Facility.code.in_(bindparam("codes", expanding=True)))
 )
 """Facilities by code with their transit locations and, at one of them, products with their balances."""
@@ -89,6 +80,13 @@ _FACILITIES_WITH_STOCK = (
 def _pickable(row: Row[Any]) -> LotBalance:
     lot = LotState(row.lot_id, row.product_code, row.lot_number, row.expires_on, row.vvm_stage, row.on_hold)
     return LotBalance(lot, row.location_id, row.location_code, row.doses)
+
+
+def _collect(found: dict[str, tuple[Product, list[LotBalance]]], product: Product, row: Row[Any]) -> None:
+    """One row of a product outer-joined with its pickable balances: the product, and its balance if any."""
+    _, balances = found.setdefault(product.code, (product, []))
+    if row.lot_id is not None:
+        balances.append(_pickable(row))
 
 
 def lot_state(lot: Lot, product_code: str) -> LotState:
@@ -131,10 +129,7 @@ class StockRepository:
         )
         found: dict[str, tuple[Product, list[LotBalance]]] = {}
         for row in rows:
-            product = row[0]
-            _, balances = found.setdefault(product.code, (product, []))
-            if row.lot_id is not None:
-                balances.append(_pickable(row))
+            _collect(found, row[0], row)
         return found
 
     async def facilities_with_stock(
@@ -155,12 +150,8 @@ class StockRepository:
         found: dict[str, tuple[Product, list[LotBalance]]] = {}
         for row in rows:
             facilities.setdefault(row[0].id, (row[0], row[1]))
-            product = row[2]
-            if product is None:
-                continue
-            _, balances = found.setdefault(product.code, (product, []))
-            if row.lot_id is not None:
-                balances.append(_pickable(row))
+            if row[2] is not None:
+                _collect(found, row[2], row)
         return list(facilities.values()), found
 
     async def stock_on_hand(self, facility_id: int) -> Sequence[Row[tuple[Lot, Product, str, int]]]:

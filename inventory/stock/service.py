@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Location, Product
 from inventory.catalog.service import TRANSIT, CatalogService, unknown_product
-from inventory.db import is_postgresql
+from inventory.db import has_changes, is_postgresql
 from inventory.errors import (
     Conflict,
     InsufficientStock,
@@ -154,7 +154,7 @@ class StockService:
             and getattr(payload, "occurred_on", None) in (None, self.today)
             and is_postgresql(self.session)
             and not self.session.in_transaction()
-            and not (self.session.new or self.session.dirty or self.session.deleted)
+            and not has_changes(self.session)
         ):
             return await run_in_one_statement(  # type: ignore[return-value]
                 self.session,
@@ -400,7 +400,8 @@ class StockService:
         day = self._day(req.occurred_on)
         facility = await self.catalog.facility(req.facility, field="facility", on=day)
         self.principal.require_read(facility.id, facility.code, field="facility")
-        product, balances = (await self._stocked(facility, {req.product: "product"}))[req.product]
+        found = await self.repo.products_with_balances([req.product], facility.id)
+        product, balances = self._known(found, {req.product: "product"})[req.product]
         picks = self._pick(facility, product, balances, req.doses, day, field="doses")
         return s.Proposal(
             facility=facility.code,
@@ -420,19 +421,12 @@ class StockService:
             p.vvm_stage,
         )
 
-    async def _stocked(
-        self,
-        facility: Facility,
-        codes: dict[str, str],
-        preloaded: dict[str, tuple[Product, list[LotBalance]]] | None = None,
+    @staticmethod
+    def _known(
+        found: dict[str, tuple[Product, list[LotBalance]]], codes: dict[str, str]
     ) -> dict[str, tuple[Product, list[LotBalance]]]:
-        """Products by code (each with the field naming it) and what a facility holds of them (one query,
-        unless read already with the facility: `preloaded`)."""
-        found = (
-            preloaded
-            if preloaded is not None
-            else await self.repo.products_with_balances(list(codes), facility.id)
-        )
+        """Products read by code with what a facility holds of them; a code not found is refused, naming
+        its field (`codes`: code -> field)."""
         for code, field in codes.items():
             if code not in found:
                 raise unknown_product(code, field=field)
@@ -462,7 +456,7 @@ class StockService:
     async def _dispatch(self, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
         day = self._day(cmd.occurred_on)
         codes = [cmd.facility, *filter(None, [cmd.to_facility])]
-        stocked: dict[str, tuple[Product, list[LotBalance]]] | None = None
+        stocked: dict[str, tuple[Product, list[LotBalance]]] = {}
         if isinstance(cmd, s.IssueCreate):
             # the facilities and what the source holds of the products: one query
             facilities, stocked = await self.repo.facilities_with_stock(
@@ -534,17 +528,17 @@ class StockService:
         cmd: s.IssueCreate,
         source: Facility,
         day: date,
-        preloaded: dict[str, tuple[Product, list[LotBalance]]] | None = None,
+        found: dict[str, tuple[Product, list[LotBalance]]],
     ) -> list[_Choice]:
+        """The lots and places to send, from what the source holds of the products (`found`, read with the
+        facilities by `_dispatch`)."""
         by_product: dict[str, list[int]] = defaultdict(list)
         for i, line in enumerate(cmd.lines):
             by_product[line.product].append(i)
         choices: list[_Choice] = []
         overridden = False
-        stocked = await self._stocked(
-            source,
-            {code: f"lines[{indexes[0]}].product" for code, indexes in by_product.items()},
-            preloaded,
+        stocked = self._known(
+            found, {code: f"lines[{indexes[0]}].product" for code, indexes in by_product.items()}
         )
         for code, indexes in by_product.items():
             product, balances = stocked[code]

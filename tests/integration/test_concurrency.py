@@ -43,6 +43,18 @@ async def connect(settings: Settings) -> AsyncIterator[Callable[..., async_sessi
         await engine.dispose()
 
 
+def _broken(lot_number: str, doses: int) -> s.AdjustmentCreate:
+    """Doses of a BCG lot at TL-01 of the district store written off as broken (doses < 0)."""
+    return s.AdjustmentCreate(
+        facility="TTYT-MT",
+        lines=[
+            s.AdjustmentLine(
+                product="BCG", lot_number=lot_number, location="TL-01", doses=doses, reason="broken"
+            )
+        ],
+    )
+
+
 def _lot_receipt(lot_number: str, doses: int, product: str = "BCG", years: int = 1) -> s.ReceiptCreate:
     return s.ReceiptCreate(
         facility="TTYT-MT",
@@ -247,15 +259,7 @@ async def test_a_session_is_transactional_again_after_a_posting_in_one_statement
     sessions = connect(1)
     await _receive(sessions, settings, _lot_receipt("REUSE-1", 100))
     issue = BCG_10
-    too_much = s.AdjustmentCreate(
-        facility="TTYT-MT",
-        occurred_on=today_vn() - timedelta(days=1),
-        lines=[
-            s.AdjustmentLine(
-                product="BCG", lot_number="REUSE-1", location="TL-01", doses=-5000, reason="broken"
-            )
-        ],
-    )
+    too_much = msgspec.structs.replace(_broken("REUSE-1", -5000), occurred_on=today_vn() - timedelta(days=1))
     async with sessions() as session:
         service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
         await service.issue(issue, key="reuse-issue-0001")
@@ -274,12 +278,7 @@ async def test_a_posting_in_one_statement_refuses_any_other_write(settings: Sett
     """The deferred posting runs in autocommit: an ORM write there would stand alone, so it is refused."""
     sessions = connect()
     await _receive(sessions, settings, _lot_receipt("GUARD-1", 100))
-    command = s.AdjustmentCreate(
-        facility="TTYT-MT",
-        lines=[
-            s.AdjustmentLine(product="BCG", lot_number="GUARD-1", location="TL-01", doses=-1, reason="broken")
-        ],
-    )
+    command = _broken("GUARD-1", -1)
     async with sessions() as session:
         service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
         adjust = service._adjust
@@ -324,18 +323,7 @@ async def test_lots_are_picked_again_when_another_posting_took_the_picked_one(
                 sessions,
                 settings,
                 "adjust",
-                s.AdjustmentCreate(
-                    facility="TTYT-MT",
-                    lines=[
-                        s.AdjustmentLine(
-                            product="BCG",
-                            lot_number="PICK-EARLY",
-                            location="TL-01",
-                            doses=-10,
-                            reason="broken",
-                        )
-                    ],
-                ),
+                _broken("PICK-EARLY", -10),
                 one_statement=False,
                 key="pick-broken-early",
             )
@@ -363,12 +351,7 @@ async def test_a_draw_that_waited_for_a_receipt_counts_what_the_receipt_added(
     through (the guard reads the balance the lock returned, not the one the statement started with)."""
     sessions = connect()
     await _receive(sessions, settings, _lot_receipt("WAIT-1", 10))
-    draw = s.AdjustmentCreate(
-        facility="TTYT-MT",
-        lines=[
-            s.AdjustmentLine(product="BCG", lot_number="WAIT-1", location="TL-01", doses=-20, reason="broken")
-        ],
-    )
+    draw = _broken("WAIT-1", -20)
     async with sessions() as receiving:
         await StockService(receiving, settings, Principal.system("a")).receive(
             _lot_receipt("WAIT-1", 20), key="wait-receipt-0001"
