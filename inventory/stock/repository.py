@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, func, join, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 
 from inventory.catalog.models import Facility, Location, Product
+from inventory.db import Base, is_postgresql
 from inventory.stock.domain import LotBalance, LotState
+from inventory.stock.ledger import SINGLE_STATEMENT
 from inventory.stock.models import (
     Balance,
     Lot,
@@ -77,15 +80,107 @@ _FACILITIES_WITH_STOCK = (
 """Facilities by code with their transit locations and, at one of them, products with their balances."""
 
 
-def _pickable(row: Row[Any]) -> LotBalance:
-    lot = LotState(row.lot_id, row.product_code, row.lot_number, row.expires_on, row.vvm_stage, row.on_hold)
-    return LotBalance(lot, row.location_id, row.location_code, row.doses)
+class _DriverRead:
+    """A fixed SELECT of whole models (then plain columns) sent straight to the session's asyncpg connection:
+    no SQLAlchemy execution, no ORM loading, for the hot read of a single-statement posting (its session may
+    not write, and its connection is in autocommit: inventory.stock.ledger). The models come back in no
+    session, their values through the columns' result processors as in SQLAlchemy's own loading.
+
+    A list parameter (`IN`) is sent as one parameter per item, the statement's text cached per list length:
+    PostgreSQL then keeps one generic plan per length. With an array parameter (`= ANY($1)`) it would
+    estimate ten items, find the generic plan dearer, and plan the query again on every execution.
+    """
+
+    def __init__(self, statement: Select[Any], models: tuple[type[Base], ...]) -> None:
+        self.statement = statement
+        self.models = [
+            (model, [model.__mapper__.get_property_by_column(c).key for c in model.__table__.columns])
+            for model in models
+        ]
+        self._compiled: Any = None
+        self._fixed: dict[str, Any] = {}
+        self._shapes: dict[tuple[int, ...], tuple[str, list[tuple[str, int | None]]]] = {}
+        self._processors: list[Any] | None = None
+
+    def _shape(self, dialect: Any, params: dict[str, Any]) -> tuple[str, list[tuple[str, int | None]]]:
+        """The SQL for these list lengths, and where each positional parameter's value is found."""
+        lengths = tuple(len(v) for v in params.values() if isinstance(v, list))
+        if lengths not in self._shapes:
+            if self._compiled is None:
+                self._compiled = self.statement.compile(dialect=dialect)
+                self._fixed = self._compiled.params  # the values the statement holds itself
+            expanded = self._compiled.construct_expanded_state(params)
+            item = {
+                name: (original, i)
+                for original, names in expanded.parameter_expansion.items()
+                for i, name in enumerate(names)
+            }
+            self._shapes[lengths] = (
+                expanded.statement,
+                [item.get(name, (name, None)) for name in expanded.positiontup],
+            )
+        return self._shapes[lengths]
+
+    async def rows(self, session: AsyncSession, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Each row as (an instance or None per model, then the plain columns' values)."""
+        dialect = session.get_bind().dialect
+        sql, where = self._shape(dialect, params)
+        arguments = [
+            (params[name] if name in params else self._fixed[name]) if i is None else params[name][i]
+            for name, i in where
+        ]
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        if self._processors is None:
+            # as SQLAlchemy's result metadata does: each column's processor for the type the server sends
+            attributes = (await driver.prepare(sql)).get_attributes()
+            self._processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+                for column, attribute in zip(self.statement.selected_columns, attributes, strict=True)
+            ]
+        out = []
+        for record in await driver.fetch(sql, *arguments):
+            values = [
+                v if p is None or v is None else p(v) for v, p in zip(record, self._processors, strict=True)
+            ]
+            row: list[Any] = []
+            start = 0
+            for model, keys in self.models:
+                row.append(_unattached(model, keys, values[start : start + len(keys)]))
+                start += len(keys)
+            out.append((*row, *values[start:]))
+        return out
 
 
-def _collect(found: dict[str, tuple[Product, list[LotBalance]]], product: Product, row: Row[Any]) -> None:
+def _unattached(model: type[Base], keys: list[str], values: list[Any]) -> Any:
+    """An instance of `model` from its attributes' values, in no session (None when an outer join found no
+    row: its primary key, the first column, is NULL). Were it added to the session, the single-statement
+    posting would refuse it before anything is sent (`has_changes`, inventory.idempotency._deferred)."""
+    if values[0] is None:
+        return None
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(zip(keys, values, strict=True))
+    return instance
+
+
+_FACILITIES_WITH_STOCK_DIRECT = _DriverRead(_FACILITIES_WITH_STOCK, (Facility, Location, Product))
+"""`_FACILITIES_WITH_STOCK` for PostgreSQL's single-statement postings."""
+
+
+def _pickable(row: Sequence[Any]) -> LotBalance:
+    """A balance from a row ending with `_PICKABLE_COLUMNS`."""
+    lot_id, product_code, lot_number, expires_on, vvm_stage, on_hold, location_id, location_code, doses = row[
+        -len(_PICKABLE_COLUMNS) :
+    ]
+    lot = LotState(lot_id, product_code, lot_number, expires_on, vvm_stage, on_hold)
+    return LotBalance(lot, location_id, location_code, doses)
+
+
+def _collect(
+    found: dict[str, tuple[Product, list[LotBalance]]], product: Product, row: Sequence[Any]
+) -> None:
     """One row of a product outer-joined with its pickable balances: the product, and its balance if any."""
     _, balances = found.setdefault(product.code, (product, []))
-    if row.lot_id is not None:
+    if row[-len(_PICKABLE_COLUMNS)] is not None:
         balances.append(_pickable(row))
 
 
@@ -137,15 +232,17 @@ class StockRepository:
     ) -> tuple[list[tuple[Facility, Location | None]], dict[str, tuple[Product, list[LotBalance]]]]:
         """An issue's reads in one query: the facilities, each with its transit location, and the products
         with what the facility `stock_at` holds of them (as `products_with_balances`)."""
-        rows = await self.session.execute(
-            _FACILITIES_WITH_STOCK,
-            {
-                "codes": list(codes),
-                "transit_code": transit_code,
-                "stock_at": stock_at,
-                "product_codes": list(product_codes),
-            },
-        )
+        params = {
+            "codes": list(codes),
+            "transit_code": transit_code,
+            "stock_at": stock_at,
+            "product_codes": list(product_codes),
+        }
+        rows: Any
+        if SINGLE_STATEMENT in self.session.info and is_postgresql(self.session):
+            rows = await _FACILITIES_WITH_STOCK_DIRECT.rows(self.session, params)
+        else:
+            rows = await self.session.execute(_FACILITIES_WITH_STOCK, params)
         facilities: dict[int, tuple[Facility, Location | None]] = {}
         found: dict[str, tuple[Product, list[LotBalance]]] = {}
         for row in rows:

@@ -368,3 +368,62 @@ async def test_a_draw_that_waited_for_a_receipt_counts_what_the_receipt_added(
         check = StockService(session, settings, Principal.system("check"))
         assert [r.doses for r in (await check.stock_on_hand("TTYT-MT")).rows] == [10]
         assert (await check.verify()).ok
+
+
+async def test_the_single_statement_posting_reads_what_the_orm_reads(settings: Settings, connect) -> None:
+    """An API posting reads the facilities and the source's stock straight from the driver (no ORM loading):
+    the same facilities, transit locations, products and balances as the ORM query, none in the session."""
+    from sqlalchemy import event, inspect
+
+    from inventory.catalog.service import TRANSIT
+    from inventory.db import has_changes
+    from inventory.stock.ledger import SINGLE_STATEMENT, Pending
+    from inventory.stock.repository import StockRepository
+
+    sessions = connect()
+    await _receive(sessions, settings, _lot_receipt("READ-BCG", 100))
+    await _receive(sessions, settings, _lot_receipt("READ-PENTA", 50, "PENTA", 2))
+    codes = ["TTYT-MT", "TYT-03451", "NO-SUCH-PLACE"]
+    products = ["BCG", "PENTA", "MR", "NO-SUCH-PRODUCT"]  # MR: known, none in stock
+
+    def columns(instance: object) -> dict[str, object] | None:
+        if instance is None:
+            return None
+        return {a.key: getattr(instance, a.key) for a in inspect(instance).mapper.column_attrs}
+
+    def shown(read) -> tuple[list, dict]:  # type: ignore[no-untyped-def]
+        facilities, stocked = read
+        return (
+            sorted(((columns(f), columns(t)) for f, t in facilities), key=lambda pair: pair[0]["code"]),
+            {code: (columns(p), sorted(balances)) for code, (p, balances) in stocked.items()},
+        )
+
+    async def read(codes: list[str], products: list[str], *, direct: bool):  # type: ignore[no-untyped-def]
+        async with sessions() as session:
+            if not direct:
+                return await StockRepository(session).facilities_with_stock(
+                    codes, TRANSIT, stock_at="TTYT-MT", product_codes=products
+                )
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            session.info[SINGLE_STATEMENT] = Pending()
+            through_orm: list[object] = []
+            event.listen(session.sync_session, "do_orm_execute", through_orm.append)
+            found = await StockRepository(session).facilities_with_stock(
+                codes, TRANSIT, stock_at="TTYT-MT", product_codes=products
+            )
+            assert through_orm == [] and not has_changes(session) and not list(session.identity_map.values())
+            del session.info[SINGLE_STATEMENT]
+            return found
+
+    direct = await read(codes, products, direct=True)
+    assert shown(direct) == shown(by_orm := await read(codes, products, direct=False))
+    # other list lengths: another text of the statement, the same answers
+    assert shown(await read(codes[:1], products[:1], direct=True)) == shown(
+        await read(codes[:1], products[:1], direct=False)
+    )
+    facilities, stocked = shown(direct)
+    assert [f["code"] for f, _ in facilities] == ["TTYT-MT", "TYT-03451"]
+    assert all(t is not None and t["code"] == TRANSIT for _, t in facilities)
+    assert set(stocked) == {"BCG", "PENTA", "MR"} and stocked["MR"][1] == []
+    assert [b.lot.lot_number for b in stocked["BCG"][1]] == ["READ-BCG"] and stocked["BCG"][1][0].doses == 100
+    assert isinstance(stocked["BCG"][0]["packed_volume_cm3"], type(by_orm[1]["BCG"][0].packed_volume_cm3))
