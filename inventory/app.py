@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from inventory.auth import Principal, Unauthenticated
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
-from inventory.db import Base, create_engine, session_factory
+from inventory.db import Base, ConnectionLost, create_engine, session_factory
 from inventory.errors import InventoryError
 from inventory.forecast.api import ForecastController
 from inventory.register.api import RegisterController
@@ -69,17 +69,26 @@ log = logging.getLogger(__name__)
 
 
 def database_error_to_response(
-    request: Request[Any, Any, Any], exc: DBAPIError | asyncpg.PostgresError
+    request: Request[Any, Any, Any], exc: DBAPIError | asyncpg.PostgresError | ConnectionLost
 ) -> Response[Any]:
     """A transaction PostgreSQL cancelled to break a lock cycle wrote nothing: say so, and that sending the
-    same request again is safe (a posting with the same Idempotency-Key). Any other database error is a
-    server error, logged."""
+    same request again is safe (a posting with the same Idempotency-Key). A connection lost under a
+    request (the server restarted, the network dropped) is a 503 to send again: the pool has let the
+    connection go, and the key makes a posting that did land answer with its first result. Any other
+    database error is a server error, logged."""
     state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     if state in BUSY_SQLSTATES:
         status, title = 409, "Conflict"
         detail = (
             f"the database cancelled this request: others were using the same rows at the same moment "
             f"({BUSY_SQLSTATES[state]}); nothing was written: send the same request again"
+        )
+    elif isinstance(exc, ConnectionLost) or getattr(exc, "connection_invalidated", False):
+        log.warning("database connection lost: %s", exc)
+        status, title = 503, "Service Unavailable"
+        detail = (
+            "the connection to the database was lost during this request; send the same request again "
+            "(with the same Idempotency-Key a posting is never recorded twice)"
         )
     else:
         log.exception("database error", exc_info=exc)
@@ -161,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InventoryError: inventory_error_to_response,
             DBAPIError: database_error_to_response,
             asyncpg.PostgresError: database_error_to_response,
+            ConnectionLost: database_error_to_response,
             ValidationException: validation_error_to_response,
             HTTPException: http_error_to_response,
         },

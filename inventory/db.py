@@ -62,6 +62,27 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
+@asynccontextmanager
+async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """The session's own driver connection (asyncpg), for a statement sent without SQLAlchemy: the hot path
+    of API postings. If the statement fails on a connection that turns out closed (the server restarted,
+    the network dropped), the pool discards it, as SQLAlchemy does when its own statements meet a dead
+    connection; the error is `ConnectionLost`."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    try:
+        yield driver
+    except Exception as exc:
+        if not driver.is_closed():
+            raise
+        await connection.invalidate()
+        raise ConnectionLost(str(exc)) from exc
+
+
+class ConnectionLost(Exception):
+    """The database connection died under a statement sent straight to the driver (`driver_connection`)."""
+
+
 def has_changes(session: AsyncSession) -> bool:
     """Whether ORM objects were added, changed or deleted in the session and not flushed yet."""
     return bool(session.new or session.dirty or session.deleted)

@@ -161,14 +161,18 @@ async def run_in_one_statement(
         if isinstance(exc, KeyTaken):  # its record is gone again (purged): nothing was written
             raise Conflict("this Idempotency-Key was in use a moment ago; send the request again") from None
         raise
+    except BaseException:
+        await session.rollback()  # the connection may be gone (ConnectionLost): nothing to commit
+        raise
     finally:
         # end the autocommit "transaction": the connection goes back to the pool (its isolation reset) and
         # anything else this session does runs in a transaction of its own; ORM changes the guard refused
         # (inventory.stock.ledger) are discarded, never flushed
-        if has_changes(session):
-            await session.rollback()
-        else:
-            await session.commit()
+        if session.in_transaction():
+            if has_changes(session):
+                await session.rollback()
+            else:
+                await session.commit()
     return msgspec.structs.replace(
         result,
         id=written.document_id,

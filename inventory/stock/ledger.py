@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from inventory.db import is_postgresql
+from inventory.db import driver_connection, is_postgresql
 from inventory.errors import Conflict, InsufficientStock, ValidationFailed
 from inventory.stock.domain import lowest_balance_from
 from inventory.stock.models import Balance, Movement, Shipment, ShipmentLine, StockDocument
@@ -479,24 +479,24 @@ async def write_in_one_statement(
     sql, names = _positional(session)
     values = _appended(write) | _balance_changes(write) | {"result": result.decode(), **extra}
     arguments = [values[name] for name in names]
-    driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    for attempt in range(1, BUSY_ATTEMPTS + 1):
-        try:
-            row = await driver.fetchrow(sql, *arguments)
-        except BUSY:
-            if attempt == BUSY_ATTEMPTS:
-                raise Conflict(
-                    "other postings kept the same stock busy; send the same request again",
-                    field=next(iter(write.fields.values()), None),
-                ) from None
-            continue
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            if exc.constraint_name == KEY_RECORDED:
-                raise KeyTaken from None
-            if exc.constraint_name == BALANCE_NEVER_NEGATIVE:
-                raise DrawRefused from None
-            raise
-        return _Written(row["document_id"], list(row["movement_ids"]), row["shipment_id"], [])
+    async with driver_connection(session) as driver:
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                row = await driver.fetchrow(sql, *arguments)
+            except BUSY:
+                if attempt == BUSY_ATTEMPTS:
+                    raise Conflict(
+                        "other postings kept the same stock busy; send the same request again",
+                        field=next(iter(write.fields.values()), None),
+                    ) from None
+                continue
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                if exc.constraint_name == KEY_RECORDED:
+                    raise KeyTaken from None
+                if exc.constraint_name == BALANCE_NEVER_NEGATIVE:
+                    raise DrawRefused from None
+                raise
+            return _Written(row["document_id"], list(row["movement_ids"]), row["shipment_id"], [])
     raise AssertionError("unreachable")  # pragma: no cover
 
 

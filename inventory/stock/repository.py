@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from inventory.catalog.models import Facility, Location, Product
-from inventory.db import Base, is_postgresql
+from inventory.db import Base, driver_connection, is_postgresql
 from inventory.stock.domain import LotBalance, LotState
 from inventory.stock.ledger import SINGLE_STATEMENT
 from inventory.stock.models import (
@@ -108,7 +108,8 @@ class _DriverRead:
         if lengths not in self._shapes:
             if self._compiled is None:
                 self._compiled = self.statement.compile(dialect=dialect)
-                self._fixed = self._compiled.params  # the values the statement holds itself
+                # the values the statement holds itself (a parameter the caller must give has none)
+                self._fixed = {k: v for k, v in self._compiled.params.items() if v is not None}
             expanded = self._compiled.construct_expanded_state(params)
             item = {
                 name: (original, i)
@@ -129,16 +130,17 @@ class _DriverRead:
             (params[name] if name in params else self._fixed[name]) if i is None else params[name][i]
             for name, i in where
         ]
-        driver = (await (await session.connection()).get_raw_connection()).driver_connection
-        if self._processors is None:
-            # as SQLAlchemy's result metadata does: each column's processor for the type the server sends
-            attributes = (await driver.prepare(sql)).get_attributes()
-            self._processors = [
-                column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
-                for column, attribute in zip(self.statement.selected_columns, attributes, strict=True)
-            ]
+        async with driver_connection(session) as driver:
+            if self._processors is None:
+                # as SQLAlchemy's result metadata does: each column's processor for the type the server sends
+                attributes = (await driver.prepare(sql)).get_attributes()
+                self._processors = [
+                    column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+                    for column, attribute in zip(self.statement.selected_columns, attributes, strict=True)
+                ]
+            records = await driver.fetch(sql, *arguments)
         out = []
-        for record in await driver.fetch(sql, *arguments):
+        for record in records:
             values = [
                 v if p is None or v is None else p(v) for v, p in zip(record, self._processors, strict=True)
             ]
@@ -233,10 +235,10 @@ class StockRepository:
         """An issue's reads in one query: the facilities, each with its transit location, and the products
         with what the facility `stock_at` holds of them (as `products_with_balances`)."""
         params = {
-            "codes": list(codes),
+            "codes": list(dict.fromkeys(codes)),
             "transit_code": transit_code,
             "stock_at": stock_at,
-            "product_codes": list(product_codes),
+            "product_codes": list(dict.fromkeys(product_codes)),
         }
         rows: Any
         if SINGLE_STATEMENT in self.session.info and is_postgresql(self.session):

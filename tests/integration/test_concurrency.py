@@ -427,3 +427,57 @@ async def test_the_single_statement_posting_reads_what_the_orm_reads(settings: S
     assert set(stocked) == {"BCG", "PENTA", "MR"} and stocked["MR"][1] == []
     assert [b.lot.lot_number for b in stocked["BCG"][1]] == ["READ-BCG"] and stocked["BCG"][1][0].doses == 100
     assert isinstance(stocked["BCG"][0]["packed_volume_cm3"], type(by_orm[1]["BCG"][0].packed_volume_cm3))
+
+
+@pytest.mark.parametrize("lost_at", ["read", "write"])
+async def test_a_connection_the_server_closed_fails_one_posting_and_leaves_the_pool(
+    settings: Settings, connect, monkeypatch: pytest.MonkeyPatch, lost_at: str
+) -> None:
+    """The server ends a pooled connection (a restart, a failover, an idle timeout) and the next API posting
+    meets it at its read or its write, both sent straight to asyncpg: that posting fails (ConnectionLost,
+    nothing written) and the pool lets the connection go, so the postings after it succeed."""
+    import asyncpg
+    from sqlalchemy import text
+
+    from inventory.db import ConnectionLost
+    from inventory.stock import ledger
+
+    sessions = connect(1)  # one pooled connection: every posting gets the same one back
+    await _receive(sessions, settings, _lot_receipt("LOST-1", 100))
+    await _post(sessions, settings, "issue", BCG_10, one_statement=True, key="lost-issue-0")
+    async with sessions() as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+
+    async def end_the_connection() -> None:
+        admin = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        await asyncio.sleep(0.2)
+
+    if lost_at == "read":
+        await end_the_connection()
+    else:
+        write = ledger.write_in_one_statement
+
+        async def lost_before_the_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+            monkeypatch.setattr(ledger, "write_in_one_statement", write)
+            await end_the_connection()
+            return await write(*args, **kwargs)
+
+        monkeypatch.setattr(ledger, "write_in_one_statement", lost_before_the_write)
+        monkeypatch.setattr("inventory.idempotency.write_in_one_statement", lost_before_the_write)
+    with pytest.raises(ConnectionLost):
+        await _post(sessions, settings, "issue", BCG_10, one_statement=True, key="lost-issue-1")
+    monkeypatch.undo()
+    for i in (2, 3):
+        await _post(sessions, settings, "issue", BCG_10, one_statement=True, key=f"lost-issue-{i}")
+    async with sessions() as session:
+        issued = await session.scalar(
+            select(func.count())
+            .select_from(IdempotencyRecord)
+            .where(IdempotencyRecord.key.like("lost-issue-%"))
+        )
+        assert issued == 3  # 0, 2 and 3: the lost one wrote nothing
+        assert (await StockService(session, settings, Principal.system("check")).verify()).ok

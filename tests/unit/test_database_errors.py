@@ -35,3 +35,20 @@ def test_any_other_database_error_is_a_server_error(caplog: pytest.LogCaptureFix
     status, body = _answer("23502")
     assert status == 500 and body["detail"] == "the database refused the request"
     assert "database error" in caplog.text
+
+
+def test_a_lost_connection_asks_for_the_same_request_again(caplog: pytest.LogCaptureFixture) -> None:
+    """Lost under a statement sent straight to the driver (ConnectionLost) or under SQLAlchemy's own (its
+    error says the connection was invalidated): a 503 to send again, not a server error."""
+    from inventory.db import ConnectionLost
+
+    request = SimpleNamespace(url=SimpleNamespace(path="/api/v1/issues"), cookies={})
+    for error in (
+        ConnectionLost("connection is closed"),
+        DBAPIError("SELECT ...", {}, _DriverError("08006"), connection_invalidated=True),
+    ):
+        response = database_error_to_response(request, error)  # type: ignore[arg-type]
+        body = json.loads(json.dumps(response.content))
+        assert response.status_code == 503 and body["title"] == "Service Unavailable"
+        assert "send the same request again" in body["detail"]
+    assert "database error" not in caplog.text
