@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -76,8 +76,10 @@ async def run_once(
     principal: Principal,
     result_type: type[T],
     action: Callable[[], Awaitable[T]],
+    now: Callable[[], datetime] = utcnow,
 ) -> T:
     """Run `action` once per key, in the caller's transaction; replay the stored result for the same request.
+    The audit event is dated `now()` (the demo loader's clock; the key's record is always dated now).
 
     The key row is claimed first: a concurrent duplicate waits on it, then replays the first result.
     """
@@ -107,6 +109,7 @@ async def run_once(
         changes={"request": payload, "result": result},
         facility_code=_facility(payload, result),
         entity=_entity(result),
+        at=now(),
     )
     response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}
     if on_postgresql:
@@ -126,6 +129,7 @@ async def run_in_one_statement(
     principal: Principal,
     today: date,
     action: Callable[[], Awaitable[DocumentRead]],
+    now: Callable[[], datetime] = utcnow,
 ) -> DocumentRead:
     """`run_once` for a posting that writes one ledger document dated today and nothing else, on PostgreSQL,
     as the only work of its session: no BEGIN, no COMMIT; two round trips in all for an issue.
@@ -148,7 +152,9 @@ async def run_in_one_statement(
                     session,
                     write,
                     result=msgspec.json.encode(result),
-                    extra=_record_columns(key, scope, fingerprint, request, principal, payload, result),
+                    extra=_record_columns(
+                        key, scope, fingerprint, request, principal, payload, result, now()
+                    ),
                 )
                 break
             except DrawRefused:
@@ -208,10 +214,11 @@ def _record_columns(
     principal: Principal,
     payload: Any,
     result: DocumentRead,
+    at: datetime,
 ) -> dict[str, Any]:
     """The idempotency record's and the audit event's columns for the single statement."""
     audit = event_values(
-        principal, scope, changes=None, facility_code=_facility(payload, result), entity="document"
+        principal, scope, changes=None, facility_code=_facility(payload, result), entity="document", at=at
     )
     return {
         "key": key,

@@ -24,10 +24,12 @@ def event_values(
     changes: Any,
     facility_code: str | None = None,
     entity: str | None = None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The columns of one audit event: who, when, from where, what, and the changes as JSON."""
+    """The columns of one audit event: who, when (`at`, default now), from where, what, and the changes as
+    JSON."""
     return {
-        "at": utcnow(),
+        "at": at or utcnow(),
         "username": principal.username,
         "address": principal.address,
         "action": action,

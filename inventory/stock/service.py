@@ -164,6 +164,7 @@ class StockService:
                 principal=self.principal,
                 today=self.today,
                 action=action,  # type: ignore[arg-type]
+                now=self.now,
             )
         return await run_once(
             self.session,
@@ -173,6 +174,7 @@ class StockService:
             principal=self.principal,
             result_type=result_type,
             action=action,
+            now=self.now,
         )
 
     def _new_document(self, kind: str, facility: Facility, day: date, **fields: Any) -> DocumentHeader:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from openpyxl import Workbook
-from sqlalchemy import select, text
+from sqlalchemy import String, cast, literal, select, text
 
+from inventory.audit.models import AuditEvent
 from inventory.cli import main
 from inventory.db import create_engine
 from inventory.settings import Settings
@@ -117,11 +118,29 @@ def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
         await engine.dispose()
         return found
 
+    async def audited() -> list[tuple[datetime, datetime]]:
+        """Each posting's audit event with its document's recorded_at."""
+        engine = create_engine(settings)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(AuditEvent.at, StockDocument.recorded_at).join(
+                    StockDocument,
+                    AuditEvent.entity == literal("document ").concat(cast(StockDocument.id, String)),
+                )
+            )
+            found = [(at, recorded_at) for at, recorded_at in rows]
+        await engine.dispose()
+        return found
+
     documents = asyncio.run(recorded())
     # a simulated year is recorded on its own days, in working hours, not all at the moment it was loaded
     assert len(documents) > 100
     assert all(vietnam_day(at) == day for day, at in documents)
     assert len({at for _, at in documents}) > len(documents) // 2
+    # and so is its audit trail: each posting's event on its document's day
+    events = asyncio.run(audited())
+    assert len(events) > 100
+    assert all(vietnam_day(at) == vietnam_day(recorded_at) for at, recorded_at in events)
 
 
 def test_a_large_opening_stock_file_posts_whole_across_receipts(settings: Settings, tmp_path: Path) -> None:
