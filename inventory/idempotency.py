@@ -23,7 +23,7 @@ from inventory.stock.ledger import (
     KeyTaken,
     LedgerWrite,
     Pending,
-    explain_refused_draw,
+    refuse_draw,
     write_in_one_statement,
 )
 from inventory.stock.models import IdempotencyRecord
@@ -159,7 +159,7 @@ async def run_in_one_statement(
                 break
             except DrawRefused:
                 if attempt == 2:
-                    await explain_refused_draw(session, write, today=today)
+                    await refuse_draw(session, write, today=today)
     except (InventoryError, KeyTaken) as exc:
         replayed = await _replay(session, key, scope, fingerprint, principal, DocumentRead)
         if replayed is not None:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from inventory.db import driver_connection, is_postgresql
+from inventory.db import DriverStatement, driver_connection, is_postgresql
 from inventory.errors import Conflict, InsufficientStock, ValidationFailed
 from inventory.stock.domain import lowest_balance_from
 from inventory.stock.models import Balance, Movement, Shipment, ShipmentLine, StockDocument
@@ -177,11 +177,11 @@ async def post_document(
         pending.write = write  # the document keeps id 0 until the statement is sent
         return Posting([Posted(0, line) for line in lines], 0 if dispatch else None)
     if drawn and occurred_on < today:
-        await _check_draws(session, drawn, net, first_field, occurred_on=occurred_on, today=today)
+        await _check_draws(session, write, drawn, today=today)
     written = await (_write_postgresql if is_postgresql(session) else _write_sqlite)(session, write)
     if written.refused:
         # a refused draw wrote nothing for itself
-        await _refuse(session, written.refused[:1], net, first_field, occurred_on=occurred_on, today=today)
+        await refuse_draw(session, write, today=today, pairs=written.refused[:1])
     document.id = written.document_id
     return Posting(
         [Posted(i, line) for i, line in zip(written.movement_ids, lines, strict=True)], written.shipment_id
@@ -454,16 +454,7 @@ BUSY = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 """PostgreSQL gave up on a statement to break a lock cycle: it wrote nothing and may simply be sent again."""
 BUSY_ATTEMPTS = 3
 
-_COMPILED: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-
-def _positional(session: AsyncSession) -> tuple[str, tuple[str, ...]]:
-    """The single statement as asyncpg takes it ($1, $2, ...) and its parameter names in that order."""
-    dialect = session.get_bind().dialect
-    if dialect.name not in _COMPILED:
-        compiled = _ONE_STATEMENT.compile(dialect=dialect)
-        _COMPILED[dialect.name] = (compiled.string, tuple(compiled.positiontup or ()))
-    return _COMPILED[dialect.name]
+_SEND_ONE_STATEMENT = DriverStatement(_ONE_STATEMENT)
 
 
 async def write_in_one_statement(
@@ -476,9 +467,9 @@ async def write_in_one_statement(
     The statement goes straight to the session's asyncpg connection: it is the hot path of every posting
     from the API, and its values need no conversion (asyncpg encodes lists, dates and aware datetimes).
     """
-    sql, names = _positional(session)
-    values = _appended(write) | _balance_changes(write) | {"result": result.decode(), **extra}
-    arguments = [values[name] for name in names]
+    sql, arguments = _SEND_ONE_STATEMENT.bind(
+        session, _appended(write) | _balance_changes(write) | {"result": result.decode(), **extra}
+    )
     async with driver_connection(session) as driver:
         for attempt in range(1, BUSY_ATTEMPTS + 1):
             try:
@@ -500,36 +491,21 @@ async def write_in_one_statement(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def explain_refused_draw(session: AsyncSession, write: LedgerWrite, *, today: date) -> NoReturn:
-    """After DrawRefused (see `_refuse`)."""
-    drawn = [p for p, _ in write.drawn]
-    await _refuse(session, drawn, dict(write.drawn), write.fields, occurred_on=today, today=today)
-
-
-async def _refuse(
-    session: AsyncSession,
-    drawn: list[Pair],
-    net: Mapping[Pair, int],
-    fields: Mapping[Pair, str],
-    *,
-    occurred_on: date,
-    today: date,
+async def refuse_draw(
+    session: AsyncSession, write: LedgerWrite, *, today: date, pairs: list[Pair] | None = None
 ) -> NoReturn:
-    """A draw the database refused: say how much is available, naming the line (InsufficientStock); if the
-    stock is there by now (another posting added it meanwhile), ask for the request again (Conflict)."""
-    await _check_draws(session, drawn, net, fields, occurred_on=occurred_on, today=today)
-    raise Conflict("the stock changed while this was posted; send it again", field=fields[drawn[0]])
+    """A draw the database refused (all of the write's draws, or `pairs`): say how much is available, naming
+    the line (InsufficientStock); if the stock is there by now (another posting added it meanwhile), ask for
+    the request again (Conflict)."""
+    pairs = pairs or [p for p, _ in write.drawn]
+    await _check_draws(session, write, pairs, today=today)
+    raise Conflict("the stock changed while this was posted; send it again", field=write.fields[pairs[0]])
 
 
-async def _check_draws(
-    session: AsyncSession,
-    drawn: list[Pair],
-    net: Mapping[Pair, int],
-    first_field: Mapping[Pair, str],
-    *,
-    occurred_on: date,
-    today: date,
-) -> None:
+async def _check_draws(session: AsyncSession, write: LedgerWrite, drawn: list[Pair], *, today: date) -> None:
+    """Refuse a draw among `drawn` that would take a balance below zero on the write's day or any later one."""
+    occurred_on: date = write.document["occurred_on"]
+    net, first_field = dict(write.drawn), write.fields
     locked = await session.execute(
         select(Balance.location_id, Balance.lot_id, Balance.doses)
         .where(tuple_(Balance.location_id, Balance.lot_id).in_(drawn))

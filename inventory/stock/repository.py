@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from inventory.catalog.models import Facility, Location, Product
-from inventory.db import Base, driver_connection, is_postgresql
+from inventory.db import Base, DriverStatement, driver_connection
 from inventory.stock.domain import LotBalance, LotState
 from inventory.stock.ledger import SINGLE_STATEMENT
 from inventory.stock.models import (
@@ -81,58 +81,27 @@ _FACILITIES_WITH_STOCK = (
 
 
 class _DriverRead:
-    """A fixed SELECT of whole models (then plain columns) sent straight to the session's asyncpg connection:
-    no SQLAlchemy execution, no ORM loading, for the hot read of a single-statement posting (its session may
-    not write, and its connection is in autocommit: inventory.stock.ledger). The models come back in no
-    session, their values through the columns' result processors as in SQLAlchemy's own loading.
-
-    A list parameter (`IN`) is sent as one parameter per item, the statement's text cached per list length:
-    PostgreSQL then keeps one generic plan per length. With an array parameter (`= ANY($1)`) it would
-    estimate ten items, find the generic plan dearer, and plan the query again on every execution.
-    """
+    """A fixed SELECT of whole models (then plain columns) sent as a `DriverStatement`: no SQLAlchemy
+    execution, no ORM loading, for the hot read of a single-statement posting (its session may not write,
+    and its connection is in autocommit: inventory.stock.ledger). The models come back in no session, their
+    values through the columns' result processors as in SQLAlchemy's own loading."""
 
     def __init__(self, statement: Select[Any], models: tuple[type[Base], ...]) -> None:
         self.statement = statement
+        self.send = DriverStatement(statement)
         self.models = [
             (model, [model.__mapper__.get_property_by_column(c).key for c in model.__table__.columns])
             for model in models
         ]
-        self._compiled: Any = None
-        self._fixed: dict[str, Any] = {}
-        self._shapes: dict[tuple[int, ...], tuple[str, list[tuple[str, int | None]]]] = {}
         self._processors: list[Any] | None = None
-
-    def _shape(self, dialect: Any, params: dict[str, Any]) -> tuple[str, list[tuple[str, int | None]]]:
-        """The SQL for these list lengths, and where each positional parameter's value is found."""
-        lengths = tuple(len(v) for v in params.values() if isinstance(v, list))
-        if lengths not in self._shapes:
-            if self._compiled is None:
-                self._compiled = self.statement.compile(dialect=dialect)
-                # the values the statement holds itself (a parameter the caller must give has none)
-                self._fixed = {k: v for k, v in self._compiled.params.items() if v is not None}
-            expanded = self._compiled.construct_expanded_state(params)
-            item = {
-                name: (original, i)
-                for original, names in expanded.parameter_expansion.items()
-                for i, name in enumerate(names)
-            }
-            self._shapes[lengths] = (
-                expanded.statement,
-                [item.get(name, (name, None)) for name in expanded.positiontup],
-            )
-        return self._shapes[lengths]
 
     async def rows(self, session: AsyncSession, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Each row as (an instance or None per model, then the plain columns' values)."""
-        dialect = session.get_bind().dialect
-        sql, where = self._shape(dialect, params)
-        arguments = [
-            (params[name] if name in params else self._fixed[name]) if i is None else params[name][i]
-            for name, i in where
-        ]
+        sql, arguments = self.send.bind(session, params)
         async with driver_connection(session) as driver:
             if self._processors is None:
                 # as SQLAlchemy's result metadata does: each column's processor for the type the server sends
+                dialect = session.get_bind().dialect
                 attributes = (await driver.prepare(sql)).get_attributes()
                 self._processors = [
                     column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
@@ -241,7 +210,7 @@ class StockRepository:
             "product_codes": list(dict.fromkeys(product_codes)),
         }
         rows: Any
-        if SINGLE_STATEMENT in self.session.info and is_postgresql(self.session):
+        if SINGLE_STATEMENT in self.session.info:  # an API posting on PostgreSQL (inventory.stock.ledger)
             rows = await _FACILITIES_WITH_STOCK_DIRECT.rows(self.session, params)
         else:
             rows = await self.session.execute(_FACILITIES_WITH_STOCK, params)

@@ -195,7 +195,6 @@ async def test_postings_in_a_transaction_and_in_one_statement_never_deadlock(
     """Both paths lock the balances they change in one order: 16 workers mixing them all succeed."""
     sessions = connect(16)
     await _receive(sessions, settings, _lot_receipt("MIX-1", 100_000))
-    issue = BCG_10
     failures: list[str] = []
 
     async def worker(n: int) -> None:
@@ -205,7 +204,7 @@ async def test_postings_in_a_transaction_and_in_one_statement_never_deadlock(
                     sessions,
                     settings,
                     "issue",
-                    issue,
+                    BCG_10,
                     one_statement=bool((n + i) % 2),
                     key=f"mix-{n}-{i}-key",
                 )
@@ -227,8 +226,7 @@ async def test_a_lot_locked_for_a_confirmation_does_not_deadlock_an_issue_of_it(
     balance and checks the lot's key (FOR KEY SHARE): the two locks do not conflict, so neither waits."""
     sessions = connect()
     await _receive(sessions, settings, _lot_receipt("FK-1", 1000))
-    issue = BCG_10
-    first = await _post(sessions, settings, "issue", issue, one_statement=False, key="fk-first-issue")
+    first = await _post(sessions, settings, "issue", BCG_10, one_statement=False, key="fk-first-issue")
     async with sessions() as confirming:
         service = StockService(confirming, settings, Principal.system("commune"))
         lot = await service.repo.lot(
@@ -242,7 +240,7 @@ async def test_a_lot_locked_for_a_confirmation_does_not_deadlock_an_issue_of_it(
                     sessions,
                     settings,
                     "issue",
-                    issue,
+                    BCG_10,
                     one_statement=one_statement,
                     key=f"fk-second-{one_statement}",
                 ),
@@ -258,11 +256,10 @@ async def test_a_session_is_transactional_again_after_a_posting_in_one_statement
     """A refused second posting on the same session leaves nothing behind, its key included."""
     sessions = connect(1)
     await _receive(sessions, settings, _lot_receipt("REUSE-1", 100))
-    issue = BCG_10
     too_much = msgspec.structs.replace(_broken("REUSE-1", -5000), occurred_on=today_vn() - timedelta(days=1))
     async with sessions() as session:
         service = StockService(session, settings, Principal.system("u"), session_per_posting=True)
-        await service.issue(issue, key="reuse-issue-0001")
+        await service.issue(BCG_10, key="reuse-issue-0001")
         with pytest.raises(InsufficientStock):
             await service.adjust(too_much, key="reuse-adjust-0001")
         await session.rollback()
