@@ -6,7 +6,8 @@ from datetime import date
 
 import polars as pl
 
-from forecasting.needs import BACKLOG, CONSUMPTION, FACILITIES, PRODUCTS, STOCK, TARGETS
+from forecasting.needs import BACKLOG, CONSUMPTION, FACILITIES, PRODUCTS, STOCK, TARGETS, forecast_needs
+from forecasting.periods import parse_period
 
 TODAY = date(2026, 5, 15)
 DISTRICT = "107"
@@ -76,3 +77,62 @@ def backlog() -> pl.LazyFrame:
 def targets() -> pl.LazyFrame:
     """A target list for Bum Nưa's surviving infants."""
     return pl.LazyFrame([("03466", "surviving_infants", 95)], schema=TARGETS, orient="row")
+
+
+# --- Running the forecast on the sample (tests/unit/test_needs_*.py) ------------------------------
+
+YEAR = parse_period("2027")
+MONTH = parse_period("2026-06")
+
+
+def run(period=YEAR, parameters=None, **frames) -> pl.DataFrame:
+    inputs = {
+        "products": products(),
+        "facilities": facilities(),
+        "history": history(),
+        "stock": stock(),
+        "backlog": backlog(),
+        "targets": targets(),
+    }
+    inputs.update(frames)
+    return forecast_needs(period=period, today=TODAY, parameters=parameters, **inputs).collect()
+
+
+def line(df: pl.DataFrame, scope: str, facility: str | None, product: str) -> dict:
+    rows = df.filter(
+        (pl.col("scope") == scope)
+        & (pl.col("product_code") == product)
+        & (pl.col("facility_code").is_null() if facility is None else pl.col("facility_code") == facility)
+    )
+    assert rows.height == 1
+    return rows.row(0, named=True)
+
+
+def single_commune(
+    *, population=None, target=None, history_rows=(), stock_row=(0, 0), backlog_doses=0, product=None
+) -> dict[str, pl.LazyFrame]:
+    product_row = product or (
+        "PENTA",
+        "DPT-VGB-Hib",
+        1,
+        50,
+        False,
+        None,
+        True,
+        "liquid",
+        3,
+        "surviving_infants",
+    )
+    code = product_row[0]
+    return {
+        "products": pl.LazyFrame([product_row], schema=PRODUCTS, orient="row"),
+        "facilities": pl.LazyFrame(
+            [("X", "Trạm Y tế xã X", "commune", None, population)], schema=FACILITIES, orient="row"
+        ),
+        "history": pl.LazyFrame([("X", code, *r) for r in history_rows], schema=CONSUMPTION, orient="row"),
+        "stock": pl.LazyFrame([("X", code, *stock_row)], schema=STOCK, orient="row"),
+        "backlog": pl.LazyFrame([("X", code, backlog_doses)], schema=BACKLOG, orient="row"),
+        "targets": pl.LazyFrame(
+            [] if target is None else [("X", product_row[9], target)], schema=TARGETS, orient="row"
+        ),
+    }

@@ -1,36 +1,4 @@
-"""Due and overdue doses per child, the backlog by commune × antigen × dose, due lists and session plans.
-
-The rules (WHO interrupted-series logic over the versioned EPI schedule) are spelled out in
-``forecasting.reference_backlog``, a plain per-child Python version used as the test oracle. This module
-computes the same thing for millions of children at once: the doses are reduced to one row per child
-(count, first and last date per antigen series), and every schedule dose becomes a few columns of that row,
-built from the schedule version's rules as literal expressions. Nothing is ever materialised per
-child × dose unless a per-dose listing is asked for (``dose_plan``, ``due_list``).
-
-Inputs (LazyFrames of the declared schemas):
-- ``children`` (``CHILDREN``), one row per child, ``child_id`` unique;
-- ``doses`` (``DOSES``), one row per dose given, (child_id, antigen, dose_number) unique, antigens named as
-  in the schedule (``HEPB``, ``BCG``, ``DTP`` 1–4, ``BOPV``, ``IPV``, ``MEASLES`` 1–2, ``JE``, ``TD``, ``ROTA``,
-  ``PCV``); other antigens, doses given after the as-of date and dose numbers outside 1..63 are ignored.
-  Handing them over ordered by child (``ORDER BY child_id``) makes the aggregation about 3x faster;
-  the order never changes the result. All doses handed over are aggregated: for one commune's due list,
-  pass that commune's children and their doses only;
-- ``commune_map`` (``COMMUNE_MAP``, optional): old → new commune codes; codes not listed stay as they are.
-The schedule is a small configuration table (``SCHEDULE``), taken as a DataFrame and read eagerly to build
-the query. Every function returns a LazyFrame: the caller collects once (the default streaming engine is the
-fast one here). Dates must lie in 1900–2199.
-
-Live vaccines: a BCG or measles-containing dose is not valid within ``LIVE_SPACING_DAYS`` after a dose of the
-other was given, except on that same day (its earliest date moves; doses only proposed do not count).
-
-A dose's ``state`` as of a date: ``received``; ``aged_out`` (it cannot be given before its upper age, or its
-series' previous dose cannot and it requires it); ``overdue`` (the child is past its recommended age plus the
-grace period; counted even while it waits for an earlier dose of its series); ``due`` (recommended age
-reached and valid today); else ``not_yet``. A child's ``status`` is the first that applies: ``zero_dose``
-(the zero-dose marker, DTP1, overdue or aged out), ``under_immunized`` (a dose overdue), ``fully_immunized``
-(every dose of the fully-immunized set received and nothing due), ``aged_out`` (a dose of that set can no
-longer be given), ``up_to_date``.
-"""
+"""The per-dose plan engine: the wide per-child plan, its per-dose rows, and ``dose_plan``."""
 
 from __future__ import annotations
 
@@ -40,106 +8,25 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from forecasting.backlog.schemas import (
+    _AGED_OUT,
+    _DUE,
+    _NOT_YET,
+    _OPEN,
+    _OVERDUE,
+    _RECEIVED,
+    CHILDREN,
+    COMMUNE_MAP,
+    DEFAULT_GRACE_DAYS,
+    DOSE_PLAN,
+    DOSE_STATE,
+    LIVE_ANTIGENS,
+    LIVE_SPACING_DAYS,
+    MAX_DOSE_NUMBER,
+)
 from forecasting.schedule import DEFAULT_ONE_MONTH_DAYS, DoseRule, Span, dose_rules, series_of
 
-CHILDREN = pl.Schema(
-    {"child_id": pl.String, "sex": pl.String, "birth_date": pl.Date, "commune_code": pl.String}
-)
-DOSES = pl.Schema({"child_id": pl.String, "antigen": pl.String, "dose_number": pl.Int16, "given_on": pl.Date})
-COMMUNE_MAP = pl.Schema({"old_code": pl.String, "new_code": pl.String})
-PRODUCTS = pl.Schema({"product_code": pl.String, "doses_per_vial": pl.Int64, "keep_opened_vial": pl.Boolean})
-
-DOSE_STATE = pl.Enum(["received", "due", "overdue", "not_yet", "aged_out"])
-CHILD_STATUS_KIND = pl.Enum(["zero_dose", "under_immunized", "up_to_date", "fully_immunized", "aged_out"])
-
-DOSE_PLAN = pl.Schema(
-    {
-        "child_id": pl.String,
-        "commune_code": pl.String,
-        "birth_date": pl.Date,
-        "antigen": pl.String,
-        "dose_number": pl.Int16,
-        "product_code": pl.String,
-        "state": DOSE_STATE,
-        "given_on": pl.Date,
-        "recommended_on": pl.Date,
-        "earliest_on": pl.Date,
-        "upper_on": pl.Date,
-        "is_next": pl.Boolean,
-    }
-)
-CHILD_STATUS = pl.Schema(
-    {
-        "child_id": pl.String,
-        "sex": pl.String,
-        "birth_date": pl.Date,
-        "commune_code": pl.String,
-        "status": CHILD_STATUS_KIND,
-        "doses_received": pl.Int64,
-        "doses_due": pl.Int64,
-        "doses_overdue": pl.Int64,
-        "doses_aged_out": pl.Int64,
-        "next_dose_on": pl.Date,
-    }
-)
-BACKLOG = pl.Schema(
-    {
-        "commune_code": pl.String,
-        "antigen": pl.String,
-        "dose_number": pl.Int16,
-        "product_code": pl.String,
-        "due": pl.Int64,
-        "overdue": pl.Int64,
-        "zero_dose": pl.Int64,
-        "doses_needed": pl.Int64,
-    }
-)
-DUE_LIST = pl.Schema(
-    {
-        "session_on": pl.Date,
-        "commune_code": pl.String,
-        "child_id": pl.String,
-        "sex": pl.String,
-        "birth_date": pl.Date,
-        "antigen": pl.String,
-        "dose_number": pl.Int16,
-        "product_code": pl.String,
-        "state": DOSE_STATE,
-        "recommended_on": pl.Date,
-        "earliest_on": pl.Date,
-    }
-)
-SESSION_PLAN = pl.Schema(
-    {
-        "commune_code": pl.String,
-        "product_code": pl.String,
-        "sessions": pl.Int64,
-        "doses": pl.Int64,
-        "doses_per_vial": pl.Int64,
-        "keep_opened_vial": pl.Boolean,
-        "vials": pl.Int64,
-    }
-)
-
-DEFAULT_GRACE_DAYS = 28
-"""A dose is overdue once the child is past its recommended age by more than this many days."""
-
-DEFAULT_OPEN_VIAL_DAYS = 28
-"""WHO multi-dose vial policy (2014): an opened vial that may be kept is usable for up to 28 days."""
-
-LIVE_ANTIGENS = frozenset({"BCG", "MEASLES"})
-"""Injectable live vaccines of the schedule (measles-containing: MEASLES dose 1 and MR dose 2)."""
-
-LIVE_SPACING_DAYS = 28
-"""WHO (DAK decision tables): BCG and measles-containing vaccine wait until 4 weeks after another live vaccine;
-the same day is allowed (co-administration). Only doses already given count."""
-
-MAX_DOSE_NUMBER = 63
-"""Dose records numbered outside 1..63 are data errors and are ignored (no series has more than a few doses)."""
-
-_RECEIVED, _DUE, _OVERDUE, _NOT_YET, _AGED_OUT = range(5)
 _COUNT_BITS = 6
-_OPEN = (_DUE, _OVERDUE, _NOT_YET)
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 _EPOCH_INDEX = (_FIRST_DAY - date(1970, 1, 1)).days
 _CALENDAR_DAYS = (_LAST_DAY - _FIRST_DAY).days + 1
@@ -175,147 +62,6 @@ def dose_plan(
     )
 
 
-def child_status(
-    children: pl.LazyFrame,
-    doses: pl.LazyFrame,
-    *,
-    schedule: pl.DataFrame,
-    as_of: date,
-    version: str | None = None,
-    grace_days: int = DEFAULT_GRACE_DAYS,
-    one_month_days: int | None = DEFAULT_ONE_MONTH_DAYS,
-    commune_map: pl.LazyFrame | None = None,
-) -> pl.LazyFrame:
-    """Per child as of a date: status, doses received / due / overdue / aged out, next dose date."""
-    rules = dose_rules(schedule, on=as_of, version=version, one_month_days=one_month_days)
-    wide = _wide_plan(children, doses, rules, as_of, grace_days, commune_map)
-    states = [pl.col(_state(rule)) for rule in rules]
-    counts = {
-        name: pl.sum_horizontal(*(s.eq_missing(code).cast(pl.Int64) for s in states))
-        for name, code in (
-            ("doses_received", _RECEIVED),
-            ("doses_due", _DUE),
-            ("doses_overdue", _OVERDUE),
-            ("doses_aged_out", _AGED_OUT),
-        )
-    }
-    open_dates = [pl.when(pl.col(_state(r)).is_in(_OPEN)).then(pl.col(_earliest(r))) for r in rules]
-    return (
-        wide.with_columns(
-            _status(rules).alias("status"),
-            **counts,
-            next_dose_on=pl.max_horizontal(pl.min_horizontal(*open_dates), pl.lit(as_of)),
-        )
-        .select(CHILD_STATUS.names())
-        .sort("child_id")
-    )
-
-
-def backlog(
-    children: pl.LazyFrame,
-    doses: pl.LazyFrame,
-    *,
-    schedule: pl.DataFrame,
-    as_of: date,
-    version: str | None = None,
-    grace_days: int = DEFAULT_GRACE_DAYS,
-    one_month_days: int | None = DEFAULT_ONE_MONTH_DAYS,
-    commune_map: pl.LazyFrame | None = None,
-) -> pl.LazyFrame:
-    """Due, overdue and zero-dose children by commune × antigen × dose, and the doses needed (due + overdue)."""
-    rules = dose_rules(schedule, on=as_of, version=version, one_month_days=one_month_days)
-    wide = _wide_plan(children, doses, rules, as_of, grace_days, commune_map, keep_earliest=False)
-    zero = _zero_dose(rules)
-    counts = []
-    for rule in rules:
-        state = pl.col(_state(rule))
-        counts.append(
-            pl.struct(
-                state.eq_missing(_DUE).sum().alias("due"),
-                state.eq_missing(_OVERDUE).sum().alias("overdue"),
-                (state.is_in((_DUE, _OVERDUE)).fill_null(False) & zero).sum().alias("zero_dose"),
-            ).alias(_state(rule))
-        )
-    return (
-        wide.group_by("commune_code")
-        .agg(counts)
-        .unpivot(index="commune_code", variable_name="column", value_name="counts")
-        .unnest("counts")
-        .join(_schedule_doses(rules), on="column")
-        .with_columns(doses_needed=pl.col("due") + pl.col("overdue"))
-        .filter(pl.col("doses_needed") > 0)
-        .select(BACKLOG.names())
-        .cast(dict(BACKLOG))
-        .sort("commune_code", "antigen", "dose_number")
-    )
-
-
-def due_list(
-    children: pl.LazyFrame,
-    doses: pl.LazyFrame,
-    *,
-    schedule: pl.DataFrame,
-    session_on: date,
-    version: str | None = None,
-    grace_days: int = DEFAULT_GRACE_DAYS,
-    one_month_days: int | None = DEFAULT_ONE_MONTH_DAYS,
-    commune_map: pl.LazyFrame | None = None,
-) -> pl.LazyFrame:
-    """Who to call to a vaccination day and the doses each child can be given that day (``DUE_LIST``)."""
-    rules = dose_rules(schedule, on=session_on, version=version, one_month_days=one_month_days)
-    plan = _long_plan(_wide_plan(children, doses, rules, session_on, grace_days, commune_map), rules)
-    return (
-        plan.filter(pl.col("state").is_in(["due", "overdue"]), pl.col("earliest_on") <= session_on)
-        .with_columns(session_on=pl.lit(session_on))
-        .select(DUE_LIST.names())
-        .sort("commune_code", "birth_date", "child_id", "antigen", "dose_number")
-    )
-
-
-def session_plan(
-    due: pl.LazyFrame,
-    products: pl.LazyFrame,
-    *,
-    open_vial_days: int = DEFAULT_OPEN_VIAL_DAYS,
-) -> pl.LazyFrame:
-    """Doses and vials of each product to bring per commune, for one or more sessions' due lists (``DUE_LIST``)."""
-    # A vial that may be kept (multi-dose vial policy) serves every session of the commune in the same
-    # open_vial_days window, counted from the commune's first session; one that may not be kept is opened
-    # afresh at each session. A product missing from ``products`` gets null vials rather than a guess.
-    per_session = (
-        due.group_by("commune_code", "product_code", "session_on")
-        .agg(doses=pl.len().cast(pl.Int64))
-        .join(products.select(PRODUCTS.names()), on="product_code", how="left")
-        .with_columns(
-            vials=_ceil_div(pl.col("doses"), pl.col("doses_per_vial")),
-            window=(pl.col("session_on") - pl.col("session_on").min().over("commune_code")).dt.total_days()
-            // open_vial_days,
-        )
-    )
-    per_window = per_session.group_by("commune_code", "product_code", "window").agg(
-        pl.len().alias("sessions"),
-        pl.col("doses").sum(),
-        pl.col("doses_per_vial", "keep_opened_vial").first(),
-        pl.when(pl.col("keep_opened_vial").first())
-        .then(_ceil_div(pl.col("doses").sum(), pl.col("doses_per_vial").first()))
-        .otherwise(pl.col("vials").sum())
-        .alias("vials"),
-    )
-    return (
-        per_window.group_by("commune_code", "product_code")
-        .agg(
-            pl.col("sessions", "doses").sum(),
-            pl.col("doses_per_vial", "keep_opened_vial").first(),
-            pl.when(pl.col("doses_per_vial").first().is_not_null())
-            .then(pl.col("vials").sum())
-            .alias("vials"),
-        )
-        .select(SESSION_PLAN.names())
-        .cast(dict(SESSION_PLAN))
-        .sort("commune_code", "product_code")
-    )
-
-
 def add_span(day: pl.Expr, span: Span) -> pl.Expr:
     """``day`` plus whole calendar months (clamped to the month's end), then days; null outside 1900–2199."""
     if span.months:
@@ -332,10 +78,6 @@ def add_span(day: pl.Expr, span: Span) -> pl.Expr:
 def _months_later(months: int) -> pl.Series:
     calendar = pl.date_range(_FIRST_DAY, _LAST_DAY, "1d", eager=True)
     return calendar.dt.offset_by(f"{months}mo")
-
-
-def _ceil_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    return (numerator + denominator - 1) // denominator
 
 
 def _schedule_doses(rules: Sequence[DoseRule]) -> pl.LazyFrame:
@@ -362,34 +104,6 @@ def _earliest(rule: DoseRule) -> str:
 
 def _age_column(span: Span) -> str:
     return f"_age_{span.months}m{span.days}d"
-
-
-def _zero_dose(rules: Sequence[DoseRule]) -> pl.Expr:
-    markers = [
-        pl.col(_state(r)).is_in((_OVERDUE, _AGED_OUT)).fill_null(False) for r in rules if r.zero_dose_marker
-    ]
-    return pl.any_horizontal(*markers) if markers else pl.lit(False)
-
-
-def _status(rules: Sequence[DoseRule]) -> pl.Expr:
-    states = [pl.col(_state(r)) for r in rules]
-    full = [pl.col(_state(r)) for r in rules if r.fully_immunized]
-    any_due = pl.any_horizontal(*(s.eq_missing(_DUE) for s in states))
-    any_overdue = pl.any_horizontal(*(s.eq_missing(_OVERDUE) for s in states))
-    fully = pl.all_horizontal(*(s.is_null() | (s == _RECEIVED) for s in full)) if full else pl.lit(False)
-    full_aged = pl.any_horizontal(*(s.eq_missing(_AGED_OUT) for s in full)) if full else pl.lit(False)
-    return (
-        pl.when(_zero_dose(rules))
-        .then(pl.lit("zero_dose"))
-        .when(any_overdue)
-        .then(pl.lit("under_immunized"))
-        .when(fully & ~any_due)
-        .then(pl.lit("fully_immunized"))
-        .when(full_aged)
-        .then(pl.lit("aged_out"))
-        .otherwise(pl.lit("up_to_date"))
-        .cast(CHILD_STATUS_KIND)
-    )
 
 
 def _children(children: pl.LazyFrame, commune_map: pl.LazyFrame | None) -> pl.LazyFrame:

@@ -1,0 +1,139 @@
+"""The Vietnamese workings of each forecast line: every formula written out with its numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+_METHOD_VI = {
+    "target_population": "theo đối tượng",
+    "consumption": "theo tiêu thụ",
+    "none": "không có dữ liệu",
+}
+_WASTAGE_SOURCE_VI = {
+    "setting": "thiết lập",
+    "measured": "đo lường",
+    "indicative": "chỉ số WHO",
+    "none": "không xác định",
+}
+
+
+def _num(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
+    return (
+        expr.round(decimals, mode="half_away_from_zero").cast(pl.String).str.replace(".", ",", literal=True)
+    )
+
+
+def _label(expr: pl.Expr, labels: Mapping[str, str]) -> pl.Expr:
+    return expr.replace_strict(labels, default=expr, return_dtype=pl.String)
+
+
+def _order_workings() -> pl.Expr:
+    return pl.format(
+        "Đề nghị = max(0; {} − {} tồn kho − {} đang vận chuyển) = {} liều → ⌈{}/{}⌉ = {} lọ"
+        " → ⌈{}/{}⌉ = {} hộp → {} lọ × {} = {} liều",
+        "max_stock_doses",
+        "stock_on_hand",
+        "stock_in_transit",
+        "order_doses_net",
+        "order_doses_net",
+        "doses_per_vial",
+        "order_vials_net",
+        "order_vials_net",
+        "vials_per_pack",
+        "order_packs",
+        "order_vials",
+        "doses_per_vial",
+        "order_doses",
+    )
+
+
+def _pct(expr: pl.Expr) -> pl.Expr:
+    return pl.concat_str(_num(expr * 100, 1), pl.lit("%"))
+
+
+def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
+    wf = _num(pl.col("wastage_factor"))
+    source = _label(pl.col("wastage_source"), _WASTAGE_SOURCE_VI)
+    pt_origin = (
+        pl.when(pl.col("target_population_source") == "target_list")
+        .then(pl.lit("danh sách đối tượng"))
+        .otherwise(pl.format("{} dân × {}", "population", _pct(pl.col("target_share"))))
+    )
+    parts = [
+        pl.format("Hệ số hao phí (HSHP) = 1/(1 − {}) = {} ({})", _pct(pl.col("wastage_rate")), wf, source),
+        pl.format(
+            "Theo đối tượng = {} đối tượng ({}) × {} liều × {} bao phủ × {} HSHP ÷ 12 × {} tháng = {}",
+            "target_population",
+            pt_origin,
+            "doses_in_schedule",
+            _pct(pl.col("coverage")),
+            wf,
+            pl.lit(months),
+            "need_target_population",
+        ),
+        pl.format(
+            "Theo tiêu thụ = {} liều ÷ ({} tháng − {} ngày hết hàng ÷ {}) = {}/tháng × {} tháng"
+            " × (1 + {}) = {}",
+            "doses_used",
+            "history_months",
+            "stockout_days",
+            pl.lit(f"{days_per_month:g}".replace(".", ",")),
+            _num(pl.col("monthly_consumption"), 1),
+            pl.lit(months),
+            _pct(pl.col("consumption_growth")),
+            "need_consumption",
+        ),
+        pl.format("Nhu cầu thường xuyên: {} = {}", _label(pl.col("need_method"), _METHOD_VI), "need_routine"),
+        pl.when(pl.col("backlog_doses") > 0).then(
+            pl.format(
+                "Tiêm bù = {} liều tồn đọng × {} HSHP × min(1; {}/{} tháng) = {}",
+                "backlog_doses",
+                wf,
+                pl.lit(months),
+                "catchup_months",
+                "need_catchup",
+            )
+        ),
+        pl.format("Nhu cầu kỳ = {} + {} = {}", "need_routine", "need_catchup", "need_doses"),
+        pl.format(
+            "Dự trữ = {} × {} = {}; tối đa = {} + {} = {}",
+            _pct(pl.col("reserve_share")),
+            "need_routine",
+            "reserve_doses",
+            "need_doses",
+            "reserve_doses",
+            "max_stock_doses",
+        ),
+        pl.format(
+            "Mức đặt hàng = {} × {} ngày ÷ {} ngày + {} = {}",
+            "need_routine",
+            "lead_time_days",
+            pl.lit(days),
+            "reserve_doses",
+            "reorder_level_doses",
+        ),
+        _order_workings(),
+    ]
+    return pl.concat_str(parts, separator="\n", ignore_nulls=True).alias("workings")
+
+
+def aggregate_workings() -> pl.Expr:
+    return pl.concat_str(
+        [
+            pl.format(
+                "Cộng {} cơ sở: nhu cầu kỳ {} (thường xuyên {} + tiêm bù {}); dự trữ {}; tối đa {};"
+                " mức đặt hàng {}",
+                "facilities",
+                "need_doses",
+                "need_routine",
+                "need_catchup",
+                "reserve_doses",
+                "max_stock_doses",
+                "reorder_level_doses",
+            ),
+            _order_workings(),
+        ],
+        separator="\n",
+    ).alias("workings")

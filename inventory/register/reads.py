@@ -1,0 +1,187 @@
+"""The register's read use cases: the backlog, due lists, session plans and a child's card (via forecasting)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import select
+
+from forecasting import backlog as bl
+from forecasting.schedule import version_in_force
+from inventory.auth import Forbidden
+from inventory.catalog.models import Product
+from inventory.register import schemas as r
+from inventory.register.base import RegisterBase
+from inventory.register.models import Child, ChildDose
+
+
+class RegisterReads(RegisterBase):
+    """The backlog, due lists, session plans and children's cards computed from the register."""
+
+    # ---- computations --------------------------------------------------------------------------------------
+
+    async def frames(self, communes: set[str] | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+        """The register as forecasting's CHILDREN and DOSES frames (optionally for some communes)."""
+        child_stmt = select(Child.child_code, Child.sex, Child.birth_date, Child.commune_code)
+        dose_stmt = select(
+            Child.child_code, ChildDose.antigen, ChildDose.dose_number, ChildDose.given_on
+        ).join(Child, Child.id == ChildDose.child_id)
+        if communes is not None:
+            child_stmt = child_stmt.where(Child.commune_code.in_(communes))
+            dose_stmt = dose_stmt.where(Child.commune_code.in_(communes))
+        children = pl.LazyFrame(
+            (await self.session.execute(child_stmt)).all(), schema=bl.CHILDREN, orient="row"
+        )
+        doses = pl.LazyFrame((await self.session.execute(dose_stmt)).all(), schema=bl.DOSES, orient="row")
+        return children, doses
+
+    async def backlog_frame(self, as_of: date, *, grace_days: int = bl.DEFAULT_GRACE_DAYS) -> pl.DataFrame:
+        """Due / overdue / zero-dose counts by commune × antigen × dose (forecasting's BACKLOG), for all communes
+        this principal may read."""
+        communes = await self.communes()
+        visible = self._visible_communes(communes)
+        children, doses = await self.frames(visible)
+        return bl.backlog(
+            children,
+            doses,
+            schedule=await self._schedule_on(as_of, field="as_of"),
+            as_of=as_of,
+            grace_days=grace_days,
+        ).collect()
+
+    async def backlog(self, as_of: date) -> r.Backlog:
+        communes = await self.communes()
+        schedule = await self.schedule()
+        frame = await self.backlog_frame(as_of)
+        return r.Backlog(
+            as_of=as_of,
+            schedule_version=version_in_force(schedule, on=as_of),
+            rows=[
+                r.BacklogRow(
+                    row["commune_code"],
+                    communes[row["commune_code"]].name
+                    if row["commune_code"] in communes
+                    else row["commune_code"],
+                    row["antigen"],
+                    row["dose_number"],
+                    row["product_code"],
+                    row["due"],
+                    row["overdue"],
+                    row["zero_dose"],
+                    row["doses_needed"],
+                )
+                for row in frame.iter_rows(named=True)
+            ],
+        )
+
+    async def due_list(self, commune_code: str, session_on: date) -> r.DueList:
+        """Who to call to the vaccination day and what each child needs (personal data)."""
+        communes = await self._require_names(commune_code)
+        children, doses = await self.frames({commune_code})
+        schedule = await self._schedule_on(session_on, field="session_on")
+        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect()
+        names = dict(
+            (
+                await self.session.execute(
+                    select(Child.child_code, Child.name).where(Child.commune_code == commune_code)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        return r.DueList(
+            commune_code=commune_code,
+            commune=communes[commune_code].name,
+            session_on=session_on,
+            children=[
+                r.DueChild(
+                    row["child_id"],
+                    names.get(row["child_id"]),
+                    row["sex"],
+                    row["birth_date"],
+                    row["antigen"],
+                    row["dose_number"],
+                    row["product_code"],
+                    row["state"],
+                    row["recommended_on"],
+                    row["earliest_on"],
+                )
+                for row in due.iter_rows(named=True)
+            ],
+        )
+
+    async def session_plan(self, commune_code: str, session_on: date) -> r.SessionPlan:
+        """Doses and vials of each product to bring to the vaccination day."""
+        communes = await self.communes()
+        if commune_code not in communes:
+            from inventory.errors import UnknownReference
+
+            raise UnknownReference(f"unknown commune {commune_code!r}", field="commune")
+        if not self.principal.can_read(communes[commune_code].id):
+            raise Forbidden(f"{self.principal.username} may not see commune {commune_code}", field="commune")
+        children, doses = await self.frames({commune_code})
+        schedule = await self._schedule_on(session_on, field="session_on")
+        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on)
+        products = pl.LazyFrame(
+            (
+                await self.session.execute(
+                    select(Product.code, Product.doses_per_vial, Product.keep_opened_vial)
+                )
+            ).all(),
+            schema=bl.PRODUCTS,
+            orient="row",
+        )
+        plan = bl.session_plan(due, products).collect()
+        return r.SessionPlan(
+            commune_code,
+            session_on,
+            [
+                r.SessionPlanRow(
+                    row["product_code"],
+                    row["doses"],
+                    row["doses_per_vial"] or 1,
+                    bool(row["keep_opened_vial"]),
+                    row["vials"] or 0,
+                )
+                for row in plan.iter_rows(named=True)
+            ],
+        )
+
+    async def child(self, child_code: str, as_of: date) -> r.ChildRead:
+        """One child's card: status and every dose of the schedule with its dates (personal data)."""
+        child = await self.session.scalar(select(Child).where(Child.child_code == child_code))
+        if child is None:
+            from inventory.errors import NotFound
+
+            raise NotFound(f"no child {child_code!r}", field="child_id")
+        await self._require_names(child.commune_code)
+        children, doses = await self.frames({child.commune_code})
+        children = children.filter(pl.col("child_id") == child_code)
+        doses = doses.filter(pl.col("child_id") == child_code)
+        schedule = await self._schedule_on(as_of, field="as_of")
+        status = bl.child_status(children, doses, schedule=schedule, as_of=as_of).collect().row(0, named=True)
+        plan = bl.dose_plan(children, doses, schedule=schedule, as_of=as_of).collect()
+        return r.ChildRead(
+            child.child_code,
+            child.name,
+            child.sex,
+            child.birth_date,
+            child.commune_code,
+            child.commune_code_given,
+            str(status["status"]),
+            status["next_dose_on"],
+            [
+                r.ChildDoseRead(
+                    p["antigen"],
+                    p["dose_number"],
+                    p["product_code"],
+                    str(p["state"]),
+                    p["given_on"],
+                    p["recommended_on"],
+                    p["earliest_on"],
+                    p["upper_on"],
+                )
+                for p in plan.iter_rows(named=True)
+            ],
+        )
