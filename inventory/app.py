@@ -28,10 +28,14 @@ from inventory.forecast.api import ForecastController
 from inventory.register.api import RegisterController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
+from inventory.web.audit_pages import AuditPages
+from inventory.web.document_pages import DocumentPages
 from inventory.web.forecast_pages import ForecastPages
 from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from inventory.web.pages import AuthPages, StockPages
+from inventory.web.pages import AuthPages
+from inventory.web.posting_pages import PostingPages
 from inventory.web.register_pages import RegisterPages
+from inventory.web.stock_pages import StockPages
 from inventory.web.templating import STATIC, template_config
 
 PROBLEM_JSON = "application/problem+json"
@@ -151,6 +155,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             AuthPages,
             StockPages,
+            PostingPages,
+            DocumentPages,
+            AuditPages,
             CatalogController,
             StockController,
             RegisterController,
@@ -160,7 +167,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        middleware=[DefineMiddleware(SessionOrTokenAuth, sessions=session_factory(engine))],
+        middleware=[
+            DefineMiddleware(
+                SessionOrTokenAuth,
+                sessions=session_factory(engine),
+                token_cache_seconds=settings.token_cache_seconds,
+            )
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_httponly=True, exclude=["/api/", "/health"]
         ),

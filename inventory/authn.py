@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -10,19 +13,53 @@ from litestar.types import ASGIApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.auth import Forbidden, Principal, Unauthenticated
-from inventory.users.service import UserService
+from inventory.users.service import UserService, token_digest
 
 SESSION_COOKIE = "vaxstock_session"
 PUBLIC_PATHS = ["^/health$", "^/login$", "^/static/", "^/lang/", "^/favicon.ico$"]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class PrincipalCache:
+    """API tokens' principals for `seconds` after they were read, per server process: a client's requests
+    then cost no authentication query. A token revoked or a user deactivated meanwhile stops working when
+    its entry expires, within `seconds` (0: no cache)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] <= self.clock():
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.seconds > 0:
+            if len(self._entries) >= MAX_CACHED_TOKENS:
+                self._entries.clear()  # a crude bound: entries are cheap to read again
+            self._entries[digest] = (self.clock() + self.seconds, principal)
+
+
+MAX_CACHED_TOKENS = 10_000
+
+
 class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
     """Resolves the principal from `Authorization: Bearer …` or the session cookie."""
 
-    def __init__(self, app: ASGIApp, sessions: async_sessionmaker[AsyncSession], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        sessions: async_sessionmaker[AsyncSession],
+        token_cache_seconds: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS, **kwargs)
         self.sessions = sessions
+        self.tokens = PrincipalCache(token_cache_seconds)
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -32,13 +69,20 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
         by_token = header.lower().startswith("bearer ")
         cookie = connection.cookies.get(SESSION_COOKIE)
         principal: Principal | None = None
-        async with self.sessions() as session:
-            users = UserService(session)
-            if by_token:
-                principal = await users.from_token(header[7:].strip(), address or "")
-            elif cookie:
-                principal = await users.from_session(cookie, address or "")
-            await session.commit()
+        digest = token_digest(header[7:].strip()) if by_token else ""
+        cached = self.tokens.get(digest) if by_token else None
+        if cached is not None:
+            principal = replace(cached, address=address)
+        else:
+            async with self.sessions() as session:
+                users = UserService(session)
+                if by_token:
+                    principal = await users.from_token(header[7:].strip(), address or "")
+                elif cookie:
+                    principal = await users.from_session(cookie, address or "")
+                await session.commit()
+            if by_token and principal is not None:
+                self.tokens.put(digest, principal)
         if principal is None:
             raise Unauthenticated("sign in first" if not by_token else "unknown or revoked API token")
         path = connection.scope["path"]

@@ -64,3 +64,17 @@ class Conflict(InventoryError):
 class IdempotencyKeyReused(InventoryError):
     status_code = 422
     title = "Idempotency key reused with a different request"
+
+
+class SendAgain(Conflict):
+    """Others kept changing the same stock while this request ran: nothing was written; the same request
+    may simply be sent again."""
+
+
+class StockChanged(Exception):
+    """Inside a use case: another posting changed the stock (or a lot) it read, so the ledger refused a draw
+    that the stock now supports. Not an answer: the use case is run again (inventory.idempotency.run_once)."""
+
+    def __init__(self, field: str | None) -> None:
+        super().__init__(field)
+        self.field = field

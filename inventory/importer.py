@@ -15,7 +15,8 @@ from inventory.auth import Principal
 from inventory.errors import InventoryError
 from inventory.settings import Settings
 from inventory.stock import schemas as s
-from inventory.stock.service import StockService
+from inventory.stock.context import StockContext
+from inventory.stock.use_cases import receiving
 from inventory.tabular import ImportFailed, parse_date, parse_int, read_rows
 
 __all__ = ["ImportFailed", "import_opening_stock"]
@@ -120,7 +121,7 @@ async def import_opening_stock(
     if not lines:
         raise ImportFailed([f"{path.name}: no data rows"])
     digest = hashlib.sha256(path.read_bytes() + facility.encode() + str(on).encode()).hexdigest()[:40]
-    service = StockService(session, settings, principal)
+    service = StockContext(session, settings, principal)
     documents: list[s.DocumentRead] = []
     # one receipt per RECEIPT_LINES rows, all in the caller's transaction: the file posts whole or not at all
     for part, first in enumerate(range(0, len(lines), RECEIPT_LINES)):
@@ -138,7 +139,7 @@ async def import_opening_stock(
             ),
         )
         try:
-            documents.append(await service.receive(command, key=f"import:{digest}:{part}"))
+            documents.append(await receiving.receive(service, command, key=f"import:{digest}:{part}"))
         except InventoryError as exc:
             raise ImportFailed([_locate(exc, row_of[first : first + RECEIPT_LINES])]) from exc
     return documents

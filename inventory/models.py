@@ -1,12 +1,11 @@
 """Every model, imported once so that Base.metadata knows all tables (migrations, tests)."""
 
-from inventory.audit.models import AuditEvent
+from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
 from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.stock.models import (
     Balance,
-    IdempotencyRecord,
     Lot,
     LotEvent,
     Movement,

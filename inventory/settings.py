@@ -41,11 +41,16 @@ class Settings:
     echo_sql: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     """Signs CSRF tokens. Set VAXSTOCK_SECRET_KEY when several server processes share the work."""
+    token_cache_seconds: float = 5.0
+    """An API token's principal is remembered this long by each server process, so that a client's requests
+    cost no authentication query; a deactivated user's token stops working within this time."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
         if self.backdate_window_days < 0:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
+        if self.token_cache_seconds < 0:
+            raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +71,8 @@ class Settings:
             kwargs["port"] = int(env["VAXSTOCK_PORT"])
         if env.get("VAXSTOCK_SECRET_KEY"):
             kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
+        if env.get("VAXSTOCK_TOKEN_CACHE_SECONDS"):
+            kwargs["token_cache_seconds"] = float(env["VAXSTOCK_TOKEN_CACHE_SECONDS"])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]

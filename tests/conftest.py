@@ -24,7 +24,8 @@ from inventory.catalog.seed import load_catalogue
 from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.migrate import upgrade
 from inventory.settings import Settings, normalise_database_url
-from inventory.stock.service import StockService
+from inventory.stock.context import StockContext
+from inventory.stock.use_cases import verification
 
 TEST_DATABASE_URL = os.environ.get("VAXSTOCK_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
@@ -124,7 +125,7 @@ async def _verify(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with session_factory(engine)() as session:
-            report = await StockService(session, settings, Principal.system("test")).verify()
+            report = await verification.verify(StockContext(session, settings, Principal.system("test")))
     finally:
         await engine.dispose()
     assert report.ok, f"ledger does not verify: {report}"

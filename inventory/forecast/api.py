@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.forecast.service import ForecastService
-from inventory.idempotency import run_once
+from inventory.idempotency import Request, run_once
 from inventory.stock.api import IdempotencyKey
 from inventory.stock.schemas import Command
 
@@ -135,10 +135,12 @@ class ForecastController(Controller):
 
         return await run_once(
             forecast_service.session,
-            key=idempotency_key,
-            scope="forecast.setting",
-            payload=data,
-            principal=forecast_service.principal,
-            result_type=list[SettingRead],
-            action=action,
+            Request(
+                key=idempotency_key,
+                scope="forecast.setting",
+                payload=data,
+                principal=forecast_service.principal,
+            ),
+            action,
+            list[SettingRead],
         )

@@ -15,7 +15,7 @@ from forecasting.schedule import schedule_in_force
 from inventory.auth import Principal
 from inventory.catalog.models import AdminUnit, Facility, Location, Product
 from inventory.errors import UnknownReference
-from inventory.register.service import RegisterService
+from inventory.register.reads import RegisterReads
 from inventory.stock.domain import is_usable
 from inventory.stock.models import (
     Balance,
@@ -87,7 +87,7 @@ class ForecastInputs:
 
     async def _products(self, period: SupplyPeriod) -> pl.DataFrame:
         schedule = schedule_in_force(
-            await RegisterService(self.session, self.principal).schedule(), on=max(period.start, self.today)
+            await RegisterReads(self.session, self.principal).schedule(), on=max(period.start, self.today)
         )
         doses = dict(schedule.group_by("product_code").agg(pl.len()).iter_rows())
         rows = (await self.session.execute(select(Product).order_by(Product.code))).scalars().all()
@@ -272,7 +272,7 @@ class ForecastInputs:
 
     async def _backlog(self, facilities: pl.DataFrame) -> pl.DataFrame:
         """Overdue catch-up doses per commune facility, from the register's backlog."""
-        register = RegisterService(self.session, self.principal, today=self.today)
+        register = RegisterReads(self.session, self.principal, today=self.today)
         frame = await register.backlog_frame(self.today)
         rows = (
             await self.session.execute(

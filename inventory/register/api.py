@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.errors import ValidationFailed
-from inventory.idempotency import run_once
+from inventory.idempotency import Request, run_once
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
 from inventory.stock.api import IdempotencyKey
@@ -108,10 +108,12 @@ class RegisterController(Controller):
 
         return await run_once(
             register_service.session,
-            key=idempotency_key,
-            scope="register.import",
-            payload={"sha256": hashlib.sha256(content).hexdigest()},
-            principal=register_service.principal,
-            result_type=r.RegisterImported,
-            action=action,
+            Request(
+                key=idempotency_key,
+                scope="register.import",
+                payload={"sha256": hashlib.sha256(content).hexdigest()},
+                principal=register_service.principal,
+            ),
+            action,
+            r.RegisterImported,
         )

@@ -11,10 +11,24 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.commands import command_from
 from inventory.errors import NotFound
 from inventory.settings import Settings
 from inventory.stock import schemas as s
-from inventory.stock.service import StockService, command_from
+from inventory.stock.context import StockContext
+from inventory.stock.use_cases import (
+    adjustments,
+    confirmation,
+    counts,
+    issuing,
+    lots,
+    receiving,
+    reversal,
+    transfers,
+    usage,
+    verification,
+    views,
+)
 from inventory.timeutil import today_vn
 from inventory.types import RowIdPath
 
@@ -26,112 +40,110 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def provide_stock_service(
+async def provide_stock(
     db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
     principal: NamedDependency[Principal],
-) -> StockService:
-    # one request, one session: a posting dated today may go to PostgreSQL as a single statement
-    return StockService(db_session, settings, principal, session_per_posting=True)
+) -> StockContext:
+    return StockContext(db_session, settings, principal)
 
 
 class StockController(Controller):
     path = "/api/v1"
     tags = ["stock"]
-    dependencies = {"stock_service": Provide(provide_stock_service)}
+    dependencies = {"stock": Provide(provide_stock)}
 
     @post("/receipts", operation_id="PostReceipt", summary="Receive lots from a supplier or higher level")
     async def receive(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.ReceiptCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.receive(data, key=idempotency_key)
+        return await receiving.receive(stock, data, key=idempotency_key)
 
     @post("/issues", operation_id="PostIssue", summary="Issue to another facility (creates a shipment)")
     async def issue(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.IssueCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.issue(data, key=idempotency_key)
+        return await issuing.issue(stock, data, key=idempotency_key)
 
     @get("/proposals", operation_id="ProposeLots", summary="Propose lots for an issue (VVM, then expiry)")
     async def propose(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         facility: FromQuery[str],
         product: FromQuery[str],
         doses: FromQuery[int],
         occurred_on: FromQuery[date | None] = None,
     ) -> s.Proposal:
-        return await stock_service.propose(
+        return await issuing.propose(
+            stock,
             command_from(
                 s.ProposalRequest, facility=facility, product=product, doses=doses, occurred_on=occurred_on
-            )
+            ),
         )
 
     @post("/returns", operation_id="PostReturn", summary="Return stock up the chain")
     async def return_stock(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.ReturnCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.return_stock(data, key=idempotency_key)
+        return await issuing.return_stock(stock, data, key=idempotency_key)
 
     @post("/transfers", operation_id="PostTransfer", summary="Move stock between locations of a facility")
     async def transfer(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.TransferCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.transfer(data, key=idempotency_key)
+        return await transfers.transfer(stock, data, key=idempotency_key)
 
     @post("/adjustments", operation_id="PostAdjustment", summary="Adjust stock with a reason")
     async def adjust(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.AdjustmentCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.adjust(data, key=idempotency_key)
+        return await adjustments.adjust(stock, data, key=idempotency_key)
 
     @post("/counts", operation_id="PostCount", summary="Record a physical count (draft)")
     async def create_count(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.CountCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.CountRead:
-        return await stock_service.create_count(data, key=idempotency_key)
+        return await counts.create_count(stock, data, key=idempotency_key)
 
     @post("/counts/{count_id:int}/submit", operation_id="SubmitCount", summary="Post a count's differences")
     async def submit_count(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         count_id: RowIdPath,
         idempotency_key: IdempotencyKey,
     ) -> s.CountRead:
-        return await stock_service.submit_count(count_id, key=idempotency_key)
+        return await counts.submit_count(stock, count_id, key=idempotency_key)
 
     @get("/counts/{count_id:int}", operation_id="GetCount")
-    async def get_count(
-        self, stock_service: NamedDependency[StockService], count_id: RowIdPath
-    ) -> s.CountRead:
-        return await stock_service.count(count_id)
+    async def get_count(self, stock: NamedDependency[StockContext], count_id: RowIdPath) -> s.CountRead:
+        return await counts.get_count(stock, count_id)
 
     @post("/usage", operation_id="PostUsage", summary="Record a vaccination day's usage at a commune")
     async def usage(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         data: JSONBody[s.UsageCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.record_usage(data, key=idempotency_key)
+        return await usage.record_usage(stock, data, key=idempotency_key)
 
     @post(
         "/documents/{document_id:int}/reversal",
@@ -140,42 +152,38 @@ class StockController(Controller):
     )
     async def reverse(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         document_id: RowIdPath,
         data: JSONBody[s.ReversalCreate],
         idempotency_key: IdempotencyKey,
     ) -> s.DocumentRead:
-        return await stock_service.reverse(document_id, data, key=idempotency_key)
+        return await reversal.reverse(stock, document_id, data, key=idempotency_key)
 
     @get("/documents/{document_id:int}", operation_id="GetDocument")
-    async def document(
-        self, stock_service: NamedDependency[StockService], document_id: RowIdPath
-    ) -> s.DocumentRead:
-        return await stock_service.document(document_id)
+    async def document(self, stock: NamedDependency[StockContext], document_id: RowIdPath) -> s.DocumentRead:
+        return await views.get_document(stock, document_id)
 
     @get("/facilities/{facility:str}/documents", operation_id="ListDocuments")
     async def documents(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         limit: FromQuery[int] = 100,
     ) -> list[s.DocumentRead]:
-        return await stock_service.documents(facility, min(max(limit, 1), 500))
+        return await views.list_documents(stock, facility, min(max(limit, 1), 500))
 
     @get("/shipments", operation_id="ListShipments")
     async def shipments(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         facility: FromQuery[str],
         status: FromQuery[str | None] = None,
     ) -> list[s.ShipmentRead]:
-        return await stock_service.shipments(facility, status)
+        return await views.list_shipments(stock, facility, status)
 
     @get("/shipments/{shipment_id:int}", operation_id="GetShipment")
-    async def shipment(
-        self, stock_service: NamedDependency[StockService], shipment_id: RowIdPath
-    ) -> s.ShipmentRead:
-        return await stock_service.shipment(shipment_id)
+    async def shipment(self, stock: NamedDependency[StockContext], shipment_id: RowIdPath) -> s.ShipmentRead:
+        return await views.get_shipment(stock, shipment_id)
 
     @post(
         "/shipments/{shipment_id:int}/confirm",
@@ -184,78 +192,78 @@ class StockController(Controller):
     )
     async def confirm(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         shipment_id: RowIdPath,
         data: JSONBody[s.ShipmentConfirm],
         idempotency_key: IdempotencyKey,
     ) -> s.ShipmentRead:
-        return await stock_service.confirm_shipment(shipment_id, data, key=idempotency_key)
+        return await confirmation.confirm_shipment(stock, shipment_id, data, key=idempotency_key)
 
     @get("/lots", operation_id="ListLots")
     async def lots(
-        self, stock_service: NamedDependency[StockService], product: FromQuery[str | None] = None
+        self, stock: NamedDependency[StockContext], product: FromQuery[str | None] = None
     ) -> list[s.LotRead]:
-        return await stock_service.lots(product)
+        return await lots.list_lots(stock, product)
 
     @get("/lots/{product:str}/{lot_number:str}", operation_id="GetLot")
     async def lot(
-        self, stock_service: NamedDependency[StockService], product: FromPath[str], lot_number: FromPath[str]
+        self, stock: NamedDependency[StockContext], product: FromPath[str], lot_number: FromPath[str]
     ) -> s.LotRead:
-        return await stock_service.lot(product, lot_number)
+        return await lots.get_lot(stock, product, lot_number)
 
     @post("/lots/{product:str}/{lot_number:str}/vvm", operation_id="RecordVVM")
     async def vvm(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         product: FromPath[str],
         lot_number: FromPath[str],
         data: JSONBody[s.VVMUpdate],
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
-        return await stock_service.record_vvm(product, lot_number, data, key=idempotency_key)
+        return await lots.record_vvm(stock, product, lot_number, data, key=idempotency_key)
 
     @post("/lots/{product:str}/{lot_number:str}/hold", operation_id="HoldLot")
     async def hold(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         product: FromPath[str],
         lot_number: FromPath[str],
         data: JSONBody[s.HoldUpdate],
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
-        return await stock_service.set_hold(product, lot_number, data, hold=True, key=idempotency_key)
+        return await lots.set_hold(stock, product, lot_number, data, hold=True, key=idempotency_key)
 
     @post("/lots/{product:str}/{lot_number:str}/release", operation_id="ReleaseLot")
     async def release(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         product: FromPath[str],
         lot_number: FromPath[str],
         data: JSONBody[s.HoldUpdate],
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
-        return await stock_service.set_hold(product, lot_number, data, hold=False, key=idempotency_key)
+        return await lots.set_hold(stock, product, lot_number, data, hold=False, key=idempotency_key)
 
     # the same lot routes with the lot in the query: a lot number may hold a "/" (a path cannot carry it)
     @get("/lot", operation_id="GetLotByQuery", summary="A lot, named in the query (lot numbers with '/')")
     async def lot_by_query(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         product: FromQuery[str],
         lot_number: FromQuery[str],
     ) -> s.LotRead:
-        return await stock_service.lot(product, lot_number)
+        return await lots.get_lot(stock, product, lot_number)
 
     @post("/lot/vvm", operation_id="RecordVVMByQuery", summary="Record a VVM reading; the lot in the query")
     async def vvm_by_query(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         product: FromQuery[str],
         lot_number: FromQuery[str],
         data: JSONBody[s.VVMUpdate],
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
-        return await stock_service.record_vvm(product, lot_number, data, key=idempotency_key)
+        return await lots.record_vvm(stock, product, lot_number, data, key=idempotency_key)
 
     @post(
         "/lot/{action:str}",
@@ -264,7 +272,7 @@ class StockController(Controller):
     )
     async def hold_by_query(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         action: FromPath[str],
         product: FromQuery[str],
         lot_number: FromQuery[str],
@@ -273,26 +281,24 @@ class StockController(Controller):
     ) -> s.LotRead:
         if action not in ("hold", "release"):
             raise NotFound(f"no lot action {action!r}: hold, release or vvm", field="action")
-        return await stock_service.set_hold(
-            product, lot_number, data, hold=action == "hold", key=idempotency_key
+        return await lots.set_hold(
+            stock, product, lot_number, data, hold=action == "hold", key=idempotency_key
         )
 
     @get("/facilities/{facility:str}/stock", operation_id="StockOnHand")
-    async def stock(
-        self, stock_service: NamedDependency[StockService], facility: FromPath[str]
-    ) -> s.StockOnHand:
-        return await stock_service.stock_on_hand(facility)
+    async def stock(self, stock: NamedDependency[StockContext], facility: FromPath[str]) -> s.StockOnHand:
+        return await views.stock_on_hand(stock, facility)
 
     @get("/facilities/{facility:str}/in-transit", operation_id="StockInTransit")
     async def in_transit(
-        self, stock_service: NamedDependency[StockService], facility: FromPath[str]
+        self, stock: NamedDependency[StockContext], facility: FromPath[str]
     ) -> list[s.InTransitRow]:
-        return await stock_service.in_transit(facility)
+        return await views.in_transit(stock, facility)
 
     @get("/facilities/{facility:str}/stock-card", operation_id="StockCard")
     async def stock_card(
         self,
-        stock_service: NamedDependency[StockService],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         product: FromQuery[str],
         lot_number: FromQuery[str],
@@ -301,10 +307,10 @@ class StockController(Controller):
     ) -> s.StockCard:
         end = date_to or today_vn()
         start = date_from or end.replace(day=1)
-        return await stock_service.stock_card(facility, product, lot_number, start, end)
+        return await views.stock_card(stock, facility, product, lot_number, start, end)
 
     @get(
         "/verify", operation_id="VerifyLedger", summary="Prove every balance equals the sum of its movements"
     )
-    async def verify(self, stock_service: NamedDependency[StockService]) -> s.VerifyReport:
-        return await stock_service.verify()
+    async def verify(self, stock: NamedDependency[StockContext]) -> s.VerifyReport:
+        return await verification.verify(stock)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -206,17 +205,3 @@ class UsageRecord(Base):
     session_on: Mapped[date] = mapped_column(Date)
     doses_administered: Mapped[int] = mapped_column(Integer)
     vials_opened: Mapped[int] = mapped_column(Integer)
-
-
-class IdempotencyRecord(Base):
-    """The first result of a write, replayed when the same key comes again."""
-
-    __tablename__ = "idempotency_record"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    scope: Mapped[str] = mapped_column(String(100))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    response: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_by: Mapped[str] = mapped_column(String(100))

@@ -16,7 +16,7 @@ from forecasting import needs
 from forecasting.periods import parse_period
 from inventory.errors import InventoryError, UnknownReference
 from inventory.forecast.service import ForecastService
-from inventory.idempotency import run_once
+from inventory.idempotency import Request, run_once
 from inventory.web.forms import Form
 from inventory.web.pages import FormData, Page, provide_page
 
@@ -94,15 +94,13 @@ class ForecastPages(Controller):
             return {"ok": "yes"}
 
         try:
-            await run_once(
-                page.session,
+            request = Request(
                 key=f"web:{data.get('idempotency_key') or uuid.uuid4().hex}",
                 scope="forecast.setting",
                 payload=dict(data),
                 principal=page.principal,
-                result_type=dict[str, str],
-                action=action,
             )
+            await run_once(page.session, request, action, dict[str, str])
         except InventoryError as exc:
             form = Form(
                 values={"period": period, "facility": page.facility_code(), **data},

@@ -19,7 +19,9 @@ from inventory.settings import Settings
 from tests.conftest import TOKENS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+"""Where the browser tests write the screenshots (git ignores it); docs/screenshots/ holds the copies the
+README shows: `cp tests/browser/screenshots/*.png docs/screenshots/` after a run refreshes them."""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

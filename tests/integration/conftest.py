@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from inventory.app import create_app
 from inventory.settings import Settings
 from tests.conftest import TOKENS
+from tests.integration.ledger_samples import lot, receipt
 
 
 class Api:
@@ -53,3 +54,20 @@ class Api:
 async def api(settings: Settings) -> AsyncIterator[Api]:
     async with AsyncTestClient(app=create_app(settings)) as client:
         yield Api(client)
+
+
+@pytest.fixture
+async def stocked(api):
+    """The district holds two PENTA lots, one BOPV lot (VVM 2) and one later BOPV lot, IPV and BCG."""
+    await api.ok(
+        "/receipts",
+        receipt(
+            lot("PENTA", "P-EARLY", 100, expires_in_days=200),
+            lot("PENTA", "P-LATE", 100, expires_in_days=500, location="TL-02"),
+            lot("BOPV", "B-STAGE2", 200, expires_in_days=600, vvm_stage=2),
+            lot("BOPV", "B-EARLY", 200, expires_in_days=100),
+            lot("IPV", "I-1", 50),
+            lot("BCG", "BCG-1", 100),
+        ),
+    )
+    return api

@@ -1,0 +1,203 @@
+"""The register and forecast subcommands: register import, backlog, schedule table, vaccine forecast."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.cli.common import CLI, console, run_in_session
+from inventory.settings import Settings
+
+
+@click.group()
+def register() -> None:
+    """The children's register."""
+
+
+@register.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def register_import(settings: Settings, path: Path) -> None:
+    """Import children and their doses from CSV or Excel, all or nothing; a newer export updates."""
+    from inventory.register.service import RegisterService
+    from inventory.tabular import ImportFailed
+
+    try:
+        result = run_in_session(settings, lambda s: RegisterService(s, CLI).import_file(path, progress=True))
+    except ImportFailed as exc:
+        console.print(f"[red]nothing imported from {path.name}:")
+        for problem in exc.problems:
+            console.print(f"  {problem}")
+        sys.exit(1)
+    console.print(
+        f"{result.children_added} children added, {result.children_updated} updated, "
+        f"{result.doses} doses, communes {', '.join(result.communes)}"
+    )
+
+
+@click.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="Date of the backlog (default today).",
+)
+@click.option("--commune", default=None, help="Only this commune code.")
+@click.pass_obj
+def backlog(settings: Settings, as_of: object, commune: str | None) -> None:
+    """The catch-up backlog by commune × antigen × dose: due, overdue, zero-dose, doses needed."""
+    from inventory.register.service import RegisterService
+
+    day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
+    result = run_in_session(settings, lambda s: RegisterService(s, CLI).backlog(day or _today()))
+    table = Table(
+        title=f"Tồn đọng tiêm chủng / catch-up backlog — {result.as_of:%d/%m/%Y} ({result.schedule_version})"
+    )
+    for col in ("commune", "antigen", "dose", "product", "due", "overdue", "zero-dose", "doses needed"):
+        table.add_column(
+            col, justify="right" if col in {"dose", "due", "overdue", "zero-dose", "doses needed"} else "left"
+        )
+    for row in result.rows:
+        if commune and row.commune_code != commune:
+            continue
+        table.add_row(
+            f"{row.commune_code} {row.commune}",
+            row.antigen,
+            str(row.dose_number),
+            row.product,
+            str(row.due),
+            str(row.overdue),
+            str(row.zero_dose),
+            str(row.doses_needed),
+        )
+    console.print(table)
+
+
+@click.group()
+def schedule() -> None:
+    """The EPI schedule table (versioned by circular)."""
+
+
+@schedule.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def schedule_export(settings: Settings, path: Path) -> None:
+    """Write the schedule in force to a CSV file for editing."""
+    from inventory.register.service import RegisterService
+
+    table = run_in_session(settings, lambda s: RegisterService(s, CLI).schedule())
+    table.write_csv(path)
+    console.print(f"{table.height} schedule rows written to {path}")
+
+
+@schedule.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--note", default=None, help="Why the schedule changed.")
+@click.pass_obj
+def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
+    """Replace the schedule in force with an edited CSV (checked whole; the old one is kept)."""
+    from inventory.register.service import RegisterService
+    from inventory.tabular import ImportFailed
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        version = run_in_session(
+            settings, lambda s: RegisterService(s, CLI).load_schedule_csv(text, note=note)
+        )
+    except ImportFailed as exc:
+        console.print("[red]schedule not loaded:")
+        for problem in exc.problems:
+            console.print(f"  {problem}")
+        sys.exit(1)
+    console.print(f"schedule loaded; in force today: {version}")
+
+
+@click.command()
+@click.option("--period", required=True, help="2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029.")
+@click.option("--facility", default="TTYT-MT", show_default=True, help="The store making the request.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the Excel workbook here (.xlsx).",
+)
+@click.option(
+    "--letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the proposal letter here (.docx).",
+)
+@click.option("--signer", default="", help="Name printed under the signature.")
+@click.pass_obj
+def forecast(
+    settings: Settings, period: str, facility: str, out: Path | None, letter: Path | None, signer: str
+) -> None:
+    """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
+    import polars as pl
+
+    from inventory.forecast.service import ForecastService
+
+    async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None]:
+        service = ForecastService(session, CLI)
+        result = await service.run(period, facility)
+        xlsx = service.workbook(result) if out else None
+        docx = None
+        if letter:
+            issuer, recipient, place = await service.letter_names(result.root)
+            docx = service.letter(result, issuer=issuer, recipient=recipient, place=place, signer_name=signer)
+        return result, xlsx, docx
+
+    result, xlsx, docx = run_in_session(settings, work)
+    table = Table(title=f"Dự trù vắc xin / vaccine request — {result.root} — {result.period.label_vi}")
+    for col in (
+        "product",
+        "routine",
+        "catch-up",
+        "reserve",
+        "max",
+        "on hand",
+        "in transit",
+        "order doses",
+        "vials",
+        "packs",
+    ):
+        table.add_column(col, justify="left" if col == "product" else "right")
+    for line in result.lines.filter(pl.col("scope") == "total").iter_rows(named=True):
+        table.add_row(
+            line["product_code"],
+            *(
+                str(line[k])
+                for k in (
+                    "need_routine",
+                    "need_catchup",
+                    "reserve_doses",
+                    "max_stock_doses",
+                    "stock_on_hand",
+                    "stock_in_transit",
+                    "order_doses",
+                    "order_vials",
+                    "order_packs",
+                )
+            ),
+        )
+    console.print(table)
+    if out and xlsx:
+        out.write_bytes(xlsx)
+        console.print(f"workbook written to {out}")
+    if letter and docx:
+        letter.write_bytes(docx)
+        console.print(f"letter written to {letter}")
+
+
+def _today() -> date:
+    from inventory.timeutil import today_vn
+
+    return today_vn()

@@ -1,0 +1,67 @@
+"""The `vaxstock user` subcommands: add users, set passwords, make API tokens."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.cli.common import CLI, console, run_in_session
+from inventory.settings import Settings
+
+
+@click.group()
+def user() -> None:
+    """Users and API tokens."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["admin", "store_keeper", "commune_worker", "viewer"]), required=True
+)
+@click.option("--facility", default=None, help="Facility code (store keepers and commune workers).")
+@click.option("--name", "full_name", default=None, help="Full name shown on pages.")
+@click.password_option(help="Password (asked twice when not given).")
+@click.pass_obj
+def user_add(
+    settings: Settings, username: str, role: str, facility: str | None, full_name: str | None, password: str
+) -> None:
+    """Add a user."""
+    from inventory.users.service import UserService
+
+    async def work(session: AsyncSession) -> None:
+        await UserService(session).add(
+            username=username,
+            full_name=full_name or username,
+            role=role,
+            facility_code=facility,
+            password=password,
+            by=CLI,
+        )
+
+    run_in_session(settings, work)
+    console.print(f"user {username} added ({role}{', ' + facility if facility else ''})")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.password_option(help="New password (asked twice when not given).")
+@click.pass_obj
+def user_passwd(settings: Settings, username: str, password: str) -> None:
+    """Set a user's password; their open sessions end."""
+    from inventory.users.service import UserService
+
+    run_in_session(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
+    console.print(f"password of {username} changed")
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--name", default="api", help="What the token is for.")
+@click.pass_obj
+def user_token(settings: Settings, username: str, name: str) -> None:
+    """Make an API bearer token for a user (shown once)."""
+    from inventory.users.service import UserService
+
+    token = run_in_session(settings, lambda session: UserService(session).issue_token(username, name, by=CLI))
+    console.print(token)

@@ -1,0 +1,258 @@
+"""What every stock use case works with (the request's session, settings, principal and day) and the steps
+they share: resolving facilities and lots, building and posting a document, reading it back.
+
+Each use case lives in its own module under inventory/stock/use_cases/ and takes a `StockContext` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.auth import Forbidden, Principal
+from inventory.catalog.models import Facility, Product
+from inventory.catalog.service import CatalogService
+from inventory.commands import validated
+from inventory.errors import NotFound, RuleViolation, UnknownReference
+from inventory.idempotency import Request, run_once
+from inventory.settings import Settings
+from inventory.stock import schemas as s
+from inventory.stock.domain import check_occurred_on
+from inventory.stock.ledger import Dispatch, DocumentHeader, Line, post_document
+from inventory.stock.models import Lot, LotEvent, StockDocument
+from inventory.stock.repository import StockRepository
+from inventory.timeutil import today_vn, utcnow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger line with the codes its movement shows in the returned document."""
+
+    line: Line
+    location: str
+    product: str
+    lot_number: str
+
+
+class StockContext:
+    """One request's view of the ledger: who asks, on which day, through which session."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        principal: Principal,
+        *,
+        today: date | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.principal = principal
+        self.actor = principal.username
+        self.today = today or today_vn()
+        self.now = now
+        """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
+        self.catalog = CatalogService(session)
+        self.repo = StockRepository(session)
+
+    async def once(
+        self,
+        scope: str,
+        payload: object,
+        key: str | None,
+        action: Callable[[], Awaitable[T]],
+        result_type: type[T] = s.DocumentRead,  # type: ignore[assignment]
+    ) -> T:
+        """Run a write use case once per Idempotency-Key, audited, with the one retry policy
+        (inventory.idempotency.run_once). A command built in code gets the schema's checks first."""
+        if isinstance(payload, msgspec.Struct):
+            validated(payload)  # a check only: decoded API bodies pass it at once
+        request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
+        return await run_once(self.session, request, action, result_type)
+
+    # ---- resolving ----------------------------------------------------------------------------------------
+
+    def day(self, given: date | None, field: str = "occurred_on") -> date:
+        """The day a posting is dated: today unless given, within the back-dating window."""
+        day = given or self.today
+        check_occurred_on(day, today=self.today, window_days=self.settings.backdate_window_days, field=field)
+        return day
+
+    async def writable(self, code: str, *, field: str, on: date | None = None) -> Facility:
+        facility = await self.catalog.facility(code, field=field, on=on)
+        self.principal.require_write(facility.id, facility.code, field=field)
+        return facility
+
+    async def readable(self, code: str, *, field: str) -> Facility:
+        facility = await self.catalog.facility(code, field=field)
+        self.principal.require_read(facility.id, facility.code, field=field)
+        return facility
+
+    def require_read_any(self, *facility_ids: int | None, what: str) -> None:
+        if not any(self.principal.can_read(f) for f in facility_ids if f is not None):
+            raise Forbidden(f"{self.principal.username} may not see {what}")
+
+    async def lot(self, product: Product, lot_number: str, *, field: str) -> Lot:
+        lot = await self.repo.lot(product.id, lot_number)
+        if lot is None:
+            raise UnknownReference(f"unknown lot {lot_number!r} of {product.code}", field=field)
+        return lot
+
+    # ---- lot state ----------------------------------------------------------------------------------------
+
+    def lot_event(
+        self,
+        lot: Lot,
+        kind: str,
+        *,
+        vvm_stage: int | None = None,
+        reason: str | None = None,
+        facility: Facility | None = None,
+        document: DocumentHeader | None = None,
+    ) -> None:
+        self.session.add(
+            LotEvent(
+                lot_id=lot.id,
+                kind=kind,
+                vvm_stage=vvm_stage,
+                reason=reason,
+                facility_id=facility.id if facility else None,
+                document_id=document.id if document else None,
+                recorded_at=self.now(),
+                recorded_by=self.actor,
+            )
+        )
+
+    @staticmethod
+    def raise_vvm(lot: Lot, stage: int, *, field: str = "vvm_stage") -> bool:
+        """Apply a VVM reading; the indicator only darkens, so a lower stage is refused. True if it darkened."""
+        if stage < lot.vvm_stage:
+            raise RuleViolation(
+                f"lot {lot.lot_number} is already at VVM stage {lot.vvm_stage}; a VVM never goes back",
+                field=field,
+            )
+        if stage == lot.vvm_stage:
+            return False
+        lot.vvm_stage = stage
+        return True
+
+    # ---- documents ----------------------------------------------------------------------------------------
+
+    def new_document(self, kind: str, facility: Facility, day: date, **fields: Any) -> DocumentHeader:
+        """A document header to post; the ledger inserts it with its movements (it is never in the session)."""
+        return DocumentHeader(
+            kind=kind,
+            facility_id=facility.id,
+            occurred_on=day,
+            recorded_at=self.now(),
+            recorded_by=self.actor,
+            **fields,
+        )
+
+    async def post(
+        self, document: DocumentHeader, entries: list[Entry], *, dispatch: Dispatch | None = None
+    ) -> tuple[list[s.MovementRead], int | None]:
+        """Write the document, its entries' movements (as the document shows them) and its shipment's id."""
+        posting = await post_document(
+            self.session, document, [e.line for e in entries], today=self.today, dispatch=dispatch
+        )
+        return [
+            s.MovementRead(
+                p.movement_id,
+                p.line.kind,
+                e.location,
+                e.product,
+                e.lot_number,
+                p.line.doses,
+                p.line.reason_code,
+                p.line.reverses_movement_id,
+            )
+            for p, e in zip(posting.movements, entries, strict=True)
+        ], posting.shipment_id
+
+    async def read_document(self, document: StockDocument) -> s.DocumentRead:
+        """A stored document, read back from the ledger."""
+        rows = await self.repo.document_movements(document.id)
+        codes = await self.repo.facility_codes(
+            {document.facility_id, *filter(None, [document.counterparty_id])}
+        )
+        shipment = await self.repo.shipment_for_document(document.id)
+        return document_read(
+            document,
+            [
+                s.MovementRead(
+                    m.id, m.kind, loc, product, lot_number, m.doses, m.reason_code, m.reverses_movement_id
+                )
+                for m, loc, product, lot_number in rows
+            ],
+            facility=codes[document.facility_id],
+            counterparty=codes.get(document.counterparty_id) if document.counterparty_id else None,
+            shipment_id=shipment.id if shipment else None,
+        )
+
+    async def read_shipment(self, shipment_id: int) -> s.ShipmentRead:
+        """A shipment with its lines, for anyone who may read its origin or destination."""
+        shipment = await self.repo.shipment(shipment_id)
+        if shipment is None:
+            raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        self.require_read_any(
+            shipment.to_facility_id, shipment.from_facility_id, what=f"shipment {shipment_id}"
+        )
+        codes = await self.repo.facility_codes({shipment.from_facility_id, shipment.to_facility_id})
+        rows = await self.repo.shipment_lines(shipment_id)
+        return s.ShipmentRead(
+            id=shipment.id,
+            from_facility=codes[shipment.from_facility_id],
+            to_facility=codes[shipment.to_facility_id],
+            status=shipment.status,
+            dispatched_on=shipment.dispatched_on,
+            issue_document_id=shipment.issue_document_id,
+            receipt_document_id=shipment.receipt_document_id,
+            lines=[
+                s.ShipmentLineRead(
+                    code,
+                    lot.lot_number,
+                    lot.expires_on,
+                    line.doses_sent,
+                    line.doses_received,
+                    line.vvm_stage_on_arrival,
+                    line.freeze_indicator_alarm,
+                    line.difference_reason,
+                )
+                for line, lot, code in rows
+            ],
+        )
+
+
+def document_read(
+    document: StockDocument | DocumentHeader,
+    movements: list[s.MovementRead],
+    *,
+    facility: str,
+    counterparty: str | None = None,
+    shipment_id: int | None = None,
+) -> s.DocumentRead:
+    """The document as the API shows it; a posting builds it from what it wrote, a view from the ledger."""
+    return s.DocumentRead(
+        id=document.id,
+        kind=document.kind,
+        facility=facility,
+        occurred_on=document.occurred_on,
+        recorded_at=document.recorded_at,
+        recorded_by=document.recorded_by,
+        counterparty=counterparty,
+        reference=document.reference,
+        note=document.note,
+        override_reason=document.override_reason,
+        reverses_document_id=document.reverses_document_id,
+        shipment_id=shipment_id,
+        movements=movements,
+    )

@@ -1,0 +1,96 @@
+"""The SQLite ledger writer: statement by statement in the caller's transaction (SQLite has one writer at a
+time: BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, exists, not_, or_, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.stock.domain import ISSUABLE_VVM_STAGES
+from inventory.stock.ledger.write import LedgerWrite, Written
+from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
+
+BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
+DOCUMENT, SHIPMENT, SHIPMENT_LINE = StockDocument.__table__, Shipment.__table__, ShipmentLine.__table__
+
+_ADD_DOCUMENT = DOCUMENT.insert().returning(DOCUMENT.c.id)
+_USABLE_LOT = exists().where(
+    LOT.c.id == bindparam("t"),
+    not_(LOT.c.on_hold),
+    LOT.c.expires_on >= bindparam("day"),
+    LOT.c.vvm_stage.in_(ISSUABLE_VVM_STAGES),
+)
+_DRAW = (
+    update(BALANCE)
+    .where(
+        BALANCE.c.location_id == bindparam("l"),
+        BALANCE.c.lot_id == bindparam("t"),
+        BALANCE.c.doses + bindparam("d") >= 0,
+        or_(not_(bindparam("u")), _USABLE_LOT),
+    )
+    .values(doses=BALANCE.c.doses + bindparam("d"))
+    .returning(BALANCE.c.doses)
+)
+
+
+def _upsert_balance() -> sqlite.Insert:
+    stmt = sqlite.insert(BALANCE)
+    return stmt.on_conflict_do_update(
+        index_elements=[BALANCE.c.location_id, BALANCE.c.lot_id],
+        set_={"doses": BALANCE.c.doses + stmt.excluded.doses},
+    )
+
+
+_ADD = _upsert_balance()
+_APPEND = MOVEMENT.insert().returning(MOVEMENT.c.id, sort_by_parameter_order=True)
+_ADD_SHIPMENT = SHIPMENT.insert().returning(SHIPMENT.c.id)
+
+
+async def write_sqlite(session: AsyncSession, write: LedgerWrite) -> Written:
+    """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order."""
+    document_id = (await session.execute(_ADD_DOCUMENT, write.document)).scalar_one()
+    for pair, doses in write.drawn:
+        draw = {"l": pair[0], "t": pair[1], "d": doses, "u": pair in write.usable_only}
+        if (await session.execute(_DRAW, draw | {"day": write.document["occurred_on"]})).first() is None:
+            return Written(document_id, [], None, [pair])
+    if write.added:
+        await session.execute(
+            _ADD, [{"location_id": p[0], "lot_id": p[1], "doses": d} for p, d in write.added]
+        )
+    movement_ids: list[int] = []
+    if write.lines:
+        rows = [
+            {
+                "document_id": document_id,
+                "kind": line.kind,
+                "location_id": line.location_id,
+                "lot_id": line.lot_id,
+                "doses": line.doses,
+                "occurred_on": write.document["occurred_on"],
+                "recorded_at": write.document["recorded_at"],
+                "recorded_by": write.document["recorded_by"],
+                "reason_code": line.reason_code,
+                "reverses_movement_id": line.reverses_movement_id,
+            }
+            for line in write.lines
+        ]
+        movement_ids = [r[0] for r in await session.execute(_APPEND, rows)]
+    shipment_id = None
+    if write.dispatch is not None:
+        shipment = {
+            "issue_document_id": document_id,
+            "from_facility_id": write.dispatch.from_facility_id,
+            "to_facility_id": write.dispatch.to_facility_id,
+            "status": "in_transit",
+            "dispatched_on": write.document["occurred_on"],
+        }
+        shipment_id = (await session.execute(_ADD_SHIPMENT, shipment)).scalar_one()
+        await session.execute(
+            SHIPMENT_LINE.insert(),
+            [
+                {"shipment_id": shipment_id, "lot_id": lot, "doses_sent": doses}
+                for lot, doses in write.dispatch.doses_by_lot.items()
+            ],
+        )
+    return Written(document_id, movement_ids, shipment_id, [])

@@ -1,0 +1,95 @@
+"""What the ledger writes: the lines, header and shipment of a document, as the writers receive them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from inventory.stock.models import StockDocument
+
+Pair = tuple[int, int]
+"""(location_id, lot_id): one balance row."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One signed change of doses to post; `field` names the input line for error messages.
+
+    `usable_only`: a draw that needs usable stock (an issue, a vaccination session): the ledger refuses it
+    if the lot is on hold, expired or at the VVM discard point when it is written.
+    `picked`: the use case chose the lot itself (lot picking); if the draw is refused, it chooses again."""
+
+    location_id: int
+    lot_id: int
+    doses: int
+    kind: str
+    field: str
+    reason_code: str | None = None
+    reverses_movement_id: int | None = None
+    usable_only: bool = False
+    picked: bool = False
+
+
+@dataclass
+class DocumentHeader:
+    """A document to post: the columns of stock_document; `post_document` sets its id."""
+
+    kind: str
+    facility_id: int
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    counterparty_id: int | None = None
+    reference: str | None = None
+    note: str | None = None
+    override_reason: str | None = None
+    reverses_document_id: int | None = None
+    id: int = 0
+
+
+HEADER_COLUMNS = [c.key for c in StockDocument.__table__.columns if c.key != "id"]
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """The shipment an issue or a return opens: doses sent per lot, in transit until the destination confirms."""
+
+    from_facility_id: int
+    to_facility_id: int
+    doses_by_lot: Mapping[int, int]
+
+
+@dataclass(frozen=True)
+class Posted:
+    movement_id: int
+    line: Line
+
+
+@dataclass(frozen=True)
+class Posting:
+    """What was written: the movements in line order, and the shipment's id if the document opened one."""
+
+    movements: list[Posted]
+    shipment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LedgerWrite:
+    document: dict[str, Any]
+    drawn: list[tuple[Pair, int]]
+    added: list[tuple[Pair, int]]
+    lines: Sequence[Line]
+    fields: Mapping[Pair, str]
+    usable_only: frozenset[Pair] = frozenset()
+    picked: frozenset[Pair] = frozenset()
+    dispatch: Dispatch | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    document_id: int
+    movement_ids: list[int]
+    shipment_id: int | None
+    refused: list[Pair]

@@ -1,0 +1,153 @@
+"""Confirming a shipment: the destination records, per lot, the doses received, VVM stage and freeze indicator."""
+
+from __future__ import annotations
+
+from inventory.auth import Forbidden
+from inventory.errors import (
+    Conflict,
+    NotFound,
+    RuleViolation,
+    UnknownReference,
+    ValidationFailed,
+)
+from inventory.stock import schemas as s
+from inventory.stock.context import Entry, StockContext
+from inventory.stock.domain import (
+    REASON_DIRECTIONS,
+    check_whole_vials,
+)
+from inventory.stock.ledger import Line
+from inventory.stock.models import Lot
+
+
+async def confirm_shipment(
+    stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm, *, key: str | None
+) -> s.ShipmentRead:
+    """The destination confirms, per lot, the doses received, VVM stage and freeze indicator."""
+    return await stock.once(
+        f"shipment:{shipment_id}:confirm",
+        cmd,
+        key,
+        lambda: _confirm(stock, shipment_id, cmd),
+        result_type=s.ShipmentRead,
+    )
+
+
+async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm) -> s.ShipmentRead:
+    shipment = await stock.repo.shipment(shipment_id, for_update=True)
+    if shipment is None:
+        raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+    if not stock.principal.can_write(shipment.to_facility_id):
+        raise Forbidden(f"only the destination confirms shipment {shipment_id}", field="shipment_id")
+    if shipment.status != "in_transit":
+        raise Conflict(f"shipment {shipment_id} is already {shipment.status}", field="shipment_id")
+    day = stock.day(cmd.occurred_on)
+    if day < shipment.dispatched_on:
+        raise RuleViolation(
+            f"received on {day:%d/%m/%Y}, before it was dispatched on {shipment.dispatched_on:%d/%m/%Y}",
+            field="occurred_on",
+        )
+    codes = await stock.repo.facility_codes({shipment.to_facility_id})
+    destination = await stock.catalog.facility(codes[shipment.to_facility_id], field="shipment_id")
+    stock.principal.require_write(destination.id, destination.code, field="shipment_id")
+    location = (
+        await stock.catalog.location(destination, cmd.location, field="location")
+        if cmd.location
+        else await stock.catalog.sole_storage_location(destination, field="location")
+    )
+    transit = await stock.catalog.transit_location(destination)
+    rows = await stock.repo.shipment_lines(shipment_id)
+    expected = {(code, lot.lot_number): (line, lot) for line, lot, code in rows}
+    seen: set[tuple[str, str]] = set()
+    for i, c in enumerate(cmd.lines):
+        k = (c.product, c.lot_number)
+        if k not in expected:
+            raise UnknownReference(
+                f"lot {c.lot_number} of {c.product} is not on shipment {shipment_id}",
+                field=f"lines[{i}].lot_number",
+            )
+        if k in seen:
+            raise ValidationFailed(f"lot {c.lot_number} is confirmed twice", field=f"lines[{i}].lot_number")
+        seen.add(k)
+        line, _ = expected[k]
+        if destination.counts_whole_vials:  # a store above commune level keeps whole vials
+            received = await stock.catalog.product(c.product, field=f"lines[{i}].product")
+            check_whole_vials(c.doses_received, received.doses_per_vial, field=f"lines[{i}].doses_received")
+        if c.doses_received > line.doses_sent:
+            raise RuleViolation(
+                f"{c.doses_received} doses received but {line.doses_sent} were sent; record a surplus as a "
+                "'found' adjustment",
+                field=f"lines[{i}].doses_received",
+            )
+        if c.doses_received < line.doses_sent:
+            if not c.difference_reason:
+                raise ValidationFailed(
+                    f"{line.doses_sent - c.doses_received} doses short: give a difference_reason",
+                    field=f"lines[{i}].difference_reason",
+                )
+            if REASON_DIRECTIONS.get(c.difference_reason) != -1:
+                raise RuleViolation(
+                    f"{c.difference_reason!r} is not a reason for a shortfall; use one of "
+                    + ", ".join(sorted(r for r, d in REASON_DIRECTIONS.items() if d == -1)),
+                    field=f"lines[{i}].difference_reason",
+                )
+    missing = [f"{code} {n}" for (code, n) in expected if (code, n) not in seen]
+    if missing:
+        raise ValidationFailed(
+            f"every lot on the shipment must be confirmed; missing: {', '.join(missing)}", field="lines"
+        )
+    document = stock.new_document(
+        "shipment_receipt", destination, day, counterparty_id=shipment.from_facility_id, note=cmd.note
+    )
+    locked_lots = await stock.repo.lock_lots(
+        [(lot.product_id, lot.lot_number) for _, lot in expected.values()]
+    )
+    entries: list[Entry] = []
+    events: list[tuple[Lot, str, int | None, str]] = []  # (lot, kind, VVM stage, reason) for the document
+    for i, c in enumerate(cmd.lines):
+        line, lot = expected[(c.product, c.lot_number)]
+        field = f"lines[{i}].doses_received"
+        if c.doses_received:
+            entries += [
+                Entry(
+                    Line(transit.id, lot.id, -c.doses_received, "shipment_receipt", field),
+                    transit.code,
+                    c.product,
+                    lot.lot_number,
+                ),
+                Entry(
+                    Line(location.id, lot.id, c.doses_received, "shipment_receipt", field),
+                    location.code,
+                    c.product,
+                    lot.lot_number,
+                ),
+            ]
+        short = line.doses_sent - c.doses_received
+        if short:
+            entries.append(
+                Entry(
+                    Line(transit.id, lot.id, -short, "adjustment", field, reason_code=c.difference_reason),
+                    transit.code,
+                    c.product,
+                    lot.lot_number,
+                )
+            )
+        line.doses_received = c.doses_received
+        line.vvm_stage_on_arrival = c.vvm_stage
+        line.freeze_indicator_alarm = c.freeze_indicator_alarm
+        line.difference_reason = c.difference_reason
+        locked = locked_lots[(lot.product_id, lot.lot_number)]
+        if stock.raise_vvm(locked, c.vvm_stage, field=f"lines[{i}].vvm_stage"):
+            events.append((locked, "vvm", c.vvm_stage, "on arrival"))
+        product = await stock.catalog.product(c.product, field=f"lines[{i}].product")
+        if c.freeze_indicator_alarm and product.freeze_sensitive and not locked.on_hold:
+            locked.on_hold = True
+            locked.hold_reason = f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
+            events.append((locked, "hold", None, locked.hold_reason))
+    await stock.post(document, entries)
+    for lot, kind, stage, reason in events:
+        stock.lot_event(lot, kind, vvm_stage=stage, reason=reason, facility=destination, document=document)
+    shipment.status = "received"
+    shipment.receipt_document_id = document.id
+    await stock.session.flush()
+    return await stock.read_shipment(shipment_id)

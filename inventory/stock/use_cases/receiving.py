@@ -1,0 +1,100 @@
+"""Receiving: stock arrives at a facility from a supplier, without a shipment in the system."""
+
+from __future__ import annotations
+
+from inventory.catalog.models import Location, Product
+from inventory.errors import (
+    RuleViolation,
+)
+from inventory.stock import schemas as s
+from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.domain import (
+    check_whole_vials,
+)
+from inventory.stock.ledger import Line
+from inventory.stock.models import Lot
+
+
+async def receive(stock: StockContext, cmd: s.ReceiptCreate, *, key: str | None) -> s.DocumentRead:
+    """Stock arrives from a supplier or a higher level without a shipment in the system."""
+    return await stock.once("receipt", cmd, key, lambda: _receive(stock, cmd))
+
+
+async def _receive(stock: StockContext, cmd: s.ReceiptCreate) -> s.DocumentRead:
+    day = stock.day(cmd.occurred_on)
+    facility = await stock.writable(cmd.facility, field="facility", on=day)
+    supplier = await stock.catalog.facility(cmd.supplier, field="supplier") if cmd.supplier else None
+    prepared: list[tuple[int, Product, Location, s.ReceiptLine]] = []
+    for i, line in enumerate(cmd.lines):
+        product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
+        location = await stock.catalog.location(facility, line.location, field=f"lines[{i}].location")
+        if line.expires_on < day:
+            raise RuleViolation(
+                f"lot {line.lot_number} expired on {line.expires_on:%d/%m/%Y}; an expired lot is not received",
+                field=f"lines[{i}].expires_on",
+            )
+        if line.vvm_stage >= 3:
+            raise RuleViolation(
+                f"lot {line.lot_number} arrives at VVM stage {line.vvm_stage}: do not accept it; record the "
+                "handover minutes (biên bản) with the supplier",
+                field=f"lines[{i}].vvm_stage",
+            )
+        if facility.counts_whole_vials:
+            check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
+        prepared.append((i, product, location, line))
+    entries: list[Entry] = []
+    readings: list[tuple[Lot, int]] = []  # (lot, VVM stage) new or darker on receipt, for the events
+    locked = await stock.repo.lock_lots([(product.id, line.lot_number) for _, product, _, line in prepared])
+    for i, product, location, line in prepared:
+        lot = locked.get((product.id, line.lot_number))
+        if lot is None:
+            lot = Lot(
+                product_id=product.id,
+                lot_number=line.lot_number,
+                expires_on=line.expires_on,
+                manufacturer=line.manufacturer,
+                gtin=line.gtin,
+                vvm_stage=line.vvm_stage,
+                on_hold=False,
+                created_at=stock.now(),
+            )
+            stock.session.add(lot)
+            await stock.session.flush()
+            locked[(product.id, line.lot_number)] = lot
+            readings.append((lot, line.vvm_stage))
+        else:
+            if lot.expires_on != line.expires_on:
+                raise RuleViolation(
+                    f"lot {line.lot_number} of {product.code} is recorded with expiry "
+                    f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
+                    field=f"lines[{i}].expires_on",
+                )
+            if stock.raise_vvm(lot, line.vvm_stage, field=f"lines[{i}].vvm_stage"):
+                readings.append((lot, line.vvm_stage))
+        entries.append(
+            Entry(
+                Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"),
+                location.code,
+                product.code,
+                lot.lot_number,
+            )
+        )
+    document = stock.new_document(
+        "receipt",
+        facility,
+        day,
+        counterparty_id=supplier.id if supplier else None,
+        reference=cmd.reference,
+        note=cmd.note,
+    )
+    movements, _ = await stock.post(document, entries)
+    for lot, stage in readings:
+        stock.lot_event(
+            lot, "vvm", vvm_stage=stage, reason="on receipt", facility=facility, document=document
+        )
+    return document_read(
+        document,
+        movements,
+        facility=facility.code,
+        counterparty=supplier.code if supplier else None,
+    )

@@ -1,0 +1,46 @@
+"""Transfers: stock moved between two storage locations of one facility."""
+
+from __future__ import annotations
+
+from inventory.errors import (
+    RuleViolation,
+)
+from inventory.stock import schemas as s
+from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.ledger import Line
+
+
+async def transfer(stock: StockContext, cmd: s.TransferCreate, *, key: str | None) -> s.DocumentRead:
+    """Move stock between two locations of one facility."""
+    return await stock.once("transfer", cmd, key, lambda: _transfer(stock, cmd))
+
+
+async def _transfer(stock: StockContext, cmd: s.TransferCreate) -> s.DocumentRead:
+    day = stock.day(cmd.occurred_on)
+    facility = await stock.writable(cmd.facility, field="facility", on=day)
+    origin = await stock.catalog.location(facility, cmd.from_location, field="from_location")
+    target = await stock.catalog.location(facility, cmd.to_location, field="to_location")
+    if origin.id == target.id:
+        raise RuleViolation("from_location and to_location are the same", field="to_location")
+    entries: list[Entry] = []
+    for i, line in enumerate(cmd.lines):
+        product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
+        lot = await stock.lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+        field = f"lines[{i}].doses"
+        entries += [
+            Entry(
+                Line(origin.id, lot.id, -line.doses, "transfer", field),
+                origin.code,
+                product.code,
+                lot.lot_number,
+            ),
+            Entry(
+                Line(target.id, lot.id, line.doses, "transfer", field),
+                target.code,
+                product.code,
+                lot.lot_number,
+            ),
+        ]
+    document = stock.new_document("transfer", facility, day, note=cmd.note)
+    movements, _ = await stock.post(document, entries)
+    return document_read(document, movements, facility=facility.code)

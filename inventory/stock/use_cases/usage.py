@@ -1,0 +1,75 @@
+"""Usage: a vaccination session's doses given and vials opened; opened vials leave the stock."""
+
+from __future__ import annotations
+
+from inventory.errors import (
+    RuleViolation,
+    ValidationFailed,
+)
+from inventory.stock import schemas as s
+from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.domain import (
+    why_not_issuable,
+)
+from inventory.stock.ledger import Line
+from inventory.stock.models import UsageRecord
+from inventory.stock.repository import lot_state
+
+
+async def record_usage(stock: StockContext, cmd: s.UsageCreate, *, key: str | None) -> s.DocumentRead:
+    """A vaccination day: doses given and vials opened; opened vials leave the stock."""
+    return await stock.once("usage", cmd, key, lambda: _usage(stock, cmd))
+
+
+async def _usage(stock: StockContext, cmd: s.UsageCreate) -> s.DocumentRead:
+    day = stock.day(cmd.session_on, field="session_on")
+    facility = await stock.writable(cmd.facility, field="facility", on=day)
+    prepared = []
+    for i, line in enumerate(cmd.lines):
+        product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
+        lot = await stock.lot(product, line.lot_number, field=f"lines[{i}].lot_number")
+        location = await stock.catalog.location(facility, line.location, field=f"lines[{i}].location")
+        if line.vials_opened == 0 and line.doses_administered == 0:
+            raise ValidationFailed("nothing given and no vial opened", field=f"lines[{i}].doses_administered")
+        # also doses from a vial opened earlier (multi-dose vial policy): a lot held since may not be used
+        reason = why_not_issuable(lot_state(lot, product.code), day)
+        if reason:
+            raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
+        opened_doses = line.vials_opened * product.doses_per_vial
+        if line.doses_administered > opened_doses and not product.keep_opened_vial:
+            raise RuleViolation(
+                f"{line.doses_administered} doses given from {line.vials_opened} vial(s) of "
+                f"{product.doses_per_vial}: an opened {product.code} vial is not kept between sessions",
+                field=f"lines[{i}].doses_administered",
+            )
+        prepared.append((i, line, product, lot, location, opened_doses))
+    document = stock.new_document("usage", facility, day, note=cmd.note)
+    movements, _ = await stock.post(
+        document,
+        [
+            Entry(
+                Line(
+                    location.id, lot.id, -opened_doses, "usage", f"lines[{i}].vials_opened", usable_only=True
+                ),
+                location.code,
+                product.code,
+                lot.lot_number,
+            )
+            for i, _line, product, lot, location, opened_doses in prepared
+            if opened_doses
+        ],
+    )
+    stock.session.add_all(
+        UsageRecord(
+            document_id=document.id,
+            facility_id=facility.id,
+            product_id=product.id,
+            lot_id=lot.id,
+            location_id=location.id,
+            session_on=day,
+            doses_administered=line.doses_administered,
+            vials_opened=line.vials_opened,
+        )
+        for _i, line, product, lot, location, _opened in prepared
+    )
+    return document_read(document, movements, facility=facility.code)

@@ -1,0 +1,179 @@
+"""Reads of the ledger: documents, stock on hand, the dashboard, stock in transit, the stock card, shipments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from inventory.errors import (
+    NotFound,
+    ValidationFailed,
+)
+from inventory.stock import schemas as s
+from inventory.stock.context import StockContext
+from inventory.stock.domain import (
+    doses_to_vials,
+    is_usable,
+)
+from inventory.stock.repository import lot_state
+
+
+async def get_document(stock: StockContext, document_id: int) -> s.DocumentRead:
+    document = await stock.repo.document(document_id)
+    if document is None:
+        raise NotFound(f"no document {document_id}", field="document_id")
+    stock.require_read_any(document.facility_id, document.counterparty_id, what=f"document {document_id}")
+    return await stock.read_document(document)
+
+
+async def list_documents(stock: StockContext, facility_code: str, limit: int = 100) -> list[s.DocumentRead]:
+    facility = await stock.readable(facility_code, field="facility")
+    return [await stock.read_document(d) for d in await stock.repo.documents(facility.id, limit)]
+
+
+async def stock_on_hand(stock: StockContext, facility_code: str) -> s.StockOnHand:
+    """Doses and vials per product, lot and location; usable means issuable today."""
+    facility = await stock.readable(facility_code, field="facility")
+    rows: list[s.StockRow] = []
+    totals: dict[str, list[int]] = {}
+    for lot, product, location_code, doses in await stock.repo.stock_on_hand(facility.id):
+        vials, part = doses_to_vials(doses, product.doses_per_vial)
+        usable = is_usable(lot_state(lot, product.code), stock.today)
+        rows.append(
+            s.StockRow(
+                product.code,
+                lot.lot_number,
+                lot.expires_on,
+                lot.vvm_stage,
+                lot.on_hold,
+                location_code,
+                doses,
+                vials,
+                part,
+                usable,
+            )
+        )
+        t = totals.setdefault(product.code, [0, 0, 0])
+        t[0] += doses
+        t[1] += doses if usable else 0
+        t[2] += vials + (1 if part else 0)  # a part vial is a vial on the shelf (opened, kept)
+    return s.StockOnHand(
+        facility=facility.code,
+        as_of=stock.today,
+        rows=rows,
+        totals=[s.ProductTotal(code, d, u, v) for code, (d, u, v) in totals.items()],
+    )
+
+
+async def dashboard(
+    stock: StockContext, facility_code: str, *, expiring_within_days: int = 60, consumption_days: int = 90
+) -> s.Dashboard:
+    """Stock by product with months of stock, lots expiring soon, on hold or unusable, shipments."""
+    soh = await stock_on_hand(stock, facility_code)
+    facility = await stock.readable(facility_code, field="facility")
+    outflow = await stock.repo.outflows(facility.id, stock.today - timedelta(days=consumption_days))
+    names = {p.code: p.name for p in await stock.catalog.repo.products()}
+    soon = stock.today + timedelta(days=expiring_within_days)
+    shipments = await list_shipments(stock, facility_code, "in_transit")
+    awaiting = [sh for sh in shipments if sh.to_facility == facility.code]
+    # a product run out still shows (0 doses, 0 months): it was used lately or is on its way
+    totals = {t.product: t for t in soh.totals}
+    coming = {line.product for sh in awaiting for line in sh.lines}
+    overview = []
+    for code in sorted(set(totals) | {c for c, d in outflow.items() if d > 0} | coming):
+        t = totals.get(code, s.ProductTotal(code, 0, 0, 0))
+        used = outflow.get(code, 0)
+        months = round(t.usable_doses * consumption_days / (used * 30), 1) if used > 0 else None
+        overview.append(
+            s.ProductOverview(
+                code,
+                names.get(code, code),
+                t.doses,
+                t.usable_doses,
+                t.vials,
+                round(used * 30 / consumption_days),
+                months,
+            )
+        )
+    return s.Dashboard(
+        facility=facility.code,
+        facility_name=facility.name,
+        as_of=stock.today,
+        products=overview,
+        expiring=[r for r in soh.rows if r.usable and r.expires_on <= soon],
+        on_hold=[r for r in soh.rows if r.on_hold],
+        unusable=[r for r in soh.rows if not r.usable and not r.on_hold],
+        awaiting=awaiting,
+        sent=[sh for sh in shipments if sh.from_facility == facility.code],
+    )
+
+
+async def in_transit(stock: StockContext, facility_code: str) -> list[s.InTransitRow]:
+    facility = await stock.readable(facility_code, field="facility")
+    return [
+        s.InTransitRow(
+            sh.id, origin, dest, sh.dispatched_on, code, lot.lot_number, lot.expires_on, line.doses_sent
+        )
+        for sh, line, lot, code, origin, dest in await stock.repo.in_transit(facility.id)
+    ]
+
+
+async def stock_card(
+    stock: StockContext,
+    facility_code: str,
+    product_code: str,
+    lot_number: str,
+    date_from: date,
+    date_to: date,
+) -> s.StockCard:
+    """The stock card (thẻ kho) of one lot at one facility over a period."""
+    if date_to < date_from:
+        raise ValidationFailed("date_to is before date_from", field="date_to")
+    facility = await stock.readable(facility_code, field="facility")
+    product = await stock.catalog.product(product_code, field="product")
+    lot = await stock.lot(product, lot_number, field="lot_number")
+    balance = opening = await stock.repo.card_opening(facility.id, lot.id, date_from)
+    rows = await stock.repo.card_movements(facility.id, lot.id, date_from, date_to)
+    codes = await stock.repo.facility_codes({d.counterparty_id for _, _, d in rows if d.counterparty_id})
+    lines: list[s.StockCardLine] = []
+    received = issued = 0
+    for m, loc, doc in rows:
+        balance += m.doses
+        if m.kind != "transfer":  # between the facility's own fridges: neither received nor issued
+            received += max(m.doses, 0)
+            issued += max(-m.doses, 0)
+        lines.append(
+            s.StockCardLine(
+                m.occurred_on,
+                doc.id,
+                m.kind,
+                loc,
+                codes.get(doc.counterparty_id) if doc.counterparty_id else None,
+                m.reason_code,
+                max(m.doses, 0),
+                max(-m.doses, 0),
+                balance,
+                m.recorded_by,
+            )
+        )
+    return s.StockCard(
+        facility.code,
+        product.code,
+        lot.lot_number,
+        lot.expires_on,
+        date_from,
+        date_to,
+        opening,
+        lines,
+        received,
+        issued,
+        balance,
+    )
+
+
+async def get_shipment(stock: StockContext, shipment_id: int) -> s.ShipmentRead:
+    return await stock.read_shipment(shipment_id)
+
+
+async def list_shipments(stock: StockContext, facility_code: str, status: str | None) -> list[s.ShipmentRead]:
+    facility = await stock.readable(facility_code, field="facility")
+    return [await get_shipment(stock, sh.id) for sh in await stock.repo.shipments(facility.id, status)]

@@ -1,0 +1,136 @@
+"""Document pages: the documents list, one document, its voucher and reversal, and delivery confirmation."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from inventory.errors import InventoryError
+from inventory.stock import schemas as s
+from inventory.stock.domain import REASON_DIRECTIONS
+from inventory.stock.use_cases import confirmation, views
+from inventory.stock.use_cases import lots as lot_state
+from inventory.stock.use_cases import reversal as reversals
+from inventory.types import RowIdPath
+from inventory.web.forms import Form, FormInvalid, parse, refuse
+from inventory.web.pages import FormData, Page, provide_page, saved_redirect
+
+
+class DocumentPages(Controller):
+    """Posted documents, their vouchers and reversals, and confirming deliveries in transit."""
+
+    dependencies = {"page": Provide(provide_page)}
+
+    # ---- documents -----------------------------------------------------------------------------------------
+
+    @get("/documents", operation_id="DocumentsPage", include_in_schema=False)
+    async def documents(
+        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+    ) -> Template:
+        code = page.facility_code(facility)
+        return await page.render(
+            "documents.html", facility=code, documents=await views.list_documents(page.stock, code, 200)
+        )
+
+    @get("/documents/{document_id:int}", operation_id="DocumentPage", include_in_schema=False)
+    async def document(
+        self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
+    ) -> Template:
+        document = await views.get_document(page.stock, document_id)
+        return await page.render("document.html", document=document, saved=saved, form=Form())
+
+    @get("/documents/{document_id:int}/voucher", operation_id="VoucherPage", include_in_schema=False)
+    async def voucher(
+        self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
+    ) -> Template:
+        document = await views.get_document(page.stock, document_id)
+        products = {p.code: p for p in await page.products()}
+        lots = {(lot.product, lot.lot_number): lot for lot in await lot_state.list_lots(page.stock, None)}
+        lines = [m for m in document.movements if m.doses < 0] or document.movements
+        return await page.render(
+            "voucher.html", document=document, lines=lines, products=products, lots=lots, saved=saved
+        )
+
+    @post("/documents/{document_id:int}/reverse", operation_id="ReverseForm", include_in_schema=False)
+    async def reverse(
+        self, page: NamedDependency[Page], document_id: RowIdPath, data: FormData
+    ) -> Template | Redirect:
+        form = Form(values=dict(data), key=data.get("idempotency_key") or uuid.uuid4().hex)
+        try:
+            reversal = await reversals.reverse(
+                page.stock,
+                document_id,
+                s.ReversalCreate(reason=data.get("reason", "").strip()),
+                key=f"web:{form.key}",
+            )
+        except Exception as exc:
+            detail = exc.detail if isinstance(exc, InventoryError) else str(exc)
+            form.errors["reason"] = detail
+            document = await views.get_document(page.stock, document_id)
+            status = exc.status_code if isinstance(exc, InventoryError) else 422
+            return await page.render("document.html", status, document=document, saved=False, form=form)
+        return saved_redirect(reversal.id)
+
+    # ---- confirm deliveries --------------------------------------------------------------------------------
+
+    @get("/confirm", operation_id="ConfirmList", include_in_schema=False)
+    async def confirm_list(
+        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+    ) -> Template:
+        code = page.facility_code(facility)
+        shipments = [
+            sh for sh in await views.list_shipments(page.stock, code, "in_transit") if sh.to_facility == code
+        ]
+        return await page.render("confirm_list.html", facility=code, shipments=shipments)
+
+    async def _confirm_form(
+        self, page: Page, shipment_id: int, form: Form, status_code: int = 200
+    ) -> Template:
+        shipment = await views.get_shipment(page.stock, shipment_id)
+        if not form.values:
+            # the VVM as last recorded (it only darkens): the worker changes it only if it looks worse
+            stages = {
+                (lot.product, lot.lot_number): lot.vvm_stage
+                for lot in await lot_state.list_lots(page.stock, None)
+            }
+            for i, line in enumerate(shipment.lines):
+                form.values.update(
+                    {
+                        f"lines[{i}].product": line.product,
+                        f"lines[{i}].lot_number": line.lot_number,
+                        f"lines[{i}].doses_received": str(line.doses_sent),
+                        f"lines[{i}].vvm_stage": str(stages.get((line.product, line.lot_number), 1)),
+                    }
+                )
+        reasons = [r for r, d in REASON_DIRECTIONS.items() if d == -1]
+        return await page.render("confirm.html", status_code, shipment=shipment, form=form, reasons=reasons)
+
+    @get("/shipments/{shipment_id:int}/confirm", operation_id="ConfirmPage", include_in_schema=False)
+    async def confirm_page(self, page: NamedDependency[Page], shipment_id: RowIdPath) -> Template:
+        return await self._confirm_form(page, shipment_id, Form())
+
+    @post("/shipments/{shipment_id:int}/confirm", operation_id="ConfirmForm", include_in_schema=False)
+    async def confirm(
+        self, page: NamedDependency[Page], shipment_id: RowIdPath, data: FormData
+    ) -> Template | Redirect:
+        values = dict(data)
+        count = sum(1 for k in values if k.endswith(".lot_number"))
+        for i in range(count):  # an unticked checkbox sends nothing
+            values.setdefault(f"lines[{i}].freeze_indicator_alarm", "false")
+        try:
+            command, form, origins = parse(values, s.ShipmentConfirm)
+        except FormInvalid as bad:
+            bad.form.values = data
+            return await self._confirm_form(page, shipment_id, bad.form, 422)
+        form.values = data
+        try:
+            shipment = await confirmation.confirm_shipment(
+                page.stock, shipment_id, command, key=f"web:{form.key}"
+            )
+        except InventoryError as exc:
+            return await self._confirm_form(page, shipment_id, refuse(form, exc, origins), exc.status_code)
+        return saved_redirect(shipment.receipt_document_id or 0)

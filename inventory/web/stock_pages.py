@@ -1,0 +1,122 @@
+"""Stock pages: the dashboard, stock on hand, the stock card, and lots with their holds and VVM."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from inventory.auth import Forbidden
+from inventory.authn import SESSION_COOKIE
+from inventory.errors import InventoryError
+from inventory.stock import schemas as s
+from inventory.stock.use_cases import lots as lot_state
+from inventory.stock.use_cases import views
+from inventory.timeutil import today_vn
+from inventory.users.service import UserService
+from inventory.web.forms import Form
+from inventory.web.pages import FormData, Page, day_param, provide_page
+
+
+class StockPages(Controller):
+    """The store keeper's and commune worker's stock views: dashboard, stock, stock card, lots."""
+
+    dependencies = {"page": Provide(provide_page)}
+
+    @post("/logout", operation_id="Logout", include_in_schema=False)
+    async def logout(self, request: Request[Any, Any, Any], page: NamedDependency[Page]) -> Redirect:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await UserService(page.session).sign_out(token)
+        response = Redirect("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @get("/", operation_id="Dashboard", include_in_schema=False)
+    async def dashboard(
+        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+    ) -> Template:
+        board = await views.dashboard(page.stock, page.facility_code(facility))
+        return await page.render("dashboard.html", board=board)
+
+    @get("/stock", operation_id="StockPage", include_in_schema=False)
+    async def stock(self, page: NamedDependency[Page], facility: FromQuery[str | None] = None) -> Template:
+        soh = await views.stock_on_hand(page.stock, page.facility_code(facility))
+        return await page.render("stock.html", soh=soh)
+
+    # ---- stock card, lots ----------------------------------------------------------------------------------
+
+    @get("/stock-card", operation_id="StockCardPage", include_in_schema=False)
+    async def stock_card(
+        self,
+        page: NamedDependency[Page],
+        facility: FromQuery[str | None] = None,
+        product: FromQuery[str | None] = None,
+        lot_number: FromQuery[str | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
+    ) -> Template:
+        code = page.facility_code(facility)
+        form = Form()
+        end = day_param(date_to, "date_to", form) or today_vn()
+        start = day_param(date_from, "date_from", form) or (end - timedelta(days=90))
+        card = None
+        form.values = {
+            "facility": code,
+            "product": product or "",
+            "lot_number": lot_number or "",
+            "date_from": start.isoformat(),
+            "date_to": end.isoformat(),
+        }
+        if product and lot_number and not form.errors:
+            try:
+                card = await views.stock_card(page.stock, code, product, lot_number, start, end)
+            except InventoryError as exc:
+                form.errors[exc.field or "form"] = exc.detail
+        lots = await lot_state.list_lots(page.stock, None)
+        return await page.render("stock_card.html", card=card, form=form, facility=code, lots=lots)
+
+    @get("/lots", operation_id="LotsPage", include_in_schema=False)
+    async def lots(self, page: NamedDependency[Page]) -> Template:
+        return await page.render("lots.html", lots=await lot_state.list_lots(page.stock, None))
+
+    @post("/lots/{action:str}", operation_id="LotForm", include_in_schema=False)
+    async def lot_action(
+        self, page: NamedDependency[Page], action: FromPath[str], data: FormData
+    ) -> Template | Redirect:
+        # the lot travels in the form, not the path: lot numbers may hold "/", "#", "?" or "%"
+        product, lot_number = data.get("product", ""), data.get("lot_number", "")
+        key = f"web:{data.get('idempotency_key') or uuid.uuid4().hex}"
+        try:
+            if action in {"hold", "release"}:
+                await lot_state.set_hold(
+                    page.stock,
+                    product,
+                    lot_number,
+                    s.HoldUpdate(reason=data.get("reason", "").strip()),
+                    hold=action == "hold",
+                    key=key,
+                )
+            elif action == "vvm":
+                await lot_state.record_vvm(
+                    page.stock,
+                    product,
+                    lot_number,
+                    s.VVMUpdate(vvm_stage=int(data.get("vvm_stage", "0") or 0)),
+                    key=key,
+                )
+            else:
+                raise Forbidden(f"unknown action {action}")
+        except (InventoryError, ValueError, Exception) as exc:
+            detail = exc.detail if isinstance(exc, InventoryError) else str(exc)
+            status = exc.status_code if isinstance(exc, InventoryError) else 422
+            form = Form(values=dict(data), errors={f"{product}/{lot_number}": detail})
+            return await page.render(
+                "lots.html", status, lots=await lot_state.list_lots(page.stock, None), form=form
+            )
+        return Redirect("/lots", status_code=303)

@@ -1,0 +1,229 @@
+"""The ledger through its JSON API: shipments and their confirmation, counts, usage and VVM readings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.ledger_samples import (
+    COMMUNE,
+    DISTRICT,
+    lot,
+    receipt,
+    stock_doses,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_receipt_an_issue_and_its_confirmation_move_stock_through_transit(stocked) -> None:
+    api = stocked
+    issued = await api.ok(
+        "/issues",
+        {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "PENTA", "doses": 30}]},
+    )
+    assert [m["lot_number"] for m in issued["movements"]] == ["P-EARLY", "P-EARLY"]
+    assert (await stock_doses(api))[("PENTA", "P-EARLY", "TL-01")] == 70
+    transit = await api.read(f"/facilities/{COMMUNE}/in-transit")
+    assert [(t["lot_number"], t["doses"]) for t in transit] == [("P-EARLY", 30)]
+    shipment = await api.read(f"/shipments/{issued['shipment_id']}")
+    assert shipment["status"] == "in_transit"
+
+    confirmed = await api.ok(
+        f"/shipments/{issued['shipment_id']}/confirm",
+        {
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "P-EARLY",
+                    "doses_received": 29,
+                    "vvm_stage": 1,
+                    "difference_reason": "broken",
+                }
+            ]
+        },
+    )
+    assert confirmed["status"] == "received"
+    assert (await stock_doses(api, COMMUNE)) == {("PENTA", "P-EARLY", "TL"): 29}
+    assert await api.read(f"/facilities/{COMMUNE}/in-transit") == []
+    receipt_doc = await api.read(f"/documents/{confirmed['receipt_document_id']}")
+    assert {(m["kind"], m["doses"], m["reason"]) for m in receipt_doc["movements"]} == {
+        ("shipment_receipt", -29, None),
+        ("shipment_receipt", 29, None),
+        ("adjustment", -1, "broken"),
+    }
+
+
+async def test_a_count_posts_its_differences_and_must_cover_every_lot(stocked) -> None:
+    api = stocked
+    soh = await api.read(f"/facilities/{DISTRICT}/stock")
+    lines = [
+        {
+            "location": r["location"],
+            "product": r["product"],
+            "lot_number": r["lot_number"],
+            "counted_doses": r["doses"],
+        }
+        for r in soh["rows"]
+    ]
+    partial = await api.ok("/counts", {"facility": DISTRICT, "lines": lines[:-1]})
+    refused = await api.post(f"/counts/{partial['id']}/submit")
+    assert refused.status_code == 422 and refused.json()["field"] == "lines"
+    for line in lines:
+        if line["lot_number"] == "P-EARLY":
+            line["counted_doses"] = 99
+    count = await api.ok("/counts", {"facility": DISTRICT, "lines": lines})
+    submitted = await api.ok(f"/counts/{count['id']}/submit")
+    assert submitted["status"] == "submitted"
+    document = await api.read(f"/documents/{submitted['document_id']}")
+    assert [(m["lot_number"], m["doses"], m["reason"]) for m in document["movements"]] == [
+        ("P-EARLY", -1, "count_correction")
+    ]
+    assert (await api.post(f"/counts/{count['id']}/submit")).status_code == 409
+
+
+async def test_usage_takes_opened_vials_out_of_stock(api) -> None:
+    await api.ok(
+        "/receipts",
+        receipt(
+            lot("BCG", "BCG-C", 50, location="TL"), lot("BOPV", "OPV-C", 40, location="TL"), facility=COMMUNE
+        ),
+    )
+    document = await api.ok(
+        "/usage",
+        {
+            "facility": COMMUNE,
+            "lines": [
+                {
+                    "product": "BCG",
+                    "lot_number": "BCG-C",
+                    "location": "TL",
+                    "doses_administered": 3,
+                    "vials_opened": 1,
+                },
+                {
+                    "product": "BOPV",
+                    "lot_number": "OPV-C",
+                    "location": "TL",
+                    "doses_administered": 12,
+                    "vials_opened": 1,
+                },
+            ],
+        },
+    )
+    assert [m["doses"] for m in document["movements"]] == [-10, -20]
+    assert await stock_doses(api, COMMUNE) == {("BCG", "BCG-C", "TL"): 40, ("BOPV", "OPV-C", "TL"): 20}
+    refused = await api.post(
+        "/usage",
+        {
+            "facility": COMMUNE,
+            "lines": [
+                {
+                    "product": "BCG",
+                    "lot_number": "BCG-C",
+                    "location": "TL",
+                    "doses_administered": 2,
+                    "vials_opened": 0,
+                }
+            ],
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses_administered"
+
+
+async def test_a_freeze_alarm_on_arrival_puts_a_freeze_sensitive_lot_on_hold(stocked) -> None:
+    api = stocked
+    issued = await api.ok(
+        "/issues",
+        {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "PENTA", "doses": 10}]},
+    )
+    await api.ok(
+        f"/shipments/{issued['shipment_id']}/confirm",
+        {
+            "lines": [
+                {
+                    "product": "PENTA",
+                    "lot_number": "P-EARLY",
+                    "doses_received": 10,
+                    "vvm_stage": 2,
+                    "freeze_indicator_alarm": True,
+                }
+            ]
+        },
+    )
+    lot_read = await api.read("/lots/PENTA/P-EARLY")
+    assert lot_read["on_hold"] is True and lot_read["vvm_stage"] == 2
+    assert [e["kind"] for e in lot_read["history"]] == ["vvm", "vvm", "hold"]
+    refused = await api.post(
+        "/issues",
+        {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "PENTA", "doses": 101}]},
+    )
+    assert refused.status_code == 409  # only P-LATE's 100 doses are usable now
+    assert refused.json()["available"] == 100
+    await api.ok("/lots/PENTA/P-EARLY/release", {"reason": "shake test passed"})
+    assert (await api.read("/lots/PENTA/P-EARLY"))["on_hold"] is False
+
+
+async def test_a_vvm_reading_never_goes_back(stocked) -> None:
+    refused = await stocked.post("/lots/BOPV/B-STAGE2/vvm", {"vvm_stage": 1})
+    assert refused.status_code == 422 and refused.json()["field"] == "vvm_stage"
+
+
+# ---- found in review -----------------------------------------------------------------------------------------
+
+
+async def test_doses_from_an_opened_vial_of_a_held_lot_are_refused(api) -> None:
+    await api.ok("/receipts", receipt(lot("BOPV", "OPV-H", 40, location="TL"), facility=COMMUNE))
+    await api.ok("/lots/BOPV/OPV-H/hold", {"reason": "heat excursion in the fridge"})
+    refused = await api.post(
+        "/usage",
+        {
+            "facility": COMMUNE,
+            "lines": [
+                {
+                    "product": "BOPV",
+                    "lot_number": "OPV-H",
+                    "location": "TL",
+                    "doses_administered": 5,
+                    "vials_opened": 0,
+                }
+            ],
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].lot_number"
+    assert "on hold" in refused.json()["detail"]
+
+
+async def test_a_store_above_commune_level_confirms_and_returns_whole_vials_only(api) -> None:
+    await api.ok("/receipts", receipt(lot("BOPV", "B-CDC", 200, location="KHO-LANH"), facility="CDC-LC"))
+    issued = await api.ok(
+        "/issues",
+        {"facility": "CDC-LC", "to_facility": DISTRICT, "lines": [{"product": "BOPV", "doses": 100}]},
+    )
+    part = {"product": "BOPV", "lot_number": "B-CDC", "doses_received": 95, "vvm_stage": 1}
+    refused = await api.post(
+        f"/shipments/{issued['shipment_id']}/confirm",
+        {"location": "TL-01", "lines": [{**part, "difference_reason": "broken"}]},
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses_received"
+    whole = {**part, "doses_received": 80, "difference_reason": "broken"}
+    await api.ok(f"/shipments/{issued['shipment_id']}/confirm", {"location": "TL-01", "lines": [whole]})
+    refused = await api.post(
+        "/returns",
+        {
+            "facility": DISTRICT,
+            "reason": "surplus",
+            "lines": [{"product": "BOPV", "lot_number": "B-CDC", "location": "TL-01", "doses": 3}],
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses"
+    assert (await stock_doses(api))[("BOPV", "B-CDC", "TL-01")] == 80
+
+
+async def test_a_vvm_going_back_on_arrival_names_the_line(stocked) -> None:
+    api = stocked
+    issued = await api.ok(
+        "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "BOPV", "doses": 20}]}
+    )
+    line = {"product": "BOPV", "lot_number": "B-STAGE2", "doses_received": 20, "vvm_stage": 1}
+    refused = await api.post(f"/shipments/{issued['shipment_id']}/confirm", {"lines": [line]})
+    assert refused.status_code == 422 and refused.json()["field"] == "lines[0].vvm_stage"
