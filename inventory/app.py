@@ -10,6 +10,7 @@ import asyncpg
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware.base import DefineMiddleware
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         template_config=template_config(),
         dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
+        state=State({"settings": settings}),
         exception_handlers={
             InventoryError: inventory_error_to_response,
             DBAPIError: database_error_to_response,

@@ -78,3 +78,8 @@ class StockChanged(Exception):
     def __init__(self, field: str | None) -> None:
         super().__init__(field)
         self.field = field
+
+
+class KeyTaken(Exception):
+    """Inside a use case: the request's idempotency key is recorded already (its first attempt committed), so
+    the ledger wrote nothing. Not an answer: the first result is replayed (inventory.idempotency)."""

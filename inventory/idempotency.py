@@ -17,13 +17,20 @@ from typing import Any, TypeVar
 import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.audit.service import event_values
 from inventory.auth import Principal
-from inventory.errors import IdempotencyKeyReused, SendAgain, StockChanged, ValidationFailed
+from inventory.errors import (
+    IdempotencyKeyReused,
+    InventoryError,
+    KeyTaken,
+    SendAgain,
+    StockChanged,
+    ValidationFailed,
+)
 from inventory.timeutil import utcnow
 
 T = TypeVar("T")
@@ -81,15 +88,118 @@ async def run_once(
     key = _checked(request.key)
     fingerprint = request_hash(request.scope, request.payload)
     dialect = session.get_bind().dialect.name
-    for attempt in range(1, ATTEMPTS + 1):
+
+    async def attempt() -> T:
+        claimed = await session.execute(
+            _CLAIM[dialect],
+            {
+                "key": key,
+                "scope": request.scope,
+                "request_hash": fingerprint,
+                "created_at": utcnow(),
+                "recorded_by": request.principal.username,
+            },
+        )
+        if claimed.first() is None:
+            return await _replay(session, key, request, fingerprint, result_type)
+        result = await action()
+        # the action's pending ORM rows are written now, so that their errors surface inside the use case
+        await session.flush()
+        audit = event_values(
+            request.principal,
+            request.scope,
+            changes={"request": request.payload, "result": result},
+            facility_code=_facility(request.payload, result),
+            entity=_entity(result),
+            at=request.at(),
+        )
+        response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}
+        if dialect == "postgresql":
+            await session.execute(_STORE_WITH_AUDIT, response | {f"audit_{k}": v for k, v in audit.items()})
+        else:
+            await session.execute(AUDIT.insert(), audit)
+            await session.execute(_STORE, response)
+        return result
+
+    return await _attempts(session, attempt)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A request whose answer is the one ledger document it posts: the ledger writes the idempotency record
+    and the audit event with the document (`columns`), in the same statement on PostgreSQL."""
+
+    key: str
+    request: Request
+    fingerprint: str
+
+    def columns(self, facility_code: str | None) -> dict[str, Any]:
+        principal = self.request.principal
+        return {
+            "record_key": self.key,
+            "record_scope": self.request.scope,
+            "record_hash": self.fingerprint,
+            "record_created_at": utcnow(),
+            "record_by": principal.username,
+            "request": msgspec.json.encode(self.request.payload).decode(),
+            "audit_at": self.request.at(),
+            "audit_username": principal.username,
+            "audit_address": principal.address,
+            "audit_action": self.request.scope,
+            "audit_facility_code": facility_code,
+        }
+
+
+async def post_once(
+    session: AsyncSession,
+    request: Request,
+    action: Callable[[Record], Awaitable[T]],
+    result_type: type[T],
+) -> T:
+    """`run_once` for a use case whose answer is the ledger document it posts: the ledger writes the key's
+    record and the audit event with the document (`Record`), so the posting spends no statement of its own
+    on them. A key recorded already makes the writer write nothing (`KeyTaken`) and the first result is
+    replayed; so is a request the rules refuse if its key was recorded (its first attempt may have taken
+    the stock the retry would need)."""
+    key = _checked(request.key)
+    fingerprint = request_hash(request.scope, request.payload)
+    record = Record(key, request, fingerprint)
+
+    async def attempt() -> T:
         try:
-            return await _run(session, request, key, fingerprint, dialect, action, result_type)
+            result = await action(record)
+            await session.flush()
+            return result
+        except KeyTaken:
+            pass  # the ledger wrote nothing; what the use case did before it repeats its first attempt
+        except IntegrityError as exc:
+            if _constraint(exc) != KEY_RECORDED:
+                raise
+            await session.rollback()  # a concurrent first attempt recorded the key: this one wrote nothing
+        except InventoryError:
+            if (await session.execute(_STORED, {"k": key})).first() is None:
+                raise
+        return await _replay(session, key, request, fingerprint, result_type)
+
+    return await _attempts(session, attempt)
+
+
+KEY_RECORDED = "pk_idempotency_record"
+_STORED = select(RECORD.c.key).where(RECORD.c.key == bindparam("k"), RECORD.c.response.is_not(None))
+
+
+async def _attempts(session: AsyncSession, attempt: Callable[[], Awaitable[T]]) -> T:
+    """The one retry policy: an attempt whose stock changed under it, or that PostgreSQL cancelled to break a
+    lock cycle, is rolled back and made again, ATTEMPTS times at most."""
+    for n in range(1, ATTEMPTS + 1):
+        try:
+            return await attempt()
         except (StockChanged, DBAPIError) as exc:
             if isinstance(exc, DBAPIError) and _sqlstate(exc) not in BUSY_SQLSTATES:
                 raise
             # nothing of this attempt may stay: the claim, the use case's reads and writes go together
             await session.rollback()
-            if attempt == ATTEMPTS:
+            if n == ATTEMPTS:
                 raise SendAgain(
                     "other postings kept changing the same stock; nothing was written: send the same "
                     "request again",
@@ -98,45 +208,9 @@ async def run_once(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _run(
-    session: AsyncSession,
-    request: Request,
-    key: str,
-    fingerprint: str,
-    dialect: str,
-    action: Callable[[], Awaitable[T]],
-    result_type: type[T],
-) -> T:
-    claimed = await session.execute(
-        _CLAIM[dialect],
-        {
-            "key": key,
-            "scope": request.scope,
-            "request_hash": fingerprint,
-            "created_at": utcnow(),
-            "recorded_by": request.principal.username,
-        },
-    )
-    if claimed.first() is None:
-        return await _replay(session, key, request, fingerprint, result_type)
-    result = await action()
-    # the action's pending ORM rows are written now, so that their errors surface inside the use case
-    await session.flush()
-    audit = event_values(
-        request.principal,
-        request.scope,
-        changes={"request": request.payload, "result": result},
-        facility_code=_facility(request.payload, result),
-        entity=_entity(result),
-        at=request.at(),
-    )
-    response = {"claimed_key": key, "stored_response": msgspec.json.encode(result)}
-    if dialect == "postgresql":
-        await session.execute(_STORE_WITH_AUDIT, response | {f"audit_{k}": v for k, v in audit.items()})
-    else:
-        await session.execute(AUDIT.insert(), audit)
-        await session.execute(_STORE, response)
-    return result
+def _constraint(exc: DBAPIError) -> str | None:
+    """The constraint a statement broke, as the driver names it (asyncpg's error is the adapter's cause)."""
+    return getattr(exc.orig, "constraint_name", None) or getattr(exc.orig.__cause__, "constraint_name", None)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

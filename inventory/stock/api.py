@@ -1,19 +1,19 @@
 """JSON API for the ledger: thin handlers, one service call each."""
 
-from __future__ import annotations
-
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.commands import command_from
 from inventory.errors import NotFound
-from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.use_cases import (
@@ -41,11 +41,36 @@ IdempotencyKey = Annotated[
 
 
 async def provide_stock(
-    db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
-    principal: NamedDependency[Principal],
+    request: Request[Principal, Any, Any], db_session: NamedDependency[AsyncSession]
 ) -> StockContext:
-    return StockContext(db_session, settings, principal)
+    """The request's StockContext. Settings and principal come from the request itself rather than as
+    dependencies: Litestar resolves several dependencies of one level in a task group of their own, which
+    costs more than a posting's own work in Python."""
+    return StockContext(db_session, request.app.state.settings, request.user)
+
+
+def posting(
+    path: str,
+    operation_id: str,
+    summary: str,
+    command: type[msgspec.Struct],
+    use_case: Callable[..., Awaitable[Any]],
+    result: type[msgspec.Struct],
+) -> HTTPRouteHandler:
+    """A handler that posts a command's JSON body through a use case, with the request's Idempotency-Key:
+    the shape every posting of a new document shares. (Annotations are evaluated here, when the handler is
+    made, so that the command and result types reach Litestar as types.)"""
+
+    async def handler(
+        self: Controller,
+        stock: NamedDependency[StockContext],
+        data: JSONBody[command],  # type: ignore[valid-type]
+        idempotency_key: IdempotencyKey,
+    ) -> result:  # type: ignore[valid-type]
+        return await use_case(stock, data, key=idempotency_key)
+
+    handler.__name__ = handler.__qualname__ = operation_id
+    return post(path, operation_id=operation_id, summary=summary)(handler)
 
 
 class StockController(Controller):
@@ -53,23 +78,62 @@ class StockController(Controller):
     tags = ["stock"]
     dependencies = {"stock": Provide(provide_stock)}
 
-    @post("/receipts", operation_id="PostReceipt", summary="Receive lots from a supplier or higher level")
-    async def receive(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.ReceiptCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await receiving.receive(stock, data, key=idempotency_key)
-
-    @post("/issues", operation_id="PostIssue", summary="Issue to another facility (creates a shipment)")
-    async def issue(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.IssueCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await issuing.issue(stock, data, key=idempotency_key)
+    receive = posting(
+        "/receipts",
+        "PostReceipt",
+        "Receive lots from a supplier or higher level",
+        s.ReceiptCreate,
+        receiving.receive,
+        s.DocumentRead,
+    )
+    issue = posting(
+        "/issues",
+        "PostIssue",
+        "Issue to another facility (creates a shipment)",
+        s.IssueCreate,
+        issuing.issue,
+        s.DocumentRead,
+    )
+    return_stock = posting(
+        "/returns",
+        "PostReturn",
+        "Return stock up the chain",
+        s.ReturnCreate,
+        issuing.return_stock,
+        s.DocumentRead,
+    )
+    transfer = posting(
+        "/transfers",
+        "PostTransfer",
+        "Move stock between locations of a facility",
+        s.TransferCreate,
+        transfers.transfer,
+        s.DocumentRead,
+    )
+    adjust = posting(
+        "/adjustments",
+        "PostAdjustment",
+        "Adjust stock with a reason",
+        s.AdjustmentCreate,
+        adjustments.adjust,
+        s.DocumentRead,
+    )
+    create_count = posting(
+        "/counts",
+        "PostCount",
+        "Record a physical count (draft)",
+        s.CountCreate,
+        counts.create_count,
+        s.CountRead,
+    )
+    usage = posting(
+        "/usage",
+        "PostUsage",
+        "Record a vaccination day's usage at a commune",
+        s.UsageCreate,
+        usage.record_usage,
+        s.DocumentRead,
+    )
 
     @get("/proposals", operation_id="ProposeLots", summary="Propose lots for an issue (VVM, then expiry)")
     async def propose(
@@ -87,42 +151,6 @@ class StockController(Controller):
             ),
         )
 
-    @post("/returns", operation_id="PostReturn", summary="Return stock up the chain")
-    async def return_stock(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.ReturnCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await issuing.return_stock(stock, data, key=idempotency_key)
-
-    @post("/transfers", operation_id="PostTransfer", summary="Move stock between locations of a facility")
-    async def transfer(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.TransferCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await transfers.transfer(stock, data, key=idempotency_key)
-
-    @post("/adjustments", operation_id="PostAdjustment", summary="Adjust stock with a reason")
-    async def adjust(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.AdjustmentCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await adjustments.adjust(stock, data, key=idempotency_key)
-
-    @post("/counts", operation_id="PostCount", summary="Record a physical count (draft)")
-    async def create_count(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.CountCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.CountRead:
-        return await counts.create_count(stock, data, key=idempotency_key)
-
     @post("/counts/{count_id:int}/submit", operation_id="SubmitCount", summary="Post a count's differences")
     async def submit_count(
         self,
@@ -135,15 +163,6 @@ class StockController(Controller):
     @get("/counts/{count_id:int}", operation_id="GetCount")
     async def get_count(self, stock: NamedDependency[StockContext], count_id: RowIdPath) -> s.CountRead:
         return await counts.get_count(stock, count_id)
-
-    @post("/usage", operation_id="PostUsage", summary="Record a vaccination day's usage at a commune")
-    async def usage(
-        self,
-        stock: NamedDependency[StockContext],
-        data: JSONBody[s.UsageCreate],
-        idempotency_key: IdempotencyKey,
-    ) -> s.DocumentRead:
-        return await usage.record_usage(stock, data, key=idempotency_key)
 
     @post(
         "/documents/{document_id:int}/reversal",

@@ -19,11 +19,11 @@ from inventory.catalog.models import Facility, Product
 from inventory.catalog.service import CatalogService
 from inventory.commands import validated
 from inventory.errors import NotFound, RuleViolation, UnknownReference
-from inventory.idempotency import Request, run_once
+from inventory.idempotency import Record, Request, post_once, run_once
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import check_occurred_on
-from inventory.stock.ledger import Dispatch, DocumentHeader, Line, post_document
+from inventory.stock.ledger import Dispatch, DocumentHeader, LedgerRecord, Line, post_document
 from inventory.stock.models import Lot, LotEvent, StockDocument
 from inventory.stock.repository import StockRepository
 from inventory.timeutil import today_vn, utcnow
@@ -62,6 +62,16 @@ class StockContext:
         """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
         self.catalog = CatalogService(session)
         self.repo = StockRepository(session)
+
+    async def post_once(
+        self, scope: str, payload: msgspec.Struct, key: str | None, action: Callable[[Record], Awaitable[T]]
+    ) -> T:
+        """`once` for a use case whose answer is the document it posts: `action` hands the `Record` to `post`,
+        and the ledger writes the request's record and audit event with the document
+        (inventory.idempotency.post_once)."""
+        validated(payload)  # a check only: decoded API bodies pass it at once
+        request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
+        return await post_once(self.session, request, action, s.DocumentRead)  # type: ignore[arg-type]
 
     async def once(
         self,
@@ -158,25 +168,57 @@ class StockContext:
         )
 
     async def post(
-        self, document: DocumentHeader, entries: list[Entry], *, dispatch: Dispatch | None = None
-    ) -> tuple[list[s.MovementRead], int | None]:
-        """Write the document, its entries' movements (as the document shows them) and its shipment's id."""
-        posting = await post_document(
-            self.session, document, [e.line for e in entries], today=self.today, dispatch=dispatch
+        self,
+        document: DocumentHeader,
+        entries: list[Entry],
+        *,
+        facility: str,
+        counterparty: str | None = None,
+        dispatch: Dispatch | None = None,
+        record: Record | None = None,
+    ) -> s.DocumentRead:
+        """Write the document, its entries' movements and its shipment; the document as written (with the
+        codes `facility` and `counterparty`). With the `record` of the request it answers (`post_once`), the
+        ledger writes the request's idempotency record and audit event with it."""
+        answer = document_read(
+            document,
+            [
+                s.MovementRead(
+                    0,
+                    e.line.kind,
+                    e.location,
+                    e.product,
+                    e.lot_number,
+                    e.line.doses,
+                    e.line.reason_code,
+                    e.line.reverses_movement_id,
+                )
+                for e in entries
+            ],
+            facility=facility,
+            counterparty=counterparty,
+            shipment_id=0 if dispatch else None,
         )
-        return [
-            s.MovementRead(
-                p.movement_id,
-                p.line.kind,
-                e.location,
-                e.product,
-                e.lot_number,
-                p.line.doses,
-                p.line.reason_code,
-                p.line.reverses_movement_id,
-            )
-            for p, e in zip(posting.movements, entries, strict=True)
-        ], posting.shipment_id
+        recorded = None
+        if record is not None:
+            recorded = LedgerRecord(record.columns(facility), msgspec.json.encode(answer))
+        posting = await post_document(
+            self.session,
+            document,
+            [e.line for e in entries],
+            today=self.today,
+            dispatch=dispatch,
+            record=recorded,
+        )
+        return msgspec.structs.replace(
+            answer,
+            id=document.id,
+            shipment_id=posting.shipment_id,
+            movements=[
+                msgspec.structs.replace(m, id=p.movement_id)
+                for m, p in zip(answer.movements, posting.movements, strict=True)
+            ],
+        )
 
     async def read_document(self, document: StockDocument) -> s.DocumentRead:
         """A stored document, read back from the ledger."""

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, join, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import Facility, Location, Product
+from inventory.db import is_postgresql
 from inventory.stock.domain import LotBalance, LotState
 from inventory.stock.models import (
     Balance,
@@ -120,6 +123,19 @@ class StockRepository(LedgerReads):
             .execution_options(populate_existing=True)
         )
         return {(lot.product_id, lot.lot_number): lot for lot in await self.session.scalars(stmt)}
+
+    async def add_lot(self, **values: Any) -> tuple[Lot, bool]:
+        """The lot of these values, inserted unless it exists, and locked; True if this call inserted it.
+        Two first receipts of a new lot at once insert it once: the second waits for the first, then finds it."""
+        insert = (pg_insert if is_postgresql(self.session) else sqlite_insert)(Lot.__table__)
+        added = await self.session.execute(
+            insert.values(**values)
+            .on_conflict_do_nothing(index_elements=["product_id", "lot_number"])
+            .returning(Lot.__table__.c.id)
+        )
+        inserted = added.first() is not None
+        found = await self.lock_lots([(values["product_id"], values["lot_number"])])
+        return found[(values["product_id"], values["lot_number"])], inserted
 
     async def lots(self, product_id: int | None = None) -> Sequence[Row[tuple[Lot, str]]]:
         stmt = select(Lot, Product.code).join(Product, Product.id == Lot.product_id)

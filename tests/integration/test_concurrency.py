@@ -135,3 +135,31 @@ async def test_16_workers_issuing_from_one_lot_never_deadlock(settings: Settings
     assert failures == []
     assert await doses_on_hand(sessions, settings) == [100_000 - 160 * 10]
     assert await ledger_ok(sessions, settings)
+
+
+async def test_simultaneous_first_receipts_of_one_new_lot_create_it_once(settings: Settings, connect) -> None:
+    """Eight receipts of the same new lot at two facilities at once: the lot is inserted once (the others
+    wait for it and find it), every receipt goes through, nothing answers an error."""
+    from inventory.stock.models import Lot
+
+    sessions = connect(8)
+    places = [("TTYT-MT", "TL-01"), ("TYT-03451", "TL")]
+
+    async def receipt(n: int) -> s.DocumentRead:
+        facility, location = places[n % 2]
+        command = lot_receipt("FIRST-1", 10)
+        command = msgspec.structs.replace(
+            command,
+            facility=facility,
+            lines=[msgspec.structs.replace(command.lines[0], location=location)],
+        )
+        return await post(sessions, settings, "receive", command, key=f"first-receipt-{n}")
+
+    documents = await asyncio.gather(*(receipt(n) for n in range(8)))
+    assert len({d.id for d in documents}) == 8
+    async with sessions() as session:
+        assert (
+            await session.scalar(select(func.count()).select_from(Lot).where(Lot.lot_number == "FIRST-1"))
+            == 1
+        )
+    assert await ledger_ok(sessions, settings)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.db import is_postgresql
-from inventory.errors import InsufficientStock, StockChanged, ValidationFailed
+from inventory.errors import InsufficientStock, KeyTaken, StockChanged, ValidationFailed
 from inventory.stock.domain import lowest_balance_from
 from inventory.stock.ledger.postgresql import write_postgresql
 from inventory.stock.ledger.sqlite import write_sqlite
@@ -22,6 +22,7 @@ from inventory.stock.ledger.write import (
     HEADER_COLUMNS,
     Dispatch,
     DocumentHeader,
+    LedgerRecord,
     LedgerWrite,
     Line,
     Pair,
@@ -30,7 +31,7 @@ from inventory.stock.ledger.write import (
 )
 from inventory.stock.models import Balance, Movement
 
-__all__ = ["Dispatch", "DocumentHeader", "Line", "Posting", "post_document"]
+__all__ = ["Dispatch", "DocumentHeader", "LedgerRecord", "Line", "Posting", "post_document"]
 
 MAX_DOSES_PER_PAIR = 1_000_000_000
 """What one document may move of one lot at one place (balances are 32-bit integers on PostgreSQL)."""
@@ -43,13 +44,16 @@ async def post_document(
     *,
     today: date,
     dispatch: Dispatch | None = None,
+    record: LedgerRecord | None = None,
 ) -> Posting:
     """Insert the document and post all its lines or none: refuse any negative balance on any day.
 
     Every draw is a guarded UPDATE (the balance must stay >= 0) that takes the row lock and checks together,
     in one lock order for every transaction (sorted pairs: no deadlocks between multi-line documents).
     Back-dated draws are first checked under the same locks against every later day's closing balance.
-    Movements carry the document's day, time and author. Sets `document.id`.
+    Movements carry the document's day, time and author. Sets `document.id`. With a `record` (the request
+    this document answers), its idempotency record and audit event are written with it; if its key was
+    recorded already nothing is written (KeyTaken).
     """
     net: dict[Pair, int] = defaultdict(int)
     first_field: dict[Pair, str] = {}
@@ -77,10 +81,13 @@ async def post_document(
         ),
         picked=frozenset((line.location_id, line.lot_id) for line in lines if line.picked),
         dispatch=dispatch,
+        record=record,
     )
     if drawn and occurred_on < today:
         await _check_draws(session, write, drawn, today=today)
     written = await (write_postgresql if is_postgresql(session) else write_sqlite)(session, write)
+    if not written.fresh:
+        raise KeyTaken
     if written.refused:
         # a refused draw wrote nothing for itself
         await refuse_draw(session, write, today=today, pairs=written.refused[:1])

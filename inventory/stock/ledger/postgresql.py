@@ -10,8 +10,11 @@ from sqlalchemy import (
     Boolean,
     Integer,
     String,
+    Text,
     and_,
     bindparam,
+    cast,
+    exists,
     func,
     literal,
     not_,
@@ -21,15 +24,17 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.stock.domain import ISSUABLE_VVM_STAGES
 from inventory.stock.ledger.write import LedgerWrite, Written
 from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
 DOCUMENT, SHIPMENT, SHIPMENT_LINE = StockDocument.__table__, Shipment.__table__, ShipmentLine.__table__
+AUDIT, RECORD = AuditEvent.__table__, IdempotencyRecord.__table__
 LINE_FIELDS = ("kind", "location_id", "lot_id", "doses", "reason_code", "reverses_movement_id")
 """The movement columns that come from each line; the others come from the document."""
 
@@ -40,7 +45,10 @@ def _array(name: str, column: Any) -> Any:
     return bindparam(name, type_=ARRAY(item if not isinstance(item, String) else String()))
 
 
-def _build() -> Any:
+def _build(*, recorded: bool) -> Any:
+    """The statement; `recorded`: with the request's idempotency record, audit event and answer."""
+    record_key = bindparam("record_key", type_=RECORD.c.key.type)
+    fresh = ~exists().where(RECORD.c.key == record_key) if recorded else true()
     draw = (
         select(
             func.unnest(_array("draw_location_id", BALANCE.c.location_id)).label("location_id"),
@@ -83,14 +91,16 @@ def _build() -> Any:
             LOT.c.id == draw.c.lot_id,
             locked.c.doses + draw.c.doses >= 0,
             or_(not_(draw.c.usable_only), usable),
+            fresh,
         )
         .returning(BALANCE.c.location_id, BALANCE.c.lot_id)
         .cte("drawn")
     )
-    every_draw_taken = (
+    every_draw_taken = and_(
+        fresh,
         select(func.count() == func.cardinality(_array("draw_lot_id", BALANCE.c.lot_id)))
         .select_from(drawn)
-        .scalar_subquery()
+        .scalar_subquery(),
     )
     header = [c for c in DOCUMENT.columns if c.key != "id"]
     document = (
@@ -170,7 +180,11 @@ def _build() -> Any:
         )
         .cte("shipped")
     )
+    ctes = [added, shipped]
+    if recorded:
+        ctes += _recorded(document, moved, shipment, record_key)
     return select(
+        fresh.label("fresh"),
         select(document.c.id).scalar_subquery().label("document_id"),
         select(func.array_agg(aggregate_order_by(moved.c.id, moved.c.id)))
         .scalar_subquery()
@@ -178,10 +192,72 @@ def _build() -> Any:
         select(shipment.c.id).scalar_subquery().label("shipment_id"),
         select(func.array_agg(drawn.c.location_id)).scalar_subquery().label("drawn_location_ids"),
         select(func.array_agg(drawn.c.lot_id)).scalar_subquery().label("drawn_lot_ids"),
-    ).add_cte(added, shipped)
+    ).add_cte(*ctes)
 
 
-WRITE = _build()
+def _recorded(document: Any, moved: Any, shipment: Any, record_key: Any) -> list[Any]:
+    """The answer (the template `result` with the ids the document was given), its audit event and the
+    idempotency record: written only with the document. A concurrent first attempt with the same key that
+    committed meanwhile breaks the record's primary key, and the statement writes nothing."""
+    template = cast(bindparam("result", type_=Text()), JSONB)
+    lines = (
+        func.jsonb_array_elements(template.op("->", return_type=JSONB)("movements"))
+        .table_valued("line", with_ordinality="n")
+        .render_derived(name="given")
+    )
+    numbered = select(moved.c.id, func.row_number().over(order_by=moved.c.id).label("n")).subquery("numbered")
+    with_ids = select(
+        func.coalesce(
+            func.jsonb_agg(
+                aggregate_order_by(
+                    lines.c.line.op("||", return_type=JSONB)(func.jsonb_build_object("id", numbered.c.id)),
+                    lines.c.n,
+                )
+            ),
+            cast("[]", JSONB),
+        )
+    ).select_from(lines.join(numbered, numbered.c.n == lines.c.n))
+    body = template.op("||", return_type=JSONB)(
+        func.jsonb_build_object(
+            "id",
+            document.c.id,
+            "shipment_id",
+            select(shipment.c.id).scalar_subquery(),
+            "movements",
+            with_ids.scalar_subquery(),
+        )
+    )
+    answer = select(document.c.id, body.label("body")).select_from(document).cte("answer")
+    text_of = cast(answer.c.body, Text)
+    audit = insert(AUDIT).from_select(
+        ["at", "username", "address", "action", "facility_code", "entity", "changes"],
+        select(
+            bindparam("audit_at", type_=AUDIT.c.at.type),
+            bindparam("audit_username", type_=AUDIT.c.username.type),
+            bindparam("audit_address", type_=AUDIT.c.address.type),
+            bindparam("audit_action", type_=AUDIT.c.action.type),
+            bindparam("audit_facility_code", type_=AUDIT.c.facility_code.type),
+            func.concat("document ", answer.c.id),
+            func.concat('{"request":', bindparam("request", type_=Text()), ',"result":', text_of, "}"),
+        ).select_from(answer),
+    )
+    record = insert(RECORD).from_select(
+        ["key", "scope", "request_hash", "status_code", "response", "created_at", "recorded_by"],
+        select(
+            record_key,
+            bindparam("record_scope", type_=RECORD.c.scope.type),
+            bindparam("record_hash", type_=RECORD.c.request_hash.type),
+            literal(201),
+            func.convert_to(text_of, "UTF8"),
+            bindparam("record_created_at", type_=RECORD.c.created_at.type),
+            bindparam("record_by", type_=RECORD.c.recorded_by.type),
+        ).select_from(answer),
+    )
+    return [audit.cte("audited"), record.cte("recorded")]
+
+
+WRITE = _build(recorded=False)
+WRITE_RECORDED = _build(recorded=True)
 """A whole document in one round trip inside the caller's transaction.
 
 Every balance row it changes, drawn or added, is locked first and in one order (sorted pairs), whichever
@@ -215,7 +291,11 @@ def parameters(write: LedgerWrite) -> dict[str, Any]:
 
 
 async def write_postgresql(session: AsyncSession, write: LedgerWrite) -> Written:
-    row = (await session.execute(WRITE, parameters(write))).one()
+    params = parameters(write)
+    if write.record is not None:
+        params |= {**write.record.columns, "result": write.record.result.decode()}
+    statement = WRITE if write.record is None else WRITE_RECORDED
+    row = (await session.execute(statement, params)).one()
     taken = set(zip(row.drawn_location_ids or [], row.drawn_lot_ids or [], strict=True))
     refused = [p for p, _ in write.drawn if p not in taken]
-    return Written(row.document_id, list(row.movement_ids or []), row.shipment_id, refused)
+    return Written(row.document_id, list(row.movement_ids or []), row.shipment_id, refused, row.fresh)

@@ -3,16 +3,19 @@ time: BEGIN IMMEDIATE)."""
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy import bindparam, exists, not_, or_, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.stock.domain import ISSUABLE_VVM_STAGES
-from inventory.stock.ledger.write import LedgerWrite, Written
+from inventory.stock.ledger.write import LedgerRecord, LedgerWrite, Written
 from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
 DOCUMENT, SHIPMENT, SHIPMENT_LINE = StockDocument.__table__, Shipment.__table__, ShipmentLine.__table__
+AUDIT, RECORD = AuditEvent.__table__, IdempotencyRecord.__table__
 
 _ADD_DOCUMENT = DOCUMENT.insert().returning(DOCUMENT.c.id)
 _USABLE_LOT = exists().where(
@@ -48,7 +51,11 @@ _ADD_SHIPMENT = SHIPMENT.insert().returning(SHIPMENT.c.id)
 
 
 async def write_sqlite(session: AsyncSession, write: LedgerWrite) -> Written:
-    """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order."""
+    """Statement by statement; SQLite has one writer at a time (BEGIN IMMEDIATE), so the order is the lock order.
+    With a record, its key is claimed first (nothing is written if it was recorded already), and the answer,
+    its audit event and the record are written last."""
+    if write.record is not None and not await _claim(session, write.record):
+        return Written(0, [], None, [], fresh=False)
     document_id = (await session.execute(_ADD_DOCUMENT, write.document)).scalar_one()
     for pair, doses in write.drawn:
         draw = {"l": pair[0], "t": pair[1], "d": doses, "u": pair in write.usable_only}
@@ -93,4 +100,52 @@ async def write_sqlite(session: AsyncSession, write: LedgerWrite) -> Written:
                 for lot, doses in write.dispatch.doses_by_lot.items()
             ],
         )
-    return Written(document_id, movement_ids, shipment_id, [])
+    written = Written(document_id, movement_ids, shipment_id, [])
+    if write.record is not None:
+        await _record(session, write.record, written)
+    return written
+
+
+_CLAIM = sqlite.insert(RECORD).on_conflict_do_nothing(index_elements=[RECORD.c.key]).returning(RECORD.c.key)
+_STORE = update(RECORD).where(RECORD.c.key == bindparam("k")).values(response=bindparam("response"))
+
+
+async def _claim(session: AsyncSession, record: LedgerRecord) -> bool:
+    columns = record.columns
+    claimed = await session.execute(
+        _CLAIM,
+        {
+            "key": columns["record_key"],
+            "scope": columns["record_scope"],
+            "request_hash": columns["record_hash"],
+            "status_code": 201,
+            "created_at": columns["record_created_at"],
+            "recorded_by": columns["record_by"],
+        },
+    )
+    return claimed.first() is not None
+
+
+async def _record(session: AsyncSession, record: LedgerRecord, written: Written) -> None:
+    """The answer with its ids, its audit event and the stored response (the claimed record)."""
+    answer = msgspec.json.decode(record.result)
+    answer["id"] = written.document_id
+    if answer.get("shipment_id") is not None:
+        answer["shipment_id"] = written.shipment_id
+    for line, movement_id in zip(answer["movements"], written.movement_ids, strict=True):
+        line["id"] = movement_id
+    body = msgspec.json.encode(answer)
+    columns = record.columns
+    await session.execute(
+        AUDIT.insert(),
+        {
+            "at": columns["audit_at"],
+            "username": columns["audit_username"],
+            "address": columns["audit_address"],
+            "action": columns["audit_action"],
+            "facility_code": columns["audit_facility_code"],
+            "entity": f"document {written.document_id}",
+            "changes": f'{{"request":{columns["request"]},"result":{body.decode()}}}',
+        },
+    )
+    await session.execute(_STORE, {"k": columns["record_key"], "response": body})

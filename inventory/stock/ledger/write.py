@@ -85,6 +85,7 @@ class LedgerWrite:
     usable_only: frozenset[Pair] = frozenset()
     picked: frozenset[Pair] = frozenset()
     dispatch: Dispatch | None = None
+    record: LedgerRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,16 @@ class Written:
     movement_ids: list[int]
     shipment_id: int | None
     refused: list[Pair]
+    fresh: bool = True
+    """False: the record's key was recorded already, and nothing was written."""
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """The request a document answers, written with it: its idempotency record and audit event (`columns`:
+    record_key, record_scope, record_hash, record_created_at, record_by, request (JSON text), audit_at,
+    audit_username, audit_address, audit_action, audit_facility_code) and the answer, `result`: the document
+    as JSON with ids 0, which the writer completes with the ids it was given."""
+
+    columns: Mapping[str, Any]
+    result: bytes

@@ -5,8 +5,9 @@ from __future__ import annotations
 from inventory.errors import (
     ValidationFailed,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.domain import (
     check_reason,
 )
@@ -15,10 +16,10 @@ from inventory.stock.ledger import Line
 
 async def adjust(stock: StockContext, cmd: s.AdjustmentCreate, *, key: str | None) -> s.DocumentRead:
     """Add or remove doses with a reason (expired, VVM discard, frozen, broken, lost, found...)."""
-    return await stock.once("adjustment", cmd, key, lambda: _adjust(stock, cmd))
+    return await stock.post_once("adjustment", cmd, key, lambda record: _adjust(stock, cmd, record))
 
 
-async def _adjust(stock: StockContext, cmd: s.AdjustmentCreate) -> s.DocumentRead:
+async def _adjust(stock: StockContext, cmd: s.AdjustmentCreate, record: Record) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     facility = await stock.writable(cmd.facility, field="facility", on=day)
     entries: list[Entry] = []
@@ -45,5 +46,4 @@ async def _adjust(stock: StockContext, cmd: s.AdjustmentCreate) -> s.DocumentRea
             )
         )
     document = stock.new_document("adjustment", facility, day, note=cmd.note)
-    movements, _ = await stock.post(document, entries)
-    return document_read(document, movements, facility=facility.code)
+    return await stock.post(document, entries, facility=facility.code, record=record)

@@ -144,7 +144,7 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
             locked.on_hold = True
             locked.hold_reason = f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
             events.append((locked, "hold", None, locked.hold_reason))
-    await stock.post(document, entries)
+    await stock.post(document, entries, facility=destination.code)
     for lot, kind, stage, reason in events:
         stock.lot_event(lot, kind, vvm_stage=stage, reason=reason, facility=destination, document=document)
     shipment.status = "received"

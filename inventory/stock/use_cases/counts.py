@@ -103,7 +103,7 @@ async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
                     lot_number,
                 )
             )
-    await stock.post(document, entries)
+    await stock.post(document, entries, facility=facility.code)
     count.status = "submitted"
     count.document_id = document.id
     await stock.session.flush()

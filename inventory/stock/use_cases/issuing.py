@@ -14,8 +14,9 @@ from inventory.errors import (
     RuleViolation,
     ValidationFailed,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.domain import (
     LotBalance,
     Pick,
@@ -97,15 +98,17 @@ def _pick(
 
 async def issue(stock: StockContext, cmd: s.IssueCreate, *, key: str | None) -> s.DocumentRead:
     """Send stock to another facility; it is in transit until the destination confirms it."""
-    return await stock.once("issue", cmd, key, lambda: _dispatch(stock, "issue", cmd))
+    return await stock.post_once("issue", cmd, key, lambda record: _dispatch(stock, "issue", cmd, record))
 
 
 async def return_stock(stock: StockContext, cmd: s.ReturnCreate, *, key: str | None) -> s.DocumentRead:
     """Send stock back up the chain (to the supplier unless another facility is named)."""
-    return await stock.once("return", cmd, key, lambda: _dispatch(stock, "return", cmd))
+    return await stock.post_once("return", cmd, key, lambda record: _dispatch(stock, "return", cmd, record))
 
 
-async def _dispatch(stock: StockContext, kind: str, cmd: s.IssueCreate | s.ReturnCreate) -> s.DocumentRead:
+async def _dispatch(
+    stock: StockContext, kind: str, cmd: s.IssueCreate | s.ReturnCreate, record: Record
+) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     codes = [cmd.facility, *filter(None, [cmd.to_facility])]
     stocked: dict[str, tuple[Product, list[LotBalance]]] = {}
@@ -170,15 +173,13 @@ async def _dispatch(stock: StockContext, kind: str, cmd: s.IssueCreate | s.Retur
             )
         )
         sent[c.lot_id] += c.doses
-    movements, shipment_id = await stock.post(
-        document, entries, dispatch=Dispatch(source.id, destination.id, sent)
-    )
-    return document_read(
+    return await stock.post(
         document,
-        movements,
+        entries,
         facility=source.code,
         counterparty=destination.code,
-        shipment_id=shipment_id,
+        dispatch=Dispatch(source.id, destination.id, sent),
+        record=record,
     )
 
 

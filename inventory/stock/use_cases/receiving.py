@@ -6,8 +6,9 @@ from inventory.catalog.models import Location, Product
 from inventory.errors import (
     RuleViolation,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.domain import (
     check_whole_vials,
 )
@@ -17,10 +18,10 @@ from inventory.stock.models import Lot
 
 async def receive(stock: StockContext, cmd: s.ReceiptCreate, *, key: str | None) -> s.DocumentRead:
     """Stock arrives from a supplier or a higher level without a shipment in the system."""
-    return await stock.once("receipt", cmd, key, lambda: _receive(stock, cmd))
+    return await stock.post_once("receipt", cmd, key, lambda record: _receive(stock, cmd, record))
 
 
-async def _receive(stock: StockContext, cmd: s.ReceiptCreate) -> s.DocumentRead:
+async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     facility = await stock.writable(cmd.facility, field="facility", on=day)
     supplier = await stock.catalog.facility(cmd.supplier, field="supplier") if cmd.supplier else None
@@ -47,8 +48,9 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate) -> s.DocumentRead:
     locked = await stock.repo.lock_lots([(product.id, line.lot_number) for _, product, _, line in prepared])
     for i, product, location, line in prepared:
         lot = locked.get((product.id, line.lot_number))
+        new = lot is None
         if lot is None:
-            lot = Lot(
+            lot, new = await stock.repo.add_lot(
                 product_id=product.id,
                 lot_number=line.lot_number,
                 expires_on=line.expires_on,
@@ -58,9 +60,8 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate) -> s.DocumentRead:
                 on_hold=False,
                 created_at=stock.now(),
             )
-            stock.session.add(lot)
-            await stock.session.flush()
             locked[(product.id, line.lot_number)] = lot
+        if new:
             readings.append((lot, line.vvm_stage))
         else:
             if lot.expires_on != line.expires_on:
@@ -87,14 +88,15 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate) -> s.DocumentRead:
         reference=cmd.reference,
         note=cmd.note,
     )
-    movements, _ = await stock.post(document, entries)
+    received = await stock.post(
+        document,
+        entries,
+        facility=facility.code,
+        counterparty=supplier.code if supplier else None,
+        record=record,
+    )
     for lot, stage in readings:
         stock.lot_event(
             lot, "vvm", vvm_stage=stage, reason="on receipt", facility=facility, document=document
         )
-    return document_read(
-        document,
-        movements,
-        facility=facility.code,
-        counterparty=supplier.code if supplier else None,
-    )
+    return received

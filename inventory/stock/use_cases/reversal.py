@@ -11,8 +11,9 @@ from inventory.errors import (
     NotFound,
     RuleViolation,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.ledger import Line
 from inventory.stock.models import ShipmentLine
 
@@ -21,12 +22,14 @@ async def reverse(
     stock: StockContext, document_id: int, cmd: s.ReversalCreate, *, key: str | None
 ) -> s.DocumentRead:
     """Cancel a posting with opposite movements linked to the original, dated the same day."""
-    return await stock.once(
-        f"document:{document_id}:reverse", cmd, key, lambda: _reverse(stock, document_id, cmd)
+    return await stock.post_once(
+        f"document:{document_id}:reverse", cmd, key, lambda record: _reverse(stock, document_id, cmd, record)
     )
 
 
-async def _reverse(stock: StockContext, document_id: int, cmd: s.ReversalCreate) -> s.DocumentRead:
+async def _reverse(
+    stock: StockContext, document_id: int, cmd: s.ReversalCreate, record: Record
+) -> s.DocumentRead:
     original = await stock.repo.document(document_id, for_update=True)
     if original is None:
         raise NotFound(f"no document {document_id}", field="document_id")
@@ -63,7 +66,7 @@ async def _reverse(stock: StockContext, document_id: int, cmd: s.ReversalCreate)
         reverses_document_id=original.id,
     )
     reversed_movements = await stock.repo.document_movements(document_id)
-    movements, _ = await stock.post(
+    return await stock.post(
         document,
         [
             Entry(
@@ -82,12 +85,9 @@ async def _reverse(stock: StockContext, document_id: int, cmd: s.ReversalCreate)
             )
             for n, (m, location_code, product_code, lot_number) in enumerate(reversed_movements)
         ],
-    )
-    return document_read(
-        document,
-        movements,
         facility=facility.code,
         counterparty=codes.get(original.counterparty_id) if original.counterparty_id else None,
+        record=record,
     )
 
 

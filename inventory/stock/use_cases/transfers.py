@@ -5,17 +5,18 @@ from __future__ import annotations
 from inventory.errors import (
     RuleViolation,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.ledger import Line
 
 
 async def transfer(stock: StockContext, cmd: s.TransferCreate, *, key: str | None) -> s.DocumentRead:
     """Move stock between two locations of one facility."""
-    return await stock.once("transfer", cmd, key, lambda: _transfer(stock, cmd))
+    return await stock.post_once("transfer", cmd, key, lambda record: _transfer(stock, cmd, record))
 
 
-async def _transfer(stock: StockContext, cmd: s.TransferCreate) -> s.DocumentRead:
+async def _transfer(stock: StockContext, cmd: s.TransferCreate, record: Record) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     facility = await stock.writable(cmd.facility, field="facility", on=day)
     origin = await stock.catalog.location(facility, cmd.from_location, field="from_location")
@@ -42,5 +43,4 @@ async def _transfer(stock: StockContext, cmd: s.TransferCreate) -> s.DocumentRea
             ),
         ]
     document = stock.new_document("transfer", facility, day, note=cmd.note)
-    movements, _ = await stock.post(document, entries)
-    return document_read(document, movements, facility=facility.code)
+    return await stock.post(document, entries, facility=facility.code, record=record)

@@ -6,8 +6,9 @@ from inventory.errors import (
     RuleViolation,
     ValidationFailed,
 )
+from inventory.idempotency import Record
 from inventory.stock import schemas as s
-from inventory.stock.context import Entry, StockContext, document_read
+from inventory.stock.context import Entry, StockContext
 from inventory.stock.domain import (
     why_not_issuable,
 )
@@ -18,10 +19,10 @@ from inventory.stock.repository import lot_state
 
 async def record_usage(stock: StockContext, cmd: s.UsageCreate, *, key: str | None) -> s.DocumentRead:
     """A vaccination day: doses given and vials opened; opened vials leave the stock."""
-    return await stock.once("usage", cmd, key, lambda: _usage(stock, cmd))
+    return await stock.post_once("usage", cmd, key, lambda record: _usage(stock, cmd, record))
 
 
-async def _usage(stock: StockContext, cmd: s.UsageCreate) -> s.DocumentRead:
+async def _usage(stock: StockContext, cmd: s.UsageCreate, record: Record) -> s.DocumentRead:
     day = stock.day(cmd.session_on, field="session_on")
     facility = await stock.writable(cmd.facility, field="facility", on=day)
     prepared = []
@@ -44,7 +45,7 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate) -> s.DocumentRead:
             )
         prepared.append((i, line, product, lot, location, opened_doses))
     document = stock.new_document("usage", facility, day, note=cmd.note)
-    movements, _ = await stock.post(
+    used = await stock.post(
         document,
         [
             Entry(
@@ -58,6 +59,8 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate) -> s.DocumentRead:
             for i, _line, product, lot, location, opened_doses in prepared
             if opened_doses
         ],
+        facility=facility.code,
+        record=record,
     )
     stock.session.add_all(
         UsageRecord(
@@ -72,4 +75,4 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate) -> s.DocumentRead:
         )
         for _i, line, product, lot, location, _opened in prepared
     )
-    return document_read(document, movements, facility=facility.code)
+    return used
