@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from inventory.catalog.models import Facility, Product
+from inventory.catalog.models import Facility, Location, Product
 from inventory.catalog.service import TRANSIT, unknown_product
 from inventory.commands import validated
 from inventory.errors import (
@@ -26,6 +26,7 @@ from inventory.stock.domain import (
     why_not_issuable,
 )
 from inventory.stock.ledger import Dispatch, Line
+from inventory.stock.models import Lot
 from inventory.stock.repository import lot_state
 
 
@@ -42,6 +43,11 @@ class _Choice:
     field: str
     picked: bool = False
     """Chosen by lot picking (not named in the command): chosen again if the ledger refuses the draw."""
+
+    @classmethod
+    def named(cls, product: Product, lot: Lot, location: Location, doses: int, *, field: str) -> _Choice:
+        """A lot and place the command names."""
+        return cls(product, lot.id, lot.lot_number, location.id, location.code, doses, field)
 
 
 async def propose(stock: StockContext, req: s.ProposalRequest) -> s.Proposal:
@@ -237,17 +243,7 @@ async def _issue_choices(
             )
             if source.counts_whole_vials:
                 check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
-            chosen.append(
-                _Choice(
-                    product,
-                    lot.id,
-                    lot.lot_number,
-                    location.id,
-                    location.code,
-                    line.doses,
-                    f"lines[{i}].doses",
-                )
-            )
+            chosen.append(_Choice.named(product, lot, location, line.doses, field=f"lines[{i}].doses"))
         try:
             proposal = _pick(source, product, balances, total, day, field=f"lines[{indexes[0]}].doses")
         except (InsufficientStock, RuleViolation):
@@ -274,15 +270,5 @@ async def _return_choices(stock: StockContext, cmd: s.ReturnCreate, source: Faci
         location = await stock.catalog.location(source, line.location, field=f"lines[{i}].location")
         if source.counts_whole_vials:
             check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
-        choices.append(
-            _Choice(
-                product,
-                lot.id,
-                lot.lot_number,
-                location.id,
-                location.code,
-                line.doses,
-                f"lines[{i}].doses",
-            )
-        )
+        choices.append(_Choice.named(product, lot, location, line.doses, field=f"lines[{i}].doses"))
     return choices

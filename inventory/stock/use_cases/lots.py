@@ -8,15 +8,29 @@ from inventory.errors import (
 )
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
+from inventory.stock.models import Lot
 
 
 async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.LotRead:
     product = await stock.catalog.product(product_code, field="product")
     lot = await stock.lot(product, lot_number, field="lot_number")
     events = await stock.repo.lot_events(lot.id)
+    return _lot_read(
+        lot,
+        product.code,
+        [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events],
+    )
+
+
+async def list_lots(stock: StockContext, product_code: str | None) -> list[s.LotRead]:
+    product = await stock.catalog.product(product_code, field="product") if product_code else None
+    return [_lot_read(lot, code) for lot, code in await stock.repo.lots(product.id if product else None)]
+
+
+def _lot_read(lot: Lot, product_code: str, history: list[s.LotEventRead] | None = None) -> s.LotRead:
     return s.LotRead(
         lot.id,
-        product.code,
+        product_code,
         lot.lot_number,
         lot.expires_on,
         lot.manufacturer,
@@ -24,26 +38,17 @@ async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.
         lot.vvm_stage,
         lot.on_hold,
         lot.hold_reason,
-        [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events],
+        history or [],
     )
 
 
-async def list_lots(stock: StockContext, product_code: str | None) -> list[s.LotRead]:
-    product = await stock.catalog.product(product_code, field="product") if product_code else None
-    return [
-        s.LotRead(
-            lot.id,
-            code,
-            lot.lot_number,
-            lot.expires_on,
-            lot.manufacturer,
-            lot.gtin,
-            lot.vvm_stage,
-            lot.on_hold,
-            lot.hold_reason,
-        )
-        for lot, code in await stock.repo.lots(product.id if product else None)
-    ]
+async def _locked(stock: StockContext, product_code: str, lot_number: str) -> Lot:
+    """The lot, locked for a change of its state; unknown: refused, naming it."""
+    product = await stock.catalog.product(product_code, field="product")
+    lot = await stock.repo.lot(product.id, lot_number, for_update=True)
+    if lot is None:
+        raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+    return lot
 
 
 async def record_vvm(
@@ -53,10 +58,7 @@ async def record_vvm(
     stock.principal.require_role("admin", "store_keeper", action="record a lot's VVM stage")
 
     async def action() -> s.LotRead:
-        product = await stock.catalog.product(product_code, field="product")
-        lot = await stock.repo.lot(product.id, lot_number, for_update=True)
-        if lot is None:
-            raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+        lot = await _locked(stock, product_code, lot_number)
         facility = await stock.catalog.facility(cmd.facility, field="facility") if cmd.facility else None
         if stock.raise_vvm(lot, cmd.vvm_stage):
             stock.lot_event(lot, "vvm", vvm_stage=cmd.vvm_stage, reason=cmd.note, facility=facility)
@@ -73,10 +75,7 @@ async def set_hold(
     stock.principal.require_role("admin", "store_keeper", action="hold or release a lot")
 
     async def action() -> s.LotRead:
-        product = await stock.catalog.product(product_code, field="product")
-        lot = await stock.repo.lot(product.id, lot_number, for_update=True)
-        if lot is None:
-            raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+        lot = await _locked(stock, product_code, lot_number)
         if lot.on_hold == hold:
             raise Conflict(f"lot {lot_number} is {'already' if hold else 'not'} on hold", field="lot_number")
         lot.on_hold = hold
