@@ -46,7 +46,7 @@ async def provide_stock(
     """The request's StockContext. Settings and principal come from the request itself rather than as
     dependencies: Litestar resolves several dependencies of one level in a task group of their own, which
     costs more than a posting's own work in Python."""
-    return StockContext(db_session, request.app.state.settings, request.user)
+    return StockContext(db_session, request.app.state.settings, request.user, decoded_commands=True)
 
 
 def posting(

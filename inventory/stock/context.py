@@ -52,13 +52,17 @@ class StockContext:
         *,
         today: date | None = None,
         now: Callable[[], datetime] = utcnow,
+        decoded_commands: bool = False,
     ) -> None:
+        """`decoded_commands`: the caller decoded every command against its schema (the API does, as it
+        reads the body); commands built in code (pages, the CLI, the demo) are checked here instead."""
         self.session = session
         self.settings = settings
         self.principal = principal
         self.actor = principal.username
         self.today = today or today_vn()
         self.now = now
+        self.decoded_commands = decoded_commands
         """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
         self.catalog = CatalogService(session)
         self.repo = StockRepository(session)
@@ -69,7 +73,8 @@ class StockContext:
         """`once` for a use case whose answer is the document it posts: `action` hands the `Record` to `post`,
         and the ledger writes the request's record and audit event with the document
         (inventory.idempotency.post_once)."""
-        validated(payload)  # a check only: decoded API bodies pass it at once
+        if not self.decoded_commands:
+            validated(payload)  # a check only: the constraints a decoded body was checked against
         request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
         return await post_once(self.session, request, action, s.DocumentRead)  # type: ignore[arg-type]
 
@@ -83,8 +88,8 @@ class StockContext:
     ) -> T:
         """Run a write use case once per Idempotency-Key, audited, with the one retry policy
         (inventory.idempotency.run_once). A command built in code gets the schema's checks first."""
-        if isinstance(payload, msgspec.Struct):
-            validated(payload)  # a check only: decoded API bodies pass it at once
+        if isinstance(payload, msgspec.Struct) and not self.decoded_commands:
+            validated(payload)  # a check only: the constraints a decoded body was checked against
         request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
         return await run_once(self.session, request, action, result_type)
 

@@ -28,8 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by, ins
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
-from inventory.stock.domain import ISSUABLE_VVM_STAGES
-from inventory.stock.ledger.write import LedgerWrite, Written
+from inventory.stock.ledger.write import LedgerWrite, Written, issuable_vvm
 from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
@@ -78,7 +77,7 @@ def _build(*, recorded: bool) -> Any:
     usable = and_(
         not_(LOT.c.on_hold),
         LOT.c.expires_on >= bindparam("occurred_on", type_=DOCUMENT.c.occurred_on.type),
-        LOT.c.vvm_stage.in_(ISSUABLE_VVM_STAGES),
+        issuable_vvm(LOT.c.vvm_stage),
     )
     drawn = (
         update(BALANCE)

@@ -9,8 +9,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
-from inventory.stock.domain import ISSUABLE_VVM_STAGES
-from inventory.stock.ledger.write import LedgerRecord, LedgerWrite, Written
+from inventory.stock.ledger.write import LedgerRecord, LedgerWrite, Written, issuable_vvm
 from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
@@ -22,7 +21,7 @@ _USABLE_LOT = exists().where(
     LOT.c.id == bindparam("t"),
     not_(LOT.c.on_hold),
     LOT.c.expires_on >= bindparam("day"),
-    LOT.c.vvm_stage.in_(ISSUABLE_VVM_STAGES),
+    issuable_vvm(LOT.c.vvm_stage),
 )
 _DRAW = (
     update(BALANCE)

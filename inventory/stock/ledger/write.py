@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, literal_column, or_
+
+from inventory.stock.domain import ISSUABLE_VVM_STAGES
 from inventory.stock.models import StockDocument
 
 Pair = tuple[int, int]
@@ -107,3 +110,9 @@ class LedgerRecord:
 
     columns: Mapping[str, Any]
     result: bytes
+
+
+def issuable_vvm(stage: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the VVM stage is one an issue may draw (domain.ISSUABLE_VVM_STAGES), written into the statement as
+    constants: an `IN` list of parameters would make SQLAlchemy render the whole statement again each time."""
+    return or_(*(stage == literal_column(str(int(s))) for s in ISSUABLE_VVM_STAGES))
