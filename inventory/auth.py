@@ -10,11 +10,13 @@ from inventory.errors import InventoryError
 class Unauthenticated(InventoryError):
     status_code = 401
     title = "Sign-in required"
+    code = "unauthenticated"
 
 
 class Forbidden(InventoryError):
     status_code = 403
     title = "Not allowed"
+    code = "forbidden"
 
 
 @dataclass(frozen=True)

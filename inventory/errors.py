@@ -10,6 +10,11 @@ class InventoryError(Exception):
 
     status_code = 400
     title = "Invalid request"
+    code = "invalid_request"
+    """Machine-readable: what kind of refusal this is (the problem document's `code`)."""
+    retry_after: int | None = None
+    """Seconds after which the same request may simply be sent again (the `Retry-After` header); None: the
+    request is refused for good and sending it again gets the same answer."""
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -20,6 +25,7 @@ class InventoryError(Exception):
     def to_problem(self) -> dict[str, Any]:
         """Problem details (RFC 9457) with the offending field named."""
         body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status_code}
+        body["code"] = self.code
         body["detail"] = self.detail
         if self.field is not None:
             body["field"] = self.field
@@ -30,11 +36,13 @@ class InventoryError(Exception):
 class ValidationFailed(InventoryError):
     status_code = 422
     title = "Validation failed"
+    code = "validation_failed"
 
 
 class NotFound(InventoryError):
     status_code = 404
     title = "Not found"
+    code = "not_found"
 
 
 class UnknownReference(InventoryError):
@@ -42,6 +50,7 @@ class UnknownReference(InventoryError):
 
     status_code = 422
     title = "Unknown reference"
+    code = "unknown_reference"
 
 
 class RuleViolation(InventoryError):
@@ -49,26 +58,37 @@ class RuleViolation(InventoryError):
 
     status_code = 422
     title = "Stock rule violated"
+    code = "rule_violated"
 
 
 class InsufficientStock(InventoryError):
     status_code = 409
     title = "Insufficient stock"
+    code = "insufficient_stock"
 
 
 class Conflict(InventoryError):
+    """Refused for good in the state the data is in (already confirmed, already reversed...)."""
+
     status_code = 409
     title = "Conflict"
+    code = "conflict"
 
 
 class IdempotencyKeyReused(InventoryError):
     status_code = 422
     title = "Idempotency key reused with a different request"
+    code = "idempotency_key_reused"
 
 
-class SendAgain(Conflict):
-    """Others kept changing the same stock while this request ran: nothing was written; the same request
-    may simply be sent again."""
+class SendAgain(InventoryError):
+    """Nothing was written and nothing was decided: the same request may simply be sent again (others kept
+    changing the same stock while it ran, or the database was busy or out of reach)."""
+
+    status_code = 503
+    title = "Send the same request again"
+    code = "send_again"
+    retry_after = 1
 
 
 class StockChanged(Exception):

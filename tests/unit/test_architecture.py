@@ -19,7 +19,14 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     (
         "handlers",
-        ["inventory.*.api", "inventory.web", "inventory.web.*", "inventory.authn", "inventory.importer"],
+        [
+            "inventory.*.api",
+            "inventory.web",
+            "inventory.web.*",
+            "inventory.authn",
+            "inventory.importer",
+            "inventory.problems",
+        ],
     ),
     (
         "use cases",
