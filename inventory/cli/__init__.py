@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from datetime import date
@@ -46,21 +47,42 @@ def db_upgrade(settings: Settings) -> None:
     console.print(f"database at head; catalogue rows added: {added}")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def default_workers(settings: Settings) -> int:
+    """Server processes when none are asked for: one per CPU on PostgreSQL; one on SQLite, which has one
+    writer at a time (more processes would only queue on its lock)."""
+    return 1 if settings.is_sqlite else max(os.cpu_count() or 1, 1)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from inventory.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # each process builds its own app from the environment: the same database and the same secret key
+    # (CSRF tokens signed by one process are accepted by the others)
+    os.environ["VAXSTOCK_DATABASE_URL"] = settings.database_url
+    os.environ["VAXSTOCK_SECRET_KEY"] = settings.secret_key
+    uvicorn.run(
+        "inventory.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (default: one per CPU on PostgreSQL, one on SQLite).",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the web app and API (the database must be migrated)."""
-    _serve(settings, host or settings.host, port or settings.port)
+    _serve(settings, host or settings.host, port or settings.port, workers or default_workers(settings))
 
 
 @main.command()
