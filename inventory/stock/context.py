@@ -6,7 +6,7 @@ Each use case lives in its own module under inventory/stock/use_cases/ and takes
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import check_occurred_on
 from inventory.stock.ledger import Dispatch, DocumentHeader, LedgerRecord, Line, post_document
-from inventory.stock.models import Lot, LotEvent, StockDocument
+from inventory.stock.models import Lot, LotEvent, Shipment, StockDocument
 from inventory.stock.repository import StockRepository
 from inventory.timeutil import today_vn, utcnow
 
@@ -227,23 +227,32 @@ class StockContext:
 
     async def read_document(self, document: StockDocument) -> s.DocumentRead:
         """A stored document, read back from the ledger."""
-        rows = await self.repo.document_movements(document.id)
-        codes = await self.repo.facility_codes(
-            {document.facility_id, *filter(None, [document.counterparty_id])}
-        )
-        shipment = await self.repo.shipment_for_document(document.id)
-        return document_read(
-            document,
-            [
+        return (await self.read_documents([document]))[0]
+
+    async def read_documents(self, documents: Sequence[StockDocument]) -> list[s.DocumentRead]:
+        """Stored documents read back from the ledger in three queries, however many they are."""
+        ids = [d.id for d in documents]
+        movements: dict[int, list[s.MovementRead]] = {i: [] for i in ids}
+        for m, loc, product, lot_number in await self.repo.document_movements(ids):
+            movements[m.document_id].append(
                 s.MovementRead(
                     m.id, m.kind, loc, product, lot_number, m.doses, m.reason_code, m.reverses_movement_id
                 )
-                for m, loc, product, lot_number in rows
-            ],
-            facility=codes[document.facility_id],
-            counterparty=codes.get(document.counterparty_id) if document.counterparty_id else None,
-            shipment_id=shipment.id if shipment else None,
+            )
+        codes = await self.repo.facility_codes(
+            {f for d in documents for f in (d.facility_id, d.counterparty_id) if f is not None}
         )
+        shipments = await self.repo.shipments_of_documents(ids)
+        return [
+            document_read(
+                d,
+                movements[d.id],
+                facility=codes[d.facility_id],
+                counterparty=codes.get(d.counterparty_id) if d.counterparty_id else None,
+                shipment_id=shipments.get(d.id),
+            )
+            for d in documents
+        ]
 
     async def read_shipment(self, shipment_id: int) -> s.ShipmentRead:
         """A shipment with its lines, for anyone who may read its origin or destination."""
@@ -253,17 +262,16 @@ class StockContext:
         self.require_read_any(
             shipment.to_facility_id, shipment.from_facility_id, what=f"shipment {shipment_id}"
         )
-        codes = await self.repo.facility_codes({shipment.from_facility_id, shipment.to_facility_id})
-        rows = await self.repo.shipment_lines(shipment_id)
-        return s.ShipmentRead(
-            id=shipment.id,
-            from_facility=codes[shipment.from_facility_id],
-            to_facility=codes[shipment.to_facility_id],
-            status=shipment.status,
-            dispatched_on=shipment.dispatched_on,
-            issue_document_id=shipment.issue_document_id,
-            receipt_document_id=shipment.receipt_document_id,
-            lines=[
+        return (await self.read_shipments([shipment]))[0]
+
+    async def read_shipments(self, shipments: Sequence[Shipment]) -> list[s.ShipmentRead]:
+        """Shipments with their lines in two queries, however many they are."""
+        codes = await self.repo.facility_codes(
+            {f for sh in shipments for f in (sh.from_facility_id, sh.to_facility_id)}
+        )
+        lines: dict[int, list[s.ShipmentLineRead]] = {sh.id: [] for sh in shipments}
+        for line, lot, code in await self.repo.shipment_lines([sh.id for sh in shipments]):
+            lines[line.shipment_id].append(
                 s.ShipmentLineRead(
                     code,
                     lot.lot_number,
@@ -274,9 +282,20 @@ class StockContext:
                     line.freeze_indicator_alarm,
                     line.difference_reason,
                 )
-                for line, lot, code in rows
-            ],
-        )
+            )
+        return [
+            s.ShipmentRead(
+                id=sh.id,
+                from_facility=codes[sh.from_facility_id],
+                to_facility=codes[sh.to_facility_id],
+                status=sh.status,
+                dispatched_on=sh.dispatched_on,
+                issue_document_id=sh.issue_document_id,
+                receipt_document_id=sh.receipt_document_id,
+                lines=lines[sh.id],
+            )
+            for sh in shipments
+        ]
 
 
 def document_read(

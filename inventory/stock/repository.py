@@ -191,12 +191,15 @@ class StockRepository(LedgerReads):
             stmt = stmt.with_for_update(key_share=True)
         return await self.session.scalar(stmt)
 
-    async def shipment_lines(self, shipment_id: int) -> Sequence[Row[tuple[ShipmentLine, Lot, str]]]:
+    async def shipment_lines(
+        self, shipment_ids: Sequence[int]
+    ) -> Sequence[Row[tuple[ShipmentLine, Lot, str]]]:
+        """The lines of these shipments, with their lots and product codes, in line order."""
         stmt = (
             select(ShipmentLine, Lot, Product.code)
             .join(Lot, Lot.id == ShipmentLine.lot_id)
             .join(Product, Product.id == Lot.product_id)
-            .where(ShipmentLine.shipment_id == shipment_id)
+            .where(ShipmentLine.shipment_id.in_(shipment_ids))
             .order_by(ShipmentLine.id)
         )
         return (await self.session.execute(stmt)).all()
@@ -211,6 +214,15 @@ class StockRepository(LedgerReads):
 
     async def shipment_for_document(self, document_id: int) -> Shipment | None:
         return await self.session.scalar(select(Shipment).where(Shipment.issue_document_id == document_id))
+
+    async def shipments_of_documents(self, document_ids: Sequence[int]) -> dict[int, int]:
+        """The shipment each of these documents opened (issue document id -> shipment id)."""
+        rows = await self.session.execute(
+            select(Shipment.issue_document_id, Shipment.id).where(
+                Shipment.issue_document_id.in_(document_ids)
+            )
+        )
+        return dict(rows.tuples().all())
 
     async def shipment_for_receipt(self, document_id: int) -> Shipment | None:
         return await self.session.scalar(
@@ -230,13 +242,16 @@ class StockRepository(LedgerReads):
             select(StockDocument).where(StockDocument.reverses_document_id == document_id)
         )
 
-    async def document_movements(self, document_id: int) -> Sequence[Row[tuple[Movement, str, str, str]]]:
+    async def document_movements(
+        self, document_ids: Sequence[int]
+    ) -> Sequence[Row[tuple[Movement, str, str, str]]]:
+        """The movements of these documents with their location code, product code and lot number, in order."""
         stmt = (
             select(Movement, Location.code, Product.code, Lot.lot_number)
             .join(Location, Location.id == Movement.location_id)
             .join(Lot, Lot.id == Movement.lot_id)
             .join(Product, Product.id == Lot.product_id)
-            .where(Movement.document_id == document_id)
+            .where(Movement.document_id.in_(document_ids))
             .order_by(Movement.id)
         )
         return (await self.session.execute(stmt)).all()

@@ -56,7 +56,7 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
         else await stock.catalog.sole_storage_location(destination, field="location")
     )
     transit = await stock.catalog.transit_location(destination)
-    rows = await stock.repo.shipment_lines(shipment_id)
+    rows = await stock.repo.shipment_lines([shipment_id])
     expected = {(code, lot.lot_number): (line, lot) for line, lot, code in rows}
     seen: set[tuple[str, str]] = set()
     for i, c in enumerate(cmd.lines):

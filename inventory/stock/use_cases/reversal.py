@@ -65,7 +65,7 @@ async def _reverse(
         note=cmd.reason,
         reverses_document_id=original.id,
     )
-    reversed_movements = await stock.repo.document_movements(document_id)
+    reversed_movements = await stock.repo.document_movements([document_id])
     return await stock.post(
         document,
         [

@@ -27,7 +27,7 @@ async def get_document(stock: StockContext, document_id: int) -> s.DocumentRead:
 
 async def list_documents(stock: StockContext, facility_code: str, limit: int = 100) -> list[s.DocumentRead]:
     facility = await stock.readable(facility_code, field="facility")
-    return [await stock.read_document(d) for d in await stock.repo.documents(facility.id, limit)]
+    return await stock.read_documents(await stock.repo.documents(facility.id, limit))
 
 
 async def stock_on_hand(stock: StockContext, facility_code: str) -> s.StockOnHand:
@@ -176,4 +176,4 @@ async def get_shipment(stock: StockContext, shipment_id: int) -> s.ShipmentRead:
 
 async def list_shipments(stock: StockContext, facility_code: str, status: str | None) -> list[s.ShipmentRead]:
     facility = await stock.readable(facility_code, field="facility")
-    return [await get_shipment(stock, sh.id) for sh in await stock.repo.shipments(facility.id, status)]
+    return await stock.read_shipments(await stock.repo.shipments(facility.id, status))
