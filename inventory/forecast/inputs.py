@@ -282,7 +282,7 @@ class ForecastInputs:
             )
         ).all()
         commune_facilities = pl.LazyFrame(rows, schema=needs.COMMUNE_FACILITIES, orient="row")
-        backlog = needs.catchup_backlog(
+        backlog = await needs.catchup_backlog(
             frame.lazy().select(needs.REGISTER_BACKLOG.names()), facilities=commune_facilities
-        ).collect()
+        ).collect_async()
         return backlog.filter(pl.col("facility_code").is_in(facilities["facility_code"].implode()))

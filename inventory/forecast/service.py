@@ -191,7 +191,7 @@ class ForecastService(ForecastInputs):
         stock = await self._stock(facilities)
         backlog = await self._backlog(facilities)
         try:
-            lines = needs.forecast_needs(
+            lines = await needs.forecast_needs(
                 products=products.lazy(),
                 facilities=facilities.lazy(),
                 history=history.lazy(),
@@ -200,14 +200,14 @@ class ForecastService(ForecastInputs):
                 period=period,
                 today=self.today,
                 parameters=parameters,
-            ).collect()
+            ).collect_async()
         except needs.ForecastParameterError as exc:
             raise _refuse_parameter(exc) from None
         except ValueError as exc:
             raise RuleViolation(str(exc).removeprefix("period: "), field="period") from None
         ratios = needs.default_bundle_ratios(products.lazy(), oral_product_codes=ORAL)
-        supplies = needs.bundled_supplies(lines.lazy(), ratios).collect()
-        by_commune = charts.backlog_by_commune(backlog.lazy(), facilities.lazy()).collect()
+        supplies = await needs.bundled_supplies(lines.lazy(), ratios).collect_async()
+        by_commune = await charts.backlog_by_commune(backlog.lazy(), facilities.lazy()).collect_async()
         return Forecast(period, root, parameters, lines, supplies, by_commune, history)
 
     def workbook(self, forecast: Forecast) -> bytes:

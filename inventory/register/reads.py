@@ -42,13 +42,11 @@ class RegisterReads(RegisterBase):
         communes = await self.communes()
         visible = self._visible_communes(communes)
         children, doses = await self.frames(visible)
-        return bl.backlog(
-            children,
-            doses,
-            schedule=await self._schedule_on(as_of, field="as_of"),
-            as_of=as_of,
-            grace_days=grace_days,
-        ).collect()
+        schedule = await self._schedule_on(as_of, field="as_of")
+        # the polars work runs on polars' own threads, not on the event loop (other requests go on meanwhile)
+        return await bl.backlog(
+            children, doses, schedule=schedule, as_of=as_of, grace_days=grace_days
+        ).collect_async()
 
     async def backlog(self, as_of: date) -> r.Backlog:
         communes = await self.communes()
@@ -80,7 +78,7 @@ class RegisterReads(RegisterBase):
         communes = await self._require_names(commune_code)
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
-        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect()
+        due = await bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect_async()
         names = dict(
             (
                 await self.session.execute(
@@ -132,7 +130,7 @@ class RegisterReads(RegisterBase):
             schema=bl.PRODUCTS,
             orient="row",
         )
-        plan = bl.session_plan(due, products).collect()
+        plan = await bl.session_plan(due, products).collect_async()
         return r.SessionPlan(
             commune_code,
             session_on,
@@ -160,8 +158,10 @@ class RegisterReads(RegisterBase):
         children = children.filter(pl.col("child_id") == child_code)
         doses = doses.filter(pl.col("child_id") == child_code)
         schedule = await self._schedule_on(as_of, field="as_of")
-        status = bl.child_status(children, doses, schedule=schedule, as_of=as_of).collect().row(0, named=True)
-        plan = bl.dose_plan(children, doses, schedule=schedule, as_of=as_of).collect()
+        status = (await bl.child_status(children, doses, schedule=schedule, as_of=as_of).collect_async()).row(
+            0, named=True
+        )
+        plan = await bl.dose_plan(children, doses, schedule=schedule, as_of=as_of).collect_async()
         return r.ChildRead(
             child.child_code,
             child.name,
