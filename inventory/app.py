@@ -23,6 +23,7 @@ from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
 from inventory.register.api import RegisterController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
+from inventory.users.api import UsersController
 from inventory.web.audit_pages import AuditPages
 from inventory.web.document_pages import DocumentPages
 from inventory.web.forecast_pages import ForecastPages
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditPages,
             CatalogController,
             StockController,
+            UsersController,
             RegisterController,
             RegisterPages,
             ForecastController,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.cli.common import CLI, console, run_in_session
@@ -58,10 +59,46 @@ def user_passwd(settings: Settings, username: str, password: str) -> None:
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="api", help="What the token is for.")
+@click.option("--days", type=int, default=90, show_default=True, help="How long the token lasts.")
 @click.pass_obj
-def user_token(settings: Settings, username: str, name: str) -> None:
+def user_token(settings: Settings, username: str, name: str, days: int) -> None:
     """Make an API bearer token for a user (shown once)."""
     from inventory.users.service import UserService
 
-    token = run_in_session(settings, lambda session: UserService(session).issue_token(username, name, by=CLI))
+    token = run_in_session(
+        settings, lambda session: UserService(session).issue_token(username, name, by=CLI, days=days)
+    )
     console.print(token)
+
+
+@user.command("tokens")
+@click.argument("username")
+@click.pass_obj
+def user_tokens(settings: Settings, username: str) -> None:
+    """List a user's API tokens: id, name, made, expires, last used, revoked."""
+    from inventory.users.service import UserService
+
+    tokens = run_in_session(settings, lambda session: UserService(session).tokens(username, by=CLI))
+    table = Table("id", "name", "made", "expires", "last used", "state")
+    for t in tokens:
+        state = "active" if t.active else ("revoked" if t.revoked_at else "expired")
+        table.add_row(
+            str(t.id),
+            t.name,
+            f"{t.created_at:%d/%m/%Y}",
+            f"{t.expires_at:%d/%m/%Y}",
+            f"{t.last_used_at:%d/%m/%Y %H:%M}" if t.last_used_at else "",
+            state,
+        )
+    console.print(table)
+
+
+@user.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def user_revoke(settings: Settings, token_id: int) -> None:
+    """End an API token now (server processes stop accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS)."""
+    from inventory.users.service import UserService
+
+    run_in_session(settings, lambda session: UserService(session).revoke_token(token_id, by=CLI))
+    console.print(f"token {token_id} revoked")

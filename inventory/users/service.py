@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility
-from inventory.errors import Conflict, InventoryError, UnknownReference, ValidationFailed
+from inventory.errors import Conflict, InventoryError, NotFound, UnknownReference, ValidationFailed
 from inventory.timeutil import utcnow
 from inventory.users.models import ROLES, ApiToken, LoginAttempt, User, UserSession
+from inventory.users.schemas import TokenRead
 
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -26,6 +27,9 @@ FAILED_LOGINS_ALLOWED = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
 SESSION_IDLE = timedelta(hours=8)
 SESSION_MAX = timedelta(days=7)
+TOKEN_DAYS = 90
+"""How long an API token lasts unless told otherwise."""
+MAX_TOKEN_DAYS = 366
 
 
 class TooManyAttempts(InventoryError):
@@ -190,33 +194,86 @@ class UserService:
         return await self.principal(user, address)
 
     async def from_token(self, token: str, address: str) -> Principal | None:
+        """The principal behind an API token, or None when unknown, expired, revoked or its user inactive."""
         row = await self.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-        if row is None:
+        now = utcnow()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
             return None
         user = await self.session.get(User, row.user_id)
         if user is None or not user.active:
             return None
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            row.last_used_at = now
         return await self.principal(user, address)
 
-    async def issue_token(self, username: str, name: str, *, by: Principal) -> str:
-        """A new API token for a user; shown once."""
+    async def issue_token(self, username: str, name: str, *, by: Principal, days: int = TOKEN_DAYS) -> str:
+        """A new API token for a user, valid for `days`; shown once."""
         if not by.is_admin and by.username != username:
             raise Forbidden("only an administrator makes tokens for another user")
-        user = await self.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise UnknownReference(f"unknown user {username!r}", field="username")
+        if not 1 <= days <= MAX_TOKEN_DAYS:
+            raise ValidationFailed(f"a token lasts 1 to {MAX_TOKEN_DAYS} days", field="days")
+        user = await self._user(username)
         token = "vxs_" + secrets.token_urlsafe(32)
+        now = utcnow()
         self.session.add(
-            ApiToken(token_hash=token_digest(token), user_id=user.id, name=name, created_at=utcnow())
+            ApiToken(
+                token_hash=token_digest(token),
+                user_id=user.id,
+                name=name,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
         )
         record(
             self.session,
             by,
             "user.token",
-            changes={"username": username, "name": name},
+            changes={"username": username, "name": name, "days": days},
             entity=f"user {user.id}",
         )
         return token
+
+    async def tokens(self, username: str, *, by: Principal) -> list[TokenRead]:
+        """A user's API tokens, newest first (never the tokens themselves): for the user or an administrator."""
+        if not by.is_admin and by.username != username:
+            raise Forbidden("only an administrator sees another user's tokens")
+        user = await self._user(username)
+        rows = await self.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+        now = utcnow()
+        return [
+            TokenRead(
+                id=row.id,
+                name=row.name,
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                last_used_at=row.last_used_at,
+                revoked_at=row.revoked_at,
+                active=row.revoked_at is None and row.expires_at > now,
+            )
+            for row in rows
+        ]
+
+    async def revoke_token(self, token_id: int, *, by: Principal) -> TokenRead:
+        """End an API token now (its owner or an administrator); a server process that read it a moment ago
+        stops accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS."""
+        row = await self.session.get(ApiToken, token_id, with_for_update=True)
+        owner = await self.session.get(User, row.user_id) if row is not None else None
+        if row is None or owner is None or (not by.is_admin and by.username != owner.username):
+            raise NotFound(f"no token {token_id}", field="token_id")  # another user's token is not confirmed
+        if row.revoked_at is not None:
+            raise Conflict(f"token {token_id} is already revoked", field="token_id")
+        row.revoked_at = utcnow()
+        row.revoked_by = by.username
+        record(self.session, by, "user.token.revoke", changes={"token": token_id}, entity=f"user {owner.id}")
+        return next(t for t in await self.tokens(owner.username, by=by) if t.id == token_id)
+
+    async def _user(self, username: str) -> User:
+        user = await self.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UnknownReference(f"unknown user {username!r}", field="username")
+        return user
 
     async def principal(self, user: User, address: str | None) -> Principal:
         """What the user may read: everything (admin, viewer), their facility and those it supplies (store
