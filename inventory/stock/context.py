@@ -62,8 +62,8 @@ class StockContext:
         self.actor = principal.username
         self.today = today or today_vn()
         self.now = now
-        self.decoded_commands = decoded_commands
         """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
+        self.decoded_commands = decoded_commands
         self.catalog = CatalogService(session)
         self.repo = StockRepository(session)
 
