@@ -22,10 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from inventory.auth import Unauthenticated
 from inventory.db import ConnectionLost
 from inventory.errors import InventoryError, SendAgain, ValidationFailed
+from inventory.idempotency import BUSY_SQLSTATES
 from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 PROBLEM_JSON = "application/problem+json"
-BUSY_SQLSTATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
 log = logging.getLogger(__name__)
 
 

@@ -73,10 +73,7 @@ class StockContext:
         """`once` for a use case whose answer is the document it posts: `action` hands the `Record` to `post`,
         and the ledger writes the request's record and audit event with the document
         (inventory.idempotency.post_once)."""
-        if not self.decoded_commands:
-            validated(payload)  # a check only: the constraints a decoded body was checked against
-        request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
-        return await post_once(self.session, request, action, s.DocumentRead)  # type: ignore[arg-type]
+        return await post_once(self.session, self._request(scope, payload, key), action, s.DocumentRead)  # type: ignore[arg-type]
 
     async def once(
         self,
@@ -88,10 +85,13 @@ class StockContext:
     ) -> T:
         """Run a write use case once per Idempotency-Key, audited, with the one retry policy
         (inventory.idempotency.run_once). A command built in code gets the schema's checks first."""
+        return await run_once(self.session, self._request(scope, payload, key), action, result_type)
+
+    def _request(self, scope: str, payload: object, key: str | None) -> Request:
+        """The write as asked; a command built in code first gets the checks a decoded body got."""
         if isinstance(payload, msgspec.Struct) and not self.decoded_commands:
             validated(payload)  # a check only: the constraints a decoded body was checked against
-        request = Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
-        return await run_once(self.session, request, action, result_type)
+        return Request(key=key, scope=scope, payload=payload, principal=self.principal, at=self.now)
 
     # ---- resolving ----------------------------------------------------------------------------------------
 
