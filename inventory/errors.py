@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from inventory.i18n import DEFAULT_LANGUAGE, translate
 
 
 class InventoryError(Exception):
@@ -16,21 +19,50 @@ class InventoryError(Exception):
     """Seconds after which the same request may simply be sent again (the `Retry-After` header); None: the
     request is refused for good and sending it again gets the same answer."""
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        message: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        """`message` is a catalogue key (inventory.i18n) and `params` its parameters: the text is rendered
+        in the reader's language by `text()`. `detail` is the older English-only form, kept while raise
+        sites move to catalogue keys."""
+        self.message = message
+        self.params = dict(params or {})
+        if detail is None:
+            detail = translate(message or f"error.{self.code}", "en", self.params)
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.extra = extra
 
-    def to_problem(self) -> dict[str, Any]:
-        """Problem details (RFC 9457) with the offending field named."""
+    def text(self, lang: str) -> str:
+        """The reason in the language (a catalogue message), or the English detail of an older raise site."""
+        if self.message is None:
+            return self.detail
+        return translate(self.message, lang, self.params)
+
+    def to_problem(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """Problem details (RFC 9457) with the offending field named, the reason in `lang`, and the message
+        key and parameters for a client that renders its own text."""
         body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status_code}
         body["code"] = self.code
-        body["detail"] = self.detail
+        body["detail"] = self.text(lang)
         if self.field is not None:
             body["field"] = self.field
+        if self.message is not None:
+            body["message"] = self.message
+            body["params"] = {k: _plain(v) for k, v in self.params.items()}
         body.update(self.extra)
         return body
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 class ValidationFailed(InventoryError):

@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError
 from inventory.auth import Unauthenticated
 from inventory.db import ConnectionLost
 from inventory.errors import InventoryError, SendAgain, ValidationFailed
+from inventory.i18n import language
 from inventory.idempotency import BUSY_SQLSTATES
-from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -41,13 +41,19 @@ def _problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def reader_language(request: Request[Any, Any, Any]) -> str:
+    """The API answers in the language of `Accept-Language`, a page in the session's (cookie); vi by default."""
+    if _is_api(request):
+        return language(request.headers.get("accept-language"))
+    return language(request.cookies.get("lang"))
+
+
 def _error_page(
     request: Request[Any, Any, Any], status: int, detail: str, retry_after: int | None = None
 ) -> Template:
-    lang = request.cookies.get("lang", DEFAULT_LANGUAGE)
     return Template(
         "error.html",
-        context={"lang": lang if lang in LANGUAGES else DEFAULT_LANGUAGE, "status": status, "detail": detail},
+        context={"lang": reader_language(request), "status": status, "detail": detail},
         status_code=status,
         headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
@@ -60,9 +66,12 @@ def inventory_error_to_response(request: Request[Any, Any, Any], exc: InventoryE
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if _is_api(request):
         return Response(
-            exc.to_problem(), status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers
+            exc.to_problem(reader_language(request)),
+            status_code=exc.status_code,
+            media_type=PROBLEM_JSON,
+            headers=headers,
         )
-    return _error_page(request, exc.status_code, exc.detail, exc.retry_after)
+    return _error_page(request, exc.status_code, exc.text(reader_language(request)), exc.retry_after)
 
 
 def database_error_to_response(

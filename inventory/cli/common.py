@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Principal
 from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.errors import InventoryError
+from inventory.i18n import cli_language
 from inventory.settings import Settings
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     try:
         return asyncio.run(go())
     except InventoryError as exc:  # a refusal, not a crash: say which argument and why
-        console.print(f"[red]{exc.field or 'error'}: {exc.detail}")
+        console.print(f"[red]{exc.field or 'error'}: {exc.text(cli_language())}")
         sys.exit(1)
 
 

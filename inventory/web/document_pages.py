@@ -68,7 +68,7 @@ class DocumentPages(Controller):
                 key=f"web:{form.key}",
             )
         except Exception as exc:
-            detail = exc.detail if isinstance(exc, InventoryError) else str(exc)
+            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
             form.errors["reason"] = detail
             document = await views.get_document(page.stock, document_id)
             status = exc.status_code if isinstance(exc, InventoryError) else 422
@@ -132,5 +132,7 @@ class DocumentPages(Controller):
                 page.stock, shipment_id, command, key=f"web:{form.key}"
             )
         except InventoryError as exc:
-            return await self._confirm_form(page, shipment_id, refuse(form, exc, origins), exc.status_code)
+            return await self._confirm_form(
+                page, shipment_id, refuse(form, exc, origins, page.lang), exc.status_code
+            )
         return saved_redirect(shipment.receipt_document_id or 0)

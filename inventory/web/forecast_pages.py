@@ -59,7 +59,7 @@ class ForecastPages(Controller):
                 .to_dicts()
             )
         except InventoryError as exc:
-            form.errors[exc.field or "period"] = exc.detail
+            form.errors[exc.field or "period"] = exc.text(page.lang)
         overrides = await service.overrides()
         return await page.render(
             "forecast.html",
@@ -107,7 +107,7 @@ class ForecastPages(Controller):
                 errors={
                     {"facility": "scope_facility", "product": "scope_product", "name": "name"}.get(
                         exc.field or "", "value"
-                    ): exc.detail
+                    ): exc.text(page.lang)
                 },
             )
             overrides = await service.overrides()

@@ -98,13 +98,13 @@ def parse(
     return command, form, origins
 
 
-def refuse(form: Form, exc: InventoryError, origins: dict[str, list[int]]) -> Form:
-    """Put a service error next to its field."""
+def refuse(form: Form, exc: InventoryError, origins: dict[str, list[int]], lang: str) -> Form:
+    """Put a service error next to its field, in the page's language."""
     if exc.field == "Idempotency-Key":
         # the form's one-time key was spent (a page reused after the back button): a new one, so the
         # corrected form can be sent, and the reason where every form shows it
         form.key = uuid.uuid4().hex
-        form.errors["form"] = exc.detail
+        form.errors["form"] = exc.text(lang)
         return form
-    form.errors[_original_field(exc.field or "form", origins)] = exc.detail
+    form.errors[_original_field(exc.field or "form", origins)] = exc.text(lang)
     return form

@@ -12,23 +12,23 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory import i18n
 from inventory.auth import Principal
 from inventory.authn import SESSION_COOKIE
 from inventory.catalog.service import CatalogService
+from inventory.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.settings import Settings
 from inventory.stock.context import StockContext
 from inventory.tabular import parse_date
 from inventory.timeutil import today_vn
 from inventory.users.service import SESSION_MAX, TooManyAttempts, UserService
 from inventory.web.forms import Form
-from inventory.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def language(request: Request[Any, Any, Any]) -> str:
-    lang = request.cookies.get("lang", DEFAULT_LANGUAGE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return i18n.language(request.cookies.get("lang"))
 
 
 async def provide_page(
@@ -49,6 +49,11 @@ class Page:
         self.principal: Principal = request.user
         self.stock = StockContext(session, settings, self.principal)
         self.catalog = CatalogService(session)
+
+    @property
+    def lang(self) -> str:
+        """The session's language."""
+        return language(self.request)
 
     def facility_code(self, requested: str | None = None) -> str:
         """The facility a page is about: the user's own, or (for readers of many) the one asked for."""

@@ -12,12 +12,12 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from inventory.errors import InventoryError
+from inventory.i18n import translate
 from inventory.stock import schemas as s
 from inventory.stock.domain import REASON_DIRECTIONS
 from inventory.stock.use_cases import adjustments, counts, issuing, receiving, usage, views
 from inventory.stock.use_cases import lots as lot_state
 from inventory.web.forms import Form, FormInvalid, parse, refuse
-from inventory.web.i18n import translate
 from inventory.web.pages import FormData, Page, language, provide_page, saved_redirect
 
 EMPTY_LINES = 8
@@ -69,7 +69,7 @@ class PostingPages(Controller):
         try:
             document = await receiving.receive(page.stock, command, key=f"web:{form.key}")
         except InventoryError as exc:
-            return await self._receive_form(page, refuse(form, exc, origins), exc.status_code)
+            return await self._receive_form(page, refuse(form, exc, origins, page.lang), exc.status_code)
         return saved_redirect(document.id)
 
     # ---- issue ---------------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ class PostingPages(Controller):
                     form.errors[key] = translate("errors.whole_number", language(page.request))
                     continue
                 except InventoryError as exc:
-                    form.errors[key] = exc.detail
+                    form.errors[key] = exc.text(page.lang)
                     continue
                 proposal.extend(
                     {"product": product, **{f: getattr(lot, f) for f in lot.__struct_fields__}}
@@ -151,7 +151,7 @@ class PostingPages(Controller):
         try:
             document = await issuing.issue(page.stock, command, key=f"web:{form.key}")
         except InventoryError as exc:
-            return await self._issue_form(page, refuse(form, exc, origins), [], exc.status_code)
+            return await self._issue_form(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
         return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)
 
     # ---- adjust, usage -------------------------------------------------------------------------------------
@@ -207,7 +207,9 @@ class PostingPages(Controller):
         try:
             document = await action(page.stock, command, key=f"web:{form.key}")
         except InventoryError as exc:
-            return await self._lines_form(page, template, refuse(form, exc, origins), exc.status_code)
+            return await self._lines_form(
+                page, template, refuse(form, exc, origins, page.lang), exc.status_code
+            )
         return saved_redirect(document.id)
 
     # ---- count ---------------------------------------------------------------------------------------------
@@ -243,6 +245,10 @@ class PostingPages(Controller):
             submitted = await counts.submit_count(page.stock, draft.id, key=f"web:{form.key}:submit")
         except InventoryError as exc:
             return await page.render(
-                "count.html", exc.status_code, form=refuse(form, exc, origins), facility=code, soh=soh
+                "count.html",
+                exc.status_code,
+                form=refuse(form, exc, origins, page.lang),
+                facility=code,
+                soh=soh,
             )
         return saved_redirect(submitted.document_id or 0)

@@ -77,7 +77,7 @@ class StockPages(Controller):
             try:
                 card = await views.stock_card(page.stock, code, product, lot_number, start, end)
             except InventoryError as exc:
-                form.errors[exc.field or "form"] = exc.detail
+                form.errors[exc.field or "form"] = exc.text(page.lang)
         lots = await lot_state.list_lots(page.stock, None)
         return await page.render("stock_card.html", card=card, form=form, facility=code, lots=lots)
 
@@ -113,7 +113,7 @@ class StockPages(Controller):
             else:
                 raise Forbidden(f"unknown action {action}")
         except (InventoryError, ValueError, Exception) as exc:
-            detail = exc.detail if isinstance(exc, InventoryError) else str(exc)
+            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
             status = exc.status_code if isinstance(exc, InventoryError) else 422
             form = Form(values=dict(data), errors={f"{product}/{lot_number}": detail})
             return await page.render(

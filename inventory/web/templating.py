@@ -10,16 +10,16 @@ from jinja2 import pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from inventory.i18n import translate
 from inventory.timeutil import to_vietnam
-from inventory.web.i18n import translate
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
 @pass_context
-def _t(context: Any, key: str) -> str:
-    return translate(key, context.get("lang", "vi"))
+def _t(context: Any, key: str, **params: Any) -> str:
+    return translate(key, context.get("lang", "vi"), params)
 
 
 def vn_date(value: date | datetime | None) -> str:

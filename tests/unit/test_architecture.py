@@ -80,6 +80,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.types",
             "inventory.commands",
             "inventory.tabular",
+            "inventory.i18n",
+            "inventory.i18n.*",
         ],
     ),
 ]

@@ -1,11 +1,8 @@
-"""The translation catalogue: every page label in Vietnamese (default) and English."""
+"""Page labels in Vietnamese (default) and English."""
 
 from __future__ import annotations
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
-
-CATALOGUE: dict[str, tuple[str, str]] = {
+ENTRIES: dict[str, tuple[str, str]] = {
     "app.name": ("VaxStock — Quản lý vắc xin TCMR", "VaxStock — EPI vaccine stock"),
     "nav.dashboard": ("Tổng quan", "Dashboard"),
     "nav.stock": ("Tồn kho", "Stock on hand"),
@@ -201,11 +198,3 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reason.count_correction": ("Điều chỉnh kiểm kê", "Count correction"),
     "reason.open_vial_wastage": ("Hủy lọ đã mở", "Open-vial wastage"),
 }
-
-
-def translate(key: str, language: str) -> str:
-    """The label in the language; the key itself when missing (so a gap shows, never crashes)."""
-    pair = CATALOGUE.get(key)
-    if pair is None:
-        return key
-    return pair[0] if language == "vi" else pair[1]

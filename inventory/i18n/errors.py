@@ -1,0 +1,24 @@
+"""Error messages in Vietnamese (default) and English, by the code of the refusal.
+
+Keys are `error.<code>` for a refusal's general text, or `error.<code>.<case>` for a particular case; the
+parameters in braces are the error's `params` (inventory.errors.InventoryError).
+"""
+
+from __future__ import annotations
+
+ENTRIES: dict[str, tuple[str, str]] = {
+    "error.invalid_request": ("Yêu cầu không hợp lệ", "Invalid request"),
+    "error.validation_failed": ("Dữ liệu không hợp lệ", "Validation failed"),
+    "error.not_found": ("Không tìm thấy", "Not found"),
+    "error.unknown_reference": ("Không có trong danh mục", "Unknown reference"),
+    "error.rule_violated": ("Vi phạm quy tắc quản lý kho", "Stock rule violated"),
+    "error.insufficient_stock": ("Không đủ tồn kho", "Insufficient stock"),
+    "error.conflict": ("Xung đột với dữ liệu hiện có", "Conflict"),
+    "error.idempotency_key_reused": (
+        "Mã yêu cầu đã dùng cho một yêu cầu khác",
+        "Idempotency key reused with a different request",
+    ),
+    "error.unauthenticated": ("Cần đăng nhập", "Sign-in required"),
+    "error.forbidden": ("Bạn không có quyền thực hiện thao tác này", "You are not allowed to do this"),
+    "error.send_again": ("Hãy gửi lại đúng yêu cầu này", "Send the same request again"),
+}
