@@ -44,16 +44,21 @@ async def _demo_users(session: AsyncSession) -> None:
 async def _demo_register(session: AsyncSession, today: date) -> dict[str, int]:
     """A synthetic, deterministic register: about 1,000 births a year over five cohorts, with the gaps,
     dropouts and old commune codes that real Mường Tè registers have (forecasting.register_synth)."""
-    from forecasting.register_synth import synth_register
+    from forecasting.register_synth import synth_people, synth_register
     from inventory.register.service import RegisterService
 
-    children_lf, doses_lf = synth_register(births_per_year=1000, cohorts=5, as_of=today, seed=2026)
+    shape = {"births_per_year": 1000, "cohorts": 5, "as_of": today, "seed": 2026}
+    children_lf, doses_lf = synth_register(**shape)
+    people = {row["child_id"]: row for row in synth_people(**shape).collect().iter_rows(named=True)}
     service = RegisterService(session, Principal.system("demo"), today=today)
     mapping = dict((await service.commune_map()).iter_rows())
     children = {
         row["child_id"]: {
             "child_code": row["child_id"],
-            "name": None,
+            "name": people[row["child_id"]]["name"],
+            "carer": people[row["child_id"]]["carer"],
+            "village": people[row["child_id"]]["village"],
+            "phone": people[row["child_id"]]["phone"],
             "sex": row["sex"],
             "birth_date": row["birth_date"],
             "commune_code_given": row["commune_code"],

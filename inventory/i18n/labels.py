@@ -78,6 +78,24 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Chỉ liệt kê các mũi đã đủ tuổi và đủ khoảng cách tối thiểu vào ngày tiêm.",
         "Only doses whose minimum age and interval are reached on the day are listed.",
     ),
+    "field.carer": ("Cha/mẹ hoặc người chăm sóc", "Parent or carer"),
+    "field.village": ("Thôn, bản", "Village"),
+    "field.phone": ("Điện thoại", "Phone"),
+    "backlog.keep_opened_vial": ("Giữ lọ đã mở cho buổi sau?", "Keep an opened vial for the next session?"),
+    "backlog.keep_opened_vial.help": (
+        "Có: lọ đa liều đã mở được dùng tiếp ở các buổi sau tới 28 ngày nếu bảo quản đúng 2–8 °C "
+        "(chính sách lọ đa liều của WHO); Không: lọ đã mở phải hủy sau buổi tiêm.",
+        "Yes: an opened multi-dose vial may be used in later sessions for up to 28 days if kept at 2–8 °C "
+        "(WHO multi-dose vial policy); No: an opened vial is discarded at the end of the session.",
+    ),
+    "backlog.plan.help": (
+        "Số liều = số mũi cần tiêm trong danh sách; số lọ = số liều chia cho số liều mỗi lọ, làm tròn lên.",
+        "Doses = the doses due in the list; vials = doses divided by the doses per vial, rounded up.",
+    ),
+    "backlog.child.help": (
+        "Mã trẻ là mã trong sổ tiêm chủng (hoặc hệ thống tiêm chủng quốc gia); liên hệ người chăm sóc để mời trẻ đến buổi tiêm.",
+        "The child id is the register's (or the national immunization system's); call the carer to bring the child.",
+    ),
     "nav.forecast": ("Dự trù", "Forecast"),
     "forecast.title": ("Dự trù vắc xin gửi CDC tỉnh", "Vaccine request to the provincial CDC"),
     "forecast.xlsx": ("Tải bảng tính dự trù (.xlsx)", "Download the workbook (.xlsx)"),

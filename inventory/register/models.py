@@ -20,6 +20,11 @@ class Child(Base):
     child_code: Mapped[str] = mapped_column(String(64), unique=True)
     """The id of the source register (commune book or national immunization system)."""
     name: Mapped[str | None] = mapped_column(String(200))
+    carer: Mapped[str | None] = mapped_column(String(200))
+    """The parent or carer to call to the vaccination day."""
+    village: Mapped[str | None] = mapped_column(String(200))
+    """The village (bản, thôn) where the child lives: health workers plan visits by it."""
+    phone: Mapped[str | None] = mapped_column(String(32))
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[date] = mapped_column(Date)
     commune_code_given: Mapped[str] = mapped_column(String(16))

@@ -11,7 +11,9 @@ from rich.progress import Progress
 from inventory.tabular import ImportFailed, blank, parse_date, parse_int
 
 REQUIRED = ("child_id", "sex", "birth_date", "commune_code")
-OPTIONAL = ("name", "antigen", "dose_number", "given_on", "place")
+PERSON = ("name", "carer", "village", "phone")
+"""Optional columns about the child and who to call; a blank cell is not known (never erases a value)."""
+OPTIONAL = (*PERSON, "antigen", "dose_number", "given_on", "place")
 DOSE_COLUMNS = ("antigen", "dose_number", "given_on")
 OLDEST_BIRTH = date(1990, 1, 1)
 """Birth dates before this are typing errors: the EPI register holds children and young people."""
@@ -57,9 +59,9 @@ def parse_rows(
             code = child["child_code"]
             if code in children:
                 known = children[code]
-                for field in ("sex", "birth_date", "commune_code_given", "name"):
-                    if field == "name" and not (child["name"] and known["name"]):
-                        known["name"] = known["name"] or child["name"]  # a blank name is not known
+                for field in ("sex", "birth_date", "commune_code_given", *PERSON):
+                    if field in PERSON and not (child[field] and known[field]):
+                        known[field] = known[field] or child[field]  # a blank cell is not known
                         continue
                     if child[field] != known[field]:
                         raise ValueError(
@@ -134,10 +136,10 @@ def _child(n: int, cell: Any, mapping: dict[str, str], today: date) -> dict[str,
         given = given.zfill(5)  # spreadsheets drop the leading zero of 03451
     if given not in mapping:
         raise ValueError(f"column commune_code: {given!r} is not a commune code (old or new)")
-    name = None if blank(cell("name")) else str(cell("name")).strip()
+    person = {field: None if blank(cell(field)) else str(cell(field)).strip() for field in PERSON}
     return {
         "child_code": str(cell("child_id")).strip(),
-        "name": name,
+        **person,
         "sex": sex,
         "birth_date": birth,
         "commune_code_given": given,

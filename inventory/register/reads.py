@@ -79,23 +79,23 @@ class RegisterReads(RegisterBase):
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
         due = await bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect_async()
-        names = dict(
-            (
+        people = {
+            code: person
+            for code, *person in (
                 await self.session.execute(
-                    select(Child.child_code, Child.name).where(Child.commune_code == commune_code)
+                    select(Child.child_code, Child.name, Child.carer, Child.village, Child.phone).where(
+                        Child.commune_code == commune_code
+                    )
                 )
-            )
-            .tuples()
-            .all()
-        )
-        return r.DueList(
-            commune_code=commune_code,
-            commune=communes[commune_code].name,
-            session_on=session_on,
-            children=[
+            ).tuples()
+        }
+        listed = []
+        for row in due.iter_rows(named=True):
+            name, carer, village, phone = people.get(row["child_id"], (None, None, None, None))
+            listed.append(
                 r.DueChild(
                     row["child_id"],
-                    names.get(row["child_id"]),
+                    name,
                     row["sex"],
                     row["birth_date"],
                     row["antigen"],
@@ -104,9 +104,16 @@ class RegisterReads(RegisterBase):
                     row["state"],
                     row["recommended_on"],
                     row["earliest_on"],
+                    carer=carer,
+                    village=village,
+                    phone=phone,
                 )
-                for row in due.iter_rows(named=True)
-            ],
+            )
+        return r.DueList(
+            commune_code=commune_code,
+            commune=communes[commune_code].name,
+            session_on=session_on,
+            children=listed,
         )
 
     async def session_plan(self, commune_code: str, session_on: date) -> r.SessionPlan:
@@ -184,4 +191,7 @@ class RegisterReads(RegisterBase):
                 )
                 for p in plan.iter_rows(named=True)
             ],
+            carer=child.carer,
+            village=child.village,
+            phone=child.phone,
         )

@@ -43,6 +43,9 @@ class DueChild(msgspec.Struct):
     state: str
     recommended_on: date
     earliest_on: date
+    carer: str | None = None
+    village: str | None = None
+    phone: str | None = None
 
 
 class DueList(msgspec.Struct):
@@ -87,3 +90,6 @@ class ChildRead(msgspec.Struct):
     status: str
     next_dose_on: date | None
     doses: list[ChildDoseRead]
+    carer: str | None = None
+    village: str | None = None
+    phone: str | None = None

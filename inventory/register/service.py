@@ -21,6 +21,7 @@ from inventory.register.parsing import (
     MAX_PROBLEMS,
     OLDEST_BIRTH,
     OPTIONAL,
+    PERSON,
     REQUIRED,
     SEXES,
     check_header,
@@ -102,10 +103,12 @@ class RegisterService(RegisterReads):
             for i in range(0, len(new_rows), CHUNK):
                 await self.session.execute(Child.__table__.insert(), new_rows[i : i + CHUNK])
         for code, child_id in existing.items():
+            # a blank name, carer, village or phone is not known: it never erases what the register holds
+            known = {k: v for k, v in children[code].items() if v is not None or k not in PERSON}
             await self.session.execute(
                 Child.__table__.update()
                 .where(Child.__table__.c.id == child_id)
-                .values(**children[code], updated_at=now, source=source)
+                .values(**known, updated_at=now, source=source)
             )
         ids: dict[str, int] = {}
         for i in range(0, len(codes), CHUNK):

@@ -280,3 +280,39 @@ async def test_the_printed_due_list_names_sex_and_products_as_the_session_plan_d
         assert "<td>Nữ</td>" in row and "PENTA (DTP1)" in row
         chart = await client.get("/backlog/chart/03451")
         assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+
+
+@pytest.fixture
+def with_people(settings: Settings, tmp_path: Path) -> Settings:
+    path = tmp_path / "people.csv"
+    born = ago(150)
+    path.write_text(
+        "child_id,name,sex,birth_date,commune_code,carer,village,phone\n"
+        f"D4,Lỳ Thị Mé,F,{born},03451,Lỳ Xá Dơ (bố),Bản Ma Ký,0971234567\n"
+        f"E5,,M,{born},03451,,,\n",
+        encoding="utf-8",
+    )
+    assert run(settings, "register", "import", str(path)).exit_code == 0
+    # a later file without the columns (or with blanks) does not erase what is known
+    again = tmp_path / "again.csv"
+    again.write_text(f"child_id,sex,birth_date,commune_code,carer\nD4,F,{born},03451,\n", encoding="utf-8")
+    assert run(settings, "register", "import", str(again)).exit_code == 0
+    return settings
+
+
+@pytest.mark.anyio
+async def test_the_carer_village_and_phone_are_imported_and_shown_on_the_due_list(
+    with_people: Settings, api: Api
+) -> None:
+    due = await api.read("/communes/03451/due-list", session_on=TODAY.isoformat())
+    d4 = next(c for c in due["children"] if c["child_id"] == "D4")
+    assert (d4["name"], d4["carer"], d4["village"], d4["phone"]) == (
+        "Lỳ Thị Mé",
+        "Lỳ Xá Dơ (bố)",
+        "Bản Ma Ký",
+        "0971234567",
+    )
+    e5 = next(c for c in due["children"] if c["child_id"] == "E5")
+    assert (e5["carer"], e5["village"], e5["phone"]) == (None, None, None)
+    child = await api.read("/children/D4")
+    assert child["village"] == "Bản Ma Ký"

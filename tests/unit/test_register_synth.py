@@ -11,7 +11,17 @@ from polars.testing import assert_frame_equal
 
 from forecasting.backlog import CHILDREN, DOSES, child_status
 from forecasting.reference_backlog import add_span
-from forecasting.register_synth import MERGER_DATE, MUONG_TE_COMMUNE_MAP, MUONG_TE_UNITS, synth_register
+from forecasting.register_synth import (
+    ETHNIC_MIX,
+    MERGER_DATE,
+    MUONG_TE_COMMUNE_MAP,
+    MUONG_TE_UNITS,
+    NAMES,
+    PEOPLE,
+    VILLAGES,
+    synth_people,
+    synth_register,
+)
 from forecasting.schedule import dose_rules, load_schedule, series_of
 
 AS_OF = date(2025, 12, 31)
@@ -145,3 +155,45 @@ def test_the_2023_pentavalent_stockout_shows_as_a_gap_in_dtp_doses(
         pl.col("given_on").is_between(date(2023, 1, 1), date(2023, 6, 30)),
     )
     assert in_stockout.is_empty()
+
+
+def test_every_child_gets_a_name_of_its_units_peoples_a_carer_a_village_and_mostly_a_phone(
+    register: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    children = register[0]
+    people = synth_people(births_per_year=1000, as_of=AS_OF, seed=7).collect()
+    assert people.schema == PEOPLE
+    assert people["child_id"].to_list() == children["child_id"].to_list()
+    # the unit of each child, recovered independently: its village names only occur in one unit's list
+    # (or a few), so check membership against the groups and villages that unit allows
+    by_unit_village = defaultdict(set)
+    for unit, villages in VILLAGES.items():
+        for village in villages:
+            by_unit_village[village].add(unit)
+    for row in people.iter_rows(named=True):
+        units = by_unit_village[row["village"]]
+        assert units, row
+        groups = {group for unit in units for group, _ in ETHNIC_MIX[unit]}
+        family, _, given = row["name"].partition(" ")
+        assert any(family in NAMES[g][0] and given in NAMES[g][1] + NAMES[g][2] for g in groups), row
+        carer, _, role = row["carer"].rpartition(" (")
+        assert role in ("mẹ)", "bố)", "bà)") and len(carer.split()) >= 2, row
+        if row["phone"] is not None:
+            assert len(row["phone"]) == 10 and row["phone"].isdigit() and row["phone"][0] == "0", row
+    # Mù Cả is Hà Nhì (≈ 98 %): its children carry Hà Nhì family names
+    mu_ca = people.filter(
+        pl.col("village").is_in(list(VILLAGES["03451"]))
+        & ~pl.col("village").is_in([v for unit, vs in VILLAGES.items() if unit != "03451" for v in vs])
+    )
+    assert mu_ca.height > 100
+    assert set(mu_ca["name"].str.split(" ").list.first()) <= set(NAMES["Hà Nhì"][0])
+    share = people["phone"].null_count() / people.height
+    assert 0.1 < share < 0.5, share  # most families have a phone, fewer in the remote communes
+    girls = people.join(children, on="child_id").filter(pl.col("sex") == "F")
+    assert (
+        girls["name"]
+        .str.split(" ")
+        .list.slice(1)
+        .list.join(" ")
+        .is_in([n for _, _, women in NAMES.values() for n in women])
+    ).all()
