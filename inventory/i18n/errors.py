@@ -20,5 +20,10 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     "error.unauthenticated": ("Cần đăng nhập", "Sign-in required"),
     "error.forbidden": ("Bạn không có quyền thực hiện thao tác này", "You are not allowed to do this"),
+    "error.not_found.document": ("Không có chứng từ số {id}", "No document {id}"),
+    "error.voucher.none_for_kind": (
+        "Chứng từ loại này không có phiếu nhập hay phiếu xuất ({kind})",
+        "This kind of document has no receipt or issue voucher ({kind})",
+    ),
     "error.send_again": ("Hãy gửi lại đúng yêu cầu này", "Send the same request again"),
 }

@@ -28,6 +28,7 @@ from inventory.stock.use_cases import (
     usage,
     verification,
     views,
+    vouchers,
 )
 from inventory.timeutil import today_vn
 from inventory.types import RowIdPath
@@ -181,6 +182,14 @@ class StockController(Controller):
     @get("/documents/{document_id:int}", operation_id="GetDocument")
     async def document(self, stock: NamedDependency[StockContext], document_id: RowIdPath) -> s.DocumentRead:
         return await views.get_document(stock, document_id)
+
+    @get(
+        "/documents/{document_id:int}/voucher",
+        operation_id="GetVoucher",
+        summary="The receipt or issue voucher of a document, with names, expiry, VVM, vials and totals",
+    )
+    async def voucher(self, stock: NamedDependency[StockContext], document_id: RowIdPath) -> s.Voucher:
+        return await vouchers.voucher(stock, document_id)
 
     @get("/facilities/{facility:str}/documents", operation_id="ListDocuments")
     async def documents(

@@ -243,6 +243,7 @@ class StockContext:
             {f for d in documents for f in (d.facility_id, d.counterparty_id) if f is not None}
         )
         shipments = await self.repo.shipments_of_documents(ids)
+        reversals = await self.repo.reversals_of(ids)
         return [
             document_read(
                 d,
@@ -250,6 +251,7 @@ class StockContext:
                 facility=codes[d.facility_id],
                 counterparty=codes.get(d.counterparty_id) if d.counterparty_id else None,
                 shipment_id=shipments.get(d.id),
+                reversed_by=reversals.get(d.id),
             )
             for d in documents
         ]
@@ -305,6 +307,7 @@ def document_read(
     facility: str,
     counterparty: str | None = None,
     shipment_id: int | None = None,
+    reversed_by: int | None = None,
 ) -> s.DocumentRead:
     """The document as the API shows it; a posting builds it from what it wrote, a view from the ledger."""
     return s.DocumentRead(
@@ -320,5 +323,6 @@ def document_read(
         override_reason=document.override_reason,
         reverses_document_id=document.reverses_document_id,
         shipment_id=shipment_id,
+        reversed_by_document_id=reversed_by,
         movements=movements,
     )

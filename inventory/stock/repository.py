@@ -224,6 +224,15 @@ class StockRepository(LedgerReads):
         )
         return dict(rows.tuples().all())
 
+    async def reversals_of(self, document_ids: Sequence[int]) -> dict[int, int]:
+        """The reversal of each of these documents that has one (document id -> reversal's id)."""
+        rows = await self.session.execute(
+            select(StockDocument.reverses_document_id, StockDocument.id).where(
+                StockDocument.reverses_document_id.in_(document_ids)
+            )
+        )
+        return {int(k): v for k, v in rows.tuples().all() if k is not None}
+
     async def shipment_for_receipt(self, document_id: int) -> Shipment | None:
         return await self.session.scalar(
             select(Shipment)

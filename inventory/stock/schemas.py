@@ -297,6 +297,46 @@ class DocumentRead(msgspec.Struct):
     override_reason: str | None = None
     reverses_document_id: int | None = None
     shipment_id: int | None = None
+    reversed_by_document_id: int | None = None
+    """The reversal that cancelled this document, if one did."""
+
+
+class VoucherLine(msgspec.Struct):
+    product: str
+    product_name: str
+    lot_number: str
+    expires_on: date
+    vvm_stage: int
+    location: str
+    doses: int
+    doses_per_vial: int
+    vials: int
+    part_vial_doses: int
+
+
+class Voucher(msgspec.Struct):
+    """A receipt voucher (phiếu nhập kho) or issue voucher (phiếu xuất kho) as people sign it: names, not codes."""
+
+    document_id: int
+    kind: str
+    """receipt or issue: which form this is."""
+    document_kind: str
+    number: str
+    occurred_on: date
+    facility: str
+    facility_name: str
+    counterparty: str | None
+    counterparty_name: str | None
+    recorded_by: str
+    recorded_by_name: str
+    lines: list[VoucherLine]
+    total_doses: int
+    total_vials: int
+    reference: str | None = None
+    note: str | None = None
+    shipment_id: int | None = None
+    reverses_document_id: int | None = None
+    reversed_by_document_id: int | None = None
 
 
 class StockRow(msgspec.Struct):

@@ -9,10 +9,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from inventory.catalog.service import TRANSIT
 from inventory.errors import InventoryError
 from inventory.stock import schemas as s
 from inventory.stock.domain import REASON_DIRECTIONS
-from inventory.stock.use_cases import confirmation, views
+from inventory.stock.use_cases import confirmation, views, vouchers
 from inventory.stock.use_cases import lots as lot_state
 from inventory.stock.use_cases import reversal as reversals
 from inventory.types import RowIdPath
@@ -40,19 +41,14 @@ class DocumentPages(Controller):
     async def document(
         self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
     ) -> Template:
-        document = await views.get_document(page.stock, document_id)
-        return await page.render("document.html", document=document, saved=saved, form=Form())
+        return await _document_page(page, document_id, Form(), saved=saved)
 
     @get("/documents/{document_id:int}/voucher", operation_id="VoucherPage", include_in_schema=False)
     async def voucher(
         self, page: NamedDependency[Page], document_id: RowIdPath, saved: FromQuery[bool] = False
     ) -> Template:
-        document = await views.get_document(page.stock, document_id)
-        products = {p.code: p for p in await page.products()}
-        lots = {(lot.product, lot.lot_number): lot for lot in await lot_state.list_lots(page.stock, None)}
-        lines = [m for m in document.movements if m.doses < 0] or document.movements
         return await page.render(
-            "voucher.html", document=document, lines=lines, products=products, lots=lots, saved=saved
+            "voucher.html", v=await vouchers.voucher(page.stock, document_id), saved=saved
         )
 
     @post("/documents/{document_id:int}/reverse", operation_id="ReverseForm", include_in_schema=False)
@@ -67,12 +63,9 @@ class DocumentPages(Controller):
                 s.ReversalCreate(reason=data.get("reason", "").strip()),
                 key=f"web:{form.key}",
             )
-        except Exception as exc:
-            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
-            form.errors["reason"] = detail
-            document = await views.get_document(page.stock, document_id)
-            status = exc.status_code if isinstance(exc, InventoryError) else 422
-            return await page.render("document.html", status, document=document, saved=False, form=form)
+        except InventoryError as exc:
+            form.errors["reason"] = exc.text(page.lang)
+            return await _document_page(page, document_id, form, status=exc.status_code)
         return saved_redirect(reversal.id)
 
     # ---- confirm deliveries --------------------------------------------------------------------------------
@@ -136,3 +129,19 @@ class DocumentPages(Controller):
                 page, shipment_id, refuse(form, exc, origins, page.lang), exc.status_code
             )
         return saved_redirect(shipment.receipt_document_id or 0)
+
+
+async def _document_page(
+    page: Page, document_id: int, form: Form, *, saved: bool = False, status: int = 200
+) -> Template:
+    """One document as its users read it: no internal transit rows, its voucher, its reversal if any."""
+    document = await views.get_document(page.stock, document_id)
+    return await page.render(
+        "document.html",
+        status,
+        document=document,
+        saved=saved,
+        form=form,
+        voucher=vouchers.voucher_kind(document.kind),
+        transit=TRANSIT,
+    )
