@@ -42,6 +42,16 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "field.reason": ("Lý do", "Reason"),
     "field.override_reason": ("Lý do không theo đề xuất", "Reason for overriding the proposal"),
     "field.scan": ("Quét mã GS1 (DataMatrix)", "Scan GS1 code (DataMatrix)"),
+    "receive.gtin_unknown": (
+        "Mã GTIN mới: chọn vắc xin cho dòng này, lần sau sẽ tự điền",
+        "New GTIN: choose the vaccine for this row; it will be filled in next time",
+    ),
+    "receive.scan_help": (
+        "Quét mã trên hộp vào ô quét: dòng được điền sẵn và con trỏ chuyển sang dòng tiếp theo. "
+        "Phiếu chỉ được lưu khi bấm nút Lưu.",
+        "Scan the code on the box into the scan field: the row is filled in and the cursor moves to the next "
+        "row. The form is saved only with the Save button.",
+    ),
     "field.doses_received": ("Số liều nhận", "Doses received"),
     "field.doses_sent": ("Số liều gửi", "Doses sent"),
     "field.freeze_indicator_alarm": ("Chỉ thị đông băng báo động", "Freeze indicator alarm"),

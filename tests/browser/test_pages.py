@@ -96,6 +96,35 @@ def test_a_store_keeper_receives_by_gs1_scan_and_issues_the_proposed_lots(page, 
     screenshot(page, "issue-voucher")
 
 
+def test_a_scanner_ending_with_enter_fills_the_row_moves_on_and_never_submits(page, server: Server) -> None:
+    documents = len(server.api("GET", "/facilities/TTYT-MT/documents"))
+    sign_in(page, "keeper")
+    page.goto("/receive")
+    page.locator("[name='lines[0].scan']").click()
+    page.keyboard.type("(01)08936000000024(17)290630(10)ENTER-1")
+    page.keyboard.press("Enter")
+    # a GTIN never seen: the row is filled but for the product, which it asks for once
+    assert page.input_value("[name='lines[0].lot_number']") == "ENTER-1"
+    assert page.input_value("[name='lines[0].expires_on']") == "2029-06-30"
+    assert "GTIN" in page.inner_text("[data-scan-note='0']")
+    assert page.evaluate("document.activeElement.name") == "lines[0].product"
+    page.select_option("[name='lines[0].product']", "BCG")
+    assert page.inner_text("[data-scan-note='0']") == ""
+    # the same GTIN again: the product is remembered, and the cursor goes on to the next empty row
+    page.locator("[name='lines[1].scan']").click()
+    page.keyboard.type("(01)08936000000024(17)290630(10)ENTER-2")
+    page.keyboard.press("Enter")
+    assert page.input_value("[name='lines[1].product']") == "BCG"
+    assert page.evaluate("document.activeElement.name") == "lines[2].scan"
+    # Enter in another field does not submit the half-filled form either
+    page.fill("[name='lines[0].doses']", "100")
+    page.locator("[name='lines[0].doses']").press("Enter")
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/receive")
+    assert len(server.api("GET", "/facilities/TTYT-MT/documents")) == documents
+    screenshot(page, "receive-scanner")
+
+
 def test_a_form_error_keeps_the_input_and_writes_nothing(page, server: Server) -> None:
     sign_in(page, "keeper")
     before = len(server.api("GET", "/facilities/TTYT-MT/documents"))

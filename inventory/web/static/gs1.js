@@ -27,12 +27,60 @@
     return { gtin: out["01"], expiry: out["17"] ? expiry(out["17"]) : undefined, lot: out["10"] };
   }
   window.vaxstockGS1 = parse;
+
+  // GTINs seen before: the server's (lots received with a GTIN) and those this browser was told about
+  var KEY = "vaxstock.gtins";
+  function known() {
+    var map = {};
+    var el = document.getElementById("gtins");
+    if (el) { try { map = JSON.parse(el.textContent || "{}"); } catch (e) { map = {}; } }
+    try { var local = JSON.parse(window.localStorage.getItem(KEY) || "{}"); for (var g in local) { if (!map[g]) map[g] = local[g]; } } catch (e) { /* storage off */ }
+    return map;
+  }
+  function remember(gtin, product) {
+    try { var local = JSON.parse(window.localStorage.getItem(KEY) || "{}"); local[gtin] = { product: product }; window.localStorage.setItem(KEY, JSON.stringify(local)); } catch (e) { /* storage off */ }
+  }
+  function field(row, name) { return document.querySelector('[name="lines[' + row + '].' + name + '"]'); }
+
+  // a scan fills its row; a GTIN never seen asks for the product once, and the answer is remembered
+  function fill(el) {
+    var row = el.dataset.scan, parsed = parse(el.value), map = known(), note = document.querySelector('[data-scan-note="' + row + '"]');
+    var set = function (name, value) { var f = field(row, name); if (f && value) f.value = value; };
+    set("lot_number", parsed.lot); set("expires_on", parsed.expiry); set("gtin", parsed.gtin);
+    if (note) note.textContent = "";
+    if (!parsed.gtin) return true;
+    if (map[parsed.gtin]) { set("product", map[parsed.gtin].product); return true; }
+    var product = field(row, "product");
+    if (product && product.value) { remember(parsed.gtin, product.value); return true; }
+    if (note) note.textContent = el.form ? el.form.dataset.gtinUnknown || "" : "";
+    if (product) {
+      product.dataset.learnGtin = parsed.gtin;
+      product.focus();
+    }
+    return false;
+  }
   document.addEventListener("change", function (ev) {
     var el = ev.target;
-    if (!el.dataset || !el.dataset.scan) return;
-    var row = el.dataset.scan, parsed = parse(el.value), map = JSON.parse(document.getElementById("gtins").textContent || "{}");
-    var set = function (name, value) { var f = document.querySelector('[name="lines[' + row + '].' + name + '"]'); if (f && value) f.value = value; };
-    set("lot_number", parsed.lot); set("expires_on", parsed.expiry); set("gtin", parsed.gtin);
-    if (parsed.gtin && map[parsed.gtin]) set("product", map[parsed.gtin].product);
+    if (el.dataset && el.dataset.scan) { fill(el); return; }
+    if (el.dataset && el.dataset.learnGtin && el.value) {
+      remember(el.dataset.learnGtin, el.value);
+      delete el.dataset.learnGtin;
+      var row = (el.name.match(/^lines\[(\d+)\]/) || [])[1], note = document.querySelector('[data-scan-note="' + row + '"]');
+      if (note) note.textContent = "";
+    }
+  });
+
+  // a scanner ends its input with Enter: in a form that asks for it, Enter never submits; in a scan field
+  // it fills the row and moves on to the next empty scan field
+  document.addEventListener("keydown", function (ev) {
+    var el = ev.target;
+    if (ev.key !== "Enter" || !el.form || !("enterMoves" in el.form.dataset)) return;
+    if (el.tagName === "BUTTON" || el.tagName === "TEXTAREA" || el.type === "submit") return;
+    ev.preventDefault();
+    if (!(el.dataset && el.dataset.scan)) return;
+    if (!fill(el)) return;
+    var scans = Array.prototype.slice.call(el.form.querySelectorAll("[data-scan]"));
+    var next = scans.filter(function (s) { return Number(s.dataset.scan) > Number(el.dataset.scan) && !s.value; })[0];
+    if (next) next.focus();
   });
 })();
