@@ -13,6 +13,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table
@@ -323,6 +324,36 @@ def request_letter(
         _cell_para(right, "", size=13)
     _cell_para(right, letter.signer_name, size=13, bold=True, align=center)
 
+    _page_numbers(section)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice compute when the pages are laid out."""
+    run = paragraph.add_run()
+    _set_font(run, size=11)
+
+    def char(kind: str) -> object:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    shown = OxmlElement("w:t")
+    shown.text = "1"
+    for element in (char("begin"), code, char("separate"), shown, char("end")):
+        run._r.append(element)
+
+
+def _page_numbers(section) -> None:
+    """ "Trang x/y" centred at the foot of every page."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_font(paragraph.add_run("Trang "), size=11)
+    _field(paragraph, "PAGE")
+    _set_font(paragraph.add_run("/"), size=11)
+    _field(paragraph, "NUMPAGES")

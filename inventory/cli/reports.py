@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,7 +121,11 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
 
 
 @click.command()
-@click.option("--period", required=True, help="2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029.")
+@click.option(
+    "--period",
+    default=None,
+    help="2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029; the next quarter by default.",
+)
 @click.option("--facility", default="TTYT-MT", show_default=True, help="The store making the request.")
 @click.option(
     "--out",
@@ -138,12 +143,15 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
 @click.option("--signer", default="", help="Name printed under the signature.")
 @click.pass_obj
 def forecast(
-    settings: Settings, period: str, facility: str, out: Path | None, letter: Path | None, signer: str
+    settings: Settings, period: str | None, facility: str, out: Path | None, letter: Path | None, signer: str
 ) -> None:
     """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
     import polars as pl
 
     from inventory.forecast.service import ForecastService
+    from inventory.i18n import cli_language, format_number, translate
+
+    period = period or next_quarter(_today())
 
     async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None]:
         service = ForecastService(session, CLI)
@@ -156,45 +164,53 @@ def forecast(
         return result, xlsx, docx
 
     result, xlsx, docx = run_in_session(settings, work)
-    table = Table(title=f"Dự trù vắc xin / vaccine request — {result.root} — {result.period.label_vi}")
-    for col in (
-        "product",
-        "routine",
-        "catch-up",
-        "reserve",
-        "max",
-        "on hand",
-        "in transit",
-        "order doses",
-        "vials",
-        "packs",
-    ):
-        table.add_column(col, justify="left" if col == "product" else "right")
-    for line in result.lines.filter(pl.col("scope") == "total").iter_rows(named=True):
-        table.add_row(
-            line["product_code"],
-            *(
-                str(line[k])
-                for k in (
-                    "need_routine",
-                    "need_catchup",
-                    "reserve_doses",
-                    "max_stock_doses",
-                    "stock_on_hand",
-                    "stock_in_transit",
-                    "order_doses",
-                    "order_vials",
-                    "order_packs",
-                )
-            ),
-        )
-    console.print(table)
+    lang = cli_language()
+    label = result.period.label_vi if lang == "vi" else result.period.label
+    table = Table(title=translate("forecast.cli.title", lang, {"facility": result.root, "period": label}))
+    for key in FORECAST_COLUMNS:
+        table.add_column(translate(key, lang), justify="left" if key == "field.product" else "right")
+    for line in result.lines.filter(pl.col("scope") == "total").sort("product_code").iter_rows(named=True):
+        table.add_row(line["product_code"], *(format_number(line[k], lang) for k in FORECAST_FIGURES))
+    # as wide as it needs: a narrow terminal wraps the lines rather than cutting columns off
+    Console(width=max(console.width, 160)).print(table)
     if out and xlsx:
         out.write_bytes(xlsx)
         console.print(f"workbook written to {out}")
     if letter and docx:
         letter.write_bytes(docx)
         console.print(f"letter written to {letter}")
+
+
+FORECAST_COLUMNS = (
+    "field.product",
+    "forecast.routine",
+    "forecast.catchup",
+    "forecast.reserve",
+    "forecast.max",
+    "nav.stock",
+    "forecast.in_transit",
+    "forecast.order_doses",
+    "field.vials",
+    "forecast.packs",
+)
+FORECAST_FIGURES = (
+    "need_routine",
+    "need_catchup",
+    "reserve_doses",
+    "max_stock_doses",
+    "stock_on_hand",
+    "stock_in_transit",
+    "order_doses",
+    "order_vials",
+    "order_packs",
+)
+
+
+def next_quarter(today: date) -> str:
+    """The quarter after today's: what a store usually requests next ("2027-Q1" on 3 December 2026)."""
+    quarter = (today.month - 1) // 3 + 1
+    year, quarter = (today.year + 1, 1) if quarter == 4 else (today.year, quarter + 1)
+    return f"{year}-Q{quarter}"
 
 
 def _today() -> date:

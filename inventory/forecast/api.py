@@ -8,7 +8,7 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
@@ -97,10 +97,13 @@ class ForecastController(Controller):
         forecast_service: NamedDependency[ForecastService],
         period: FromQuery[str],
         facility: FromQuery[str | None] = None,
-        signer: FromQuery[str] = "",
+        signer: Annotated[
+            str, Parameter(description="Name under the signature; the signed-in user's full name if empty")
+        ] = "",
     ) -> Response[bytes]:
         result = await forecast_service.run(period, facility)
         issuer, recipient, place = await forecast_service.letter_names(result.root)
+        signer = signer.strip() or forecast_service.principal.full_name or ""
         body = await anyio.to_thread.run_sync(
             lambda: forecast_service.letter(
                 result, issuer=issuer, recipient=recipient, place=place, signer_name=signer

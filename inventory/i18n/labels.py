@@ -117,6 +117,40 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "forecast.in_transit": ("Đang vận chuyển", "In transit"),
     "forecast.order_doses": ("Đề nghị (liều)", "Order (doses)"),
     "forecast.packs": ("Hộp", "Packs"),
+    "forecast.scope.aggregate": (
+        "Tổng của {name} và các cơ sở trực thuộc",
+        "Total of {name} and the facilities it supplies",
+    ),
+    "forecast.scope.all": ("Tất cả", "All"),
+    "forecast.param.default": ("Mặc định (WHO)", "Default (WHO)"),
+    "forecast.param.measured": ("đo từ số liệu sử dụng", "measured from usage"),
+    "forecast.param.coverage": ("Tỷ lệ bao phủ mục tiêu (0–1)", "Target coverage (0–1)"),
+    "forecast.param.wastage_rate": ("Tỷ lệ hao phí cố định (0–1)", "Fixed wastage rate (0–1)"),
+    "forecast.param.reserve_share": (
+        "Dự trữ tối thiểu, phần nhu cầu kỳ (0–1)",
+        "Reserve, share of the period's need (0–1)",
+    ),
+    "forecast.param.lead_time_days": ("Thời gian chờ hàng (ngày)", "Lead time (days)"),
+    "forecast.param.catchup_months": (
+        "Số tháng để tiêm bù hết tồn đọng",
+        "Months to clear the catch-up backlog",
+    ),
+    "forecast.param.method": ("Cách tính nhu cầu thường xuyên", "Routine-need method"),
+    "forecast.param.consumption_growth": (
+        "Mức tăng tiêu thụ dự kiến (phần)",
+        "Expected consumption growth (share)",
+    ),
+    "forecast.param.share_births": ("Tỷ lệ sinh trên dân số", "Live births per person"),
+    "forecast.param.share_surviving_infants": (
+        "Tỷ lệ trẻ dưới 1 tuổi còn sống trên dân số",
+        "Surviving infants per person",
+    ),
+    "forecast.param.share_pregnant_women": ("Tỷ lệ phụ nữ có thai trên dân số", "Pregnant women per person"),
+    "forecast.param.share_children_7y": ("Tỷ lệ trẻ 7 tuổi trên dân số", "Children aged 7 per person"),
+    "forecast.cli.title": (
+        "Dự trù vắc xin — {facility} — {period}",
+        "Vaccine request — {facility} — {period}",
+    ),
     "forecast.workings": ("Cách tính từng dòng", "Workings per line"),
     "forecast.workings_hint": (
         "Bấm tên vắc xin trong bảng trên để xem cách tính của vắc xin đó.",

@@ -10,7 +10,7 @@ from jinja2 import pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from inventory.i18n import translate
+from inventory.i18n import format_number, translate
 from inventory.timeutil import to_vietnam
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,8 +39,19 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+@pass_context
+def _number(context: Any, value: Any) -> str:
+    """Any number written the page's way (2.640 / 0,25 in Vietnamese); empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return format_number(value, context.get("lang", "vi"))
+
+
 def _register(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["t"] = _t
+    engine.engine.filters["num"] = _number
     engine.engine.filters["vn_date"] = vn_date
     engine.engine.filters["vn_number"] = vn_number
 

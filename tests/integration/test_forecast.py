@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import anyio.to_thread
@@ -263,3 +263,49 @@ async def test_the_province_gets_a_workbook_but_no_letter_addressed_to_itself(st
     letter = await stocked.get("/forecast/request.docx", period=NEXT_MONTH, facility="CDC-LC")
     assert letter.status_code == 422 and letter.json()["field"] == "facility"
     assert "no supplier" in letter.json()["detail"]
+
+
+async def test_the_letter_is_signed_by_the_signed_in_user_unless_a_signer_is_given(stocked: Api) -> None:
+    def signature(body: bytes) -> list[str]:
+        right = Document(io.BytesIO(body)).tables[-1].rows[0].cells[1]
+        return [p.text for p in right.paragraphs if p.text]
+
+    keeper = stocked.as_user("keeper")
+    mine = await keeper.get("/forecast/request.docx", period=NEXT_MONTH, facility="TTYT-MT")
+    assert mine.status_code == 200, mine.text
+    assert signature(mine.content)[-1] == "Keeper"  # the test user's full name
+    other = await keeper.get(
+        "/forecast/request.docx", period=NEXT_MONTH, facility="TTYT-MT", signer="Lò Văn Minh"
+    )
+    assert signature(other.content)[-1] == "Lò Văn Minh"
+
+
+def test_the_next_quarter_is_the_default_period() -> None:
+    from inventory.cli.reports import next_quarter
+
+    assert next_quarter(date(2026, 12, 3)) == "2027-Q1"
+    assert next_quarter(date(2026, 3, 31)) == "2026-Q2"
+    assert next_quarter(date(2026, 7, 1)) == "2026-Q4"
+
+
+async def test_the_forecast_command_prints_a_readable_table_in_the_users_language(
+    stocked: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inventory.cli.reports import next_quarter
+    from inventory.timeutil import today_vn
+
+    lines = await stocked.read("/forecast/", period=next_quarter(today_vn()))
+    penta = next(x for x in lines if x["scope"] == "total" and x["product_code"] == "PENTA")
+    monkeypatch.setenv("VAXSTOCK_LANGUAGE", "vi")
+    result = await cli(settings, "forecast")
+    assert result.exit_code == 0, result.output
+    quarter = next_quarter(today_vn())
+    roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}[quarter[-1]]
+    assert f"quý {roman}/{quarter[:4]}" in result.output
+    assert "Nhu cầu thường xuyên" in result.output and "Đề nghị (liều)" in result.output
+    penta_row = next(row for row in result.output.splitlines() if " PENTA " in row)
+    assert f"{penta['order_doses']:,}".replace(",", ".") in penta_row
+    assert "…" not in result.output  # no column cut off
+    monkeypatch.setenv("VAXSTOCK_LANGUAGE", "en")
+    english = await cli(settings, "forecast")
+    assert "Routine need" in english.output and f"— {quarter}" in english.output

@@ -117,3 +117,14 @@ def test_accept_language_picks_a_supported_language_and_defaults_to_vietnamese()
 
 def test_a_missing_key_shows_itself_rather_than_failing() -> None:
     assert translate("no.such.key", "vi") == "no.such.key"
+
+
+def test_keys_built_from_values_exist_for_every_value() -> None:
+    """Templates build some keys from data ('kind.' ~ kind, 'forecast.param.' ~ name): each value has one."""
+    from forecasting.needs import SETTING_NAMES
+    from inventory.stock.domain import REASON_DIRECTIONS
+
+    wanted = [f"forecast.param.{name}" for name in SETTING_NAMES]
+    wanted += [f"reason.{reason}" for reason in REASON_DIRECTIONS]
+    missing = [key for key in wanted if key not in CATALOGUE]
+    assert not missing, missing

@@ -282,3 +282,11 @@ def test_supply_totals_round_up_once_over_every_vaccine() -> None:
     rows = [("total", None, code, "SB", "Hộp an toàn", 1, 0.11) for code in ("BCG", "MR", "IPV")]
     supplies = pl.DataFrame(rows, schema=SUPPLIES, orient="row")
     assert supply_totals(supplies)["quantity"].to_list() == [1]  # ⌈0.33⌉, not 1 + 1 + 1
+
+
+def test_every_page_of_the_letter_is_numbered_page_x_of_y(documents):
+    footer = documents["docx"].sections[0].footer
+    # the text shown before Word lays the pages out, then the two fields in order: PAGE, then NUMPAGES
+    assert footer.paragraphs[0].text == "Trang 1/1"
+    instructions = [e.text.strip() for e in footer._element.iter() if e.tag.endswith("}instrText")]
+    assert instructions == ["PAGE", "NUMPAGES"]
