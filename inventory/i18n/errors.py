@@ -25,5 +25,17 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Chứng từ loại này không có phiếu nhập hay phiếu xuất ({kind})",
         "This kind of document has no receipt or issue voucher ({kind})",
     ),
+    "error.reason.unknown": (
+        "Lý do «{reason}» không có trong danh mục; các lý do: {known}",
+        "Unknown reason «{reason}»; the reasons are: {known}",
+    ),
+    "error.reason.needs_fewer": (
+        "Lý do «{reason}» chỉ dùng khi số liều giảm (ở đây {doses})",
+        "Reason «{reason}» is for fewer doses only (here {doses})",
+    ),
+    "error.reason.needs_more": (
+        "Lý do «{reason}» chỉ dùng khi số liều tăng (ở đây {doses})",
+        "Reason «{reason}» is for more doses only (here {doses})",
+    ),
     "error.send_again": ("Hãy gửi lại đúng yêu cầu này", "Send the same request again"),
 }

@@ -237,6 +237,28 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "count.counted_by": ("Người kiểm kê (ký, ghi rõ họ tên)", "Counted by (signature, name)"),
     "count.keeper": ("Thủ kho (ký, ghi rõ họ tên)", "Store keeper (signature, name)"),
     "count.empty": ("Không có lô nào trong kho.", "No lot in stock."),
+    "count.vials": ("Số lọ nguyên đếm được", "Whole vials counted"),
+    "count.loose": ("Số liều lẻ (lọ đã mở)", "Loose doses (opened vial)"),
+    "count.doses_per_vial": ("liều/lọ", "doses/vial"),
+    "count.difference": ("Chênh lệch (liều)", "Difference (doses)"),
+    "count.entry_help": (
+        "Đếm từng lô theo lọ nguyên và liều lẻ như trên kệ; bấm «Xem chênh lệch» để so với sổ trước khi lưu.",
+        "Count each lot in whole vials and loose doses as on the shelf; «Review differences» compares with "
+        "the records before anything is saved.",
+    ),
+    "count.review_help": (
+        "Chưa lưu. Kiểm tra chênh lệch, chọn lý do cho từng dòng chênh lệch rồi bấm «Xác nhận và lưu».",
+        "Not saved yet. Check the differences, give a reason for each, then «Confirm and save».",
+    ),
+    "count.review": ("Xem chênh lệch", "Review differences"),
+    "count.back": ("Quay lại sửa", "Back to the count"),
+    "count.confirm": ("Xác nhận và lưu", "Confirm and save"),
+    "count.reason_needed": ("Chọn lý do chênh lệch", "Choose the reason for the difference"),
+    "count.enter_count": ("Nhập số đếm được (0 cũng là một số đếm)", "Enter the count (0 is a count)"),
+    "count.loose_too_many": (
+        "Số liều lẻ phải nhỏ hơn số liều mỗi lọ ({per_vial})",
+        "Loose doses must be fewer than the doses per vial ({per_vial})",
+    ),
     "usage.title": ("Ghi nhận buổi tiêm chủng", "Record a vaccination day"),
     "card.title": ("Thẻ kho", "Stock card"),
     "documents.title": ("Chứng từ", "Documents"),

@@ -147,14 +147,22 @@ def check_occurred_on(day: date, *, today: date, window_days: int, field: str = 
 
 def check_reason(reason: str, doses: int, *, field: str) -> None:
     """An adjustment's reason must be known and agree with the sign of its doses."""
-    if reason not in REASON_DIRECTIONS:
-        raise RuleViolation(
-            f"unknown reason {reason!r}; known reasons: {', '.join(sorted(REASON_DIRECTIONS))}", field=field
-        )
+    check_reason_known(reason, field=field)
     direction = REASON_DIRECTIONS[reason]
     if direction and (doses > 0) != (direction > 0):
-        sign = "positive" if direction > 0 else "negative"
-        raise RuleViolation(f"reason {reason!r} needs {sign} doses", field=field)
+        sign = "more" if direction > 0 else "fewer"
+        raise RuleViolation(
+            message=f"error.reason.needs_{sign}", params={"reason": reason, "doses": doses}, field=field
+        )
+
+
+def check_reason_known(reason: str, *, field: str) -> None:
+    if reason not in REASON_DIRECTIONS:
+        raise RuleViolation(
+            message="error.reason.unknown",
+            params={"reason": reason, "known": ", ".join(sorted(REASON_DIRECTIONS))},
+            field=field,
+        )
 
 
 def lowest_balance_from(day: date, current: int, later_daily_sums: Mapping[date, int]) -> int:

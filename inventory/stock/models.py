@@ -185,6 +185,8 @@ class StockCountLine(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
     counted_doses: Mapped[int] = mapped_column(Integer)
     system_doses: Mapped[int | None] = mapped_column(Integer)
+    difference_reason: Mapped[str | None] = mapped_column(String(32))
+    """Why the count differs from the ledger (an adjustment reason); count_correction when none is given."""
 
 
 class UsageRecord(Base):

@@ -191,6 +191,9 @@ class CountLine(Command):
     product: Code
     lot_number: Code
     counted_doses: NonNegativeDoses
+    difference_reason: Code | None = None
+    """Why the count differs from the ledger, if it does: an adjustment reason whose direction fits the
+    difference (lost for fewer, found for more...); count_correction when not given."""
 
 
 class CountCreate(Command):
@@ -205,6 +208,7 @@ class CountLineRead(msgspec.Struct):
     lot_number: str
     counted_doses: int
     system_doses: int | None
+    difference_reason: str | None = None
 
 
 class CountRead(msgspec.Struct):

@@ -221,7 +221,19 @@ class PostingPages(Controller):
         code = page.facility_code(facility)
         await page.require_write(code)
         soh = await views.stock_on_hand(page.stock, code)
-        form = Form(values={"facility": code})
+        return await self._count_sheet(page, Form(values={"facility": code}), code, soh)
+
+    async def _count_sheet(
+        self,
+        page: Page,
+        form: Form,
+        code: str,
+        soh: s.StockOnHand,
+        status: int = 200,
+        *,
+        review: bool = False,
+    ) -> Template:
+        products = {p.code: p for p in await page.products()}
         for i, row in enumerate(soh.rows):
             form.values.update(
                 {
@@ -230,25 +242,96 @@ class PostingPages(Controller):
                     f"lines[{i}].lot_number": row.lot_number,
                 }
             )
-        return await page.render("count.html", form=form, facility=code, soh=soh)
+        reasons = {
+            "fewer": [r for r, d in REASON_DIRECTIONS.items() if d <= 0 and r != "open_vial_wastage"],
+            "more": [r for r, d in REASON_DIRECTIONS.items() if d >= 0],
+        }
+        return await page.render(
+            "count.html",
+            status,
+            form=form,
+            facility=code,
+            soh=soh,
+            products=products,
+            review=review,
+            counted=_counted(form, soh),
+            reasons=reasons,
+        )
 
     @post("/count", operation_id="CountForm", include_in_schema=False)
     async def count(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        """Three steps, like a store keeper's: enter vials and loose doses as counted, review the differences
+        with a reason for each, then confirm. Nothing is written before the confirmation."""
         code = data.get("facility", page.facility_code())
+        await page.require_write(code)
         soh = await views.stock_on_hand(page.stock, code)
+        products = {p.code: p for p in await page.products()}
+        form = Form(values=dict(data), key=data.get("idempotency_key") or uuid.uuid4().hex)
+        step = data.get("step", "review")
+        if step == "edit":
+            return await self._count_sheet(page, form, code, soh)
+        _count_in_doses(form, soh, products, page.lang)
+        if form.errors:
+            return await self._count_sheet(page, form, code, soh, 422)
+        if step != "post":
+            return await self._count_sheet(page, form, code, soh, review=True)
+        for i, (row, doses) in enumerate(zip(soh.rows, _counted(form, soh), strict=True)):
+            if doses is not None and doses != row.doses and not form.value(f"lines[{i}].difference_reason"):
+                form.errors[f"lines[{i}].difference_reason"] = translate("count.reason_needed", page.lang)
+        if form.errors:
+            form.errors["form"] = translate("errors.form", page.lang)
+            return await self._count_sheet(page, form, code, soh, 422, review=True)
+        values = {
+            k: v
+            for k, v in form.values.items()
+            if k != "step"
+            and not k.endswith(("counted_vials", "counted_loose"))
+            and not (k.endswith("difference_reason") and not v)
+        }
         try:
-            command, form, origins = parse(data, s.CountCreate)
+            command, form, origins = parse({**values, "idempotency_key": form.key}, s.CountCreate)
         except FormInvalid as bad:
-            return await page.render("count.html", 422, form=bad.form, facility=code, soh=soh)
+            return await self._count_sheet(page, bad.form, code, soh, 422, review=True)
         try:
             draft = await counts.create_count(page.stock, command, key=f"web:{form.key}")
             submitted = await counts.submit_count(page.stock, draft.id, key=f"web:{form.key}:submit")
         except InventoryError as exc:
-            return await page.render(
-                "count.html",
-                exc.status_code,
-                form=refuse(form, exc, origins, page.lang),
-                facility=code,
-                soh=soh,
-            )
+            refused = refuse(form, exc, origins, page.lang)
+            return await self._count_sheet(page, refused, code, soh, exc.status_code, review=True)
         return saved_redirect(submitted.document_id or 0)
+
+
+def _count_in_doses(form: Form, soh: s.StockOnHand, products: dict[str, Any], lang: str) -> None:
+    """Each line's count in doses, from the vials and loose doses entered (or the doses a review carried)."""
+    for i, row in enumerate(soh.rows):
+        name = f"lines[{i}]"
+        if form.value(f"{name}.counted_doses") and not form.value(f"{name}.counted_vials"):
+            continue  # carried from the review
+        per_vial = products[row.product].doses_per_vial
+        vials, loose = (
+            form.value(f"{name}.counted_vials").strip(),
+            form.value(f"{name}.counted_loose").strip(),
+        )
+        if not vials and not loose:
+            form.errors[f"{name}.counted_vials"] = translate("count.enter_count", lang)
+            continue
+        numbers = []
+        for field, text in (("counted_vials", vials), ("counted_loose", loose)):
+            if text and not text.isdigit():
+                form.errors[f"{name}.{field}"] = translate("errors.whole_number", lang)
+            numbers.append(int(text) if text.isdigit() else 0)
+        if numbers[1] >= per_vial > 1:
+            form.errors[f"{name}.counted_loose"] = translate(
+                "count.loose_too_many", lang, {"per_vial": per_vial}
+            )
+        if not any(k.startswith(name + ".") for k in form.errors):
+            form.values[f"{name}.counted_doses"] = str(numbers[0] * per_vial + numbers[1])
+
+
+def _counted(form: Form, soh: s.StockOnHand) -> list[int | None]:
+    """The counted doses of each line, where known."""
+    out: list[int | None] = []
+    for i in range(len(soh.rows)):
+        text = form.value(f"lines[{i}].counted_doses")
+        out.append(int(text) if text and text.isdigit() else None)
+    return out

@@ -227,3 +227,38 @@ async def test_a_vvm_going_back_on_arrival_names_the_line(stocked) -> None:
     line = {"product": "BOPV", "lot_number": "B-STAGE2", "doses_received": 20, "vvm_stage": 1}
     refused = await api.post(f"/shipments/{issued['shipment_id']}/confirm", {"lines": [line]})
     assert refused.status_code == 422 and refused.json()["field"] == "lines[0].vvm_stage"
+
+
+async def test_each_count_difference_carries_its_reason_and_a_reason_must_fit_the_difference(stocked) -> None:
+    api = stocked
+    soh = await api.read(f"/facilities/{DISTRICT}/stock")
+    lines = [
+        {
+            "location": r["location"],
+            "product": r["product"],
+            "lot_number": r["lot_number"],
+            "counted_doses": r["doses"],
+        }
+        for r in soh["rows"]
+    ]
+    early = next(i for i, line in enumerate(lines) if line["lot_number"] == "P-EARLY")
+    bcg = next(i for i, line in enumerate(lines) if line["lot_number"] == "BCG-1")
+    lines[early] |= {"counted_doses": 95, "difference_reason": "broken"}
+    lines[bcg] |= {"counted_doses": 120, "difference_reason": "lost"}  # lost, yet more on the shelf
+    unknown = await api.post(
+        "/counts", {"facility": DISTRICT, "lines": [{**lines[0], "difference_reason": "stolen?"}]}
+    )
+    assert unknown.status_code == 422 and unknown.json()["message"] == "error.reason.unknown"
+    count = await api.ok("/counts", {"facility": DISTRICT, "lines": lines})
+    refused = await api.post(f"/counts/{count['id']}/submit")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == f"lines[{bcg}].difference_reason"
+    assert refused.json()["message"] == "error.reason.needs_fewer"
+    lines[bcg]["difference_reason"] = "found"
+    count = await api.ok("/counts", {"facility": DISTRICT, "lines": lines})
+    submitted = await api.ok(f"/counts/{count['id']}/submit")
+    document = await api.read(f"/documents/{submitted['document_id']}")
+    assert sorted((m["lot_number"], m["doses"], m["reason"]) for m in document["movements"]) == [
+        ("BCG-1", 20, "found"),
+        ("P-EARLY", -5, "broken"),
+    ]

@@ -136,13 +136,21 @@ async def test_the_count_sheet_has_one_printable_section_per_location_and_posts_
         form = {"facility": "TTYT-MT", "idempotency_key": "count-sheet-key-1", "counted_on": TODAY}
         form |= {k: v for k, v in names.items()}
         form |= {k.replace("lot_number", "product"): "MR" for k in names if k.endswith("lot_number")}
-        form |= {
-            k.replace("lot_number", "counted_doses"): "40" if v == "MR-C2" else "50"
-            for k, v in names.items()
-            if k.endswith("lot_number")
-        }
+        # counted as on the shelf: MR comes in 10-dose vials; MR-C2 has 4 vials and 0 loose doses, not 5
+        index = {v: k.split(".")[0] for k, v in names.items() if k.endswith("lot_number")}
+        form |= {f"{index[lot]}.counted_vials": "4" if lot == "MR-C2" else "5" for lot in index}
+        form |= {f"{index[lot]}.counted_loose": "0" for lot in index}
         form["_csrf_token"] = client.cookies.get("csrftoken", "")
-        posted = await client.post("/count", data=form, follow_redirects=False)
+        review = await client.post("/count", data={**form, "step": "review"})
+        assert review.status_code == 200, review.text
+        assert "Chưa lưu" in review.text and re.findall(r'class="diff">([^<]+)<', review.text) == ["-10"]
+        assert (await api.read("/facilities/TTYT-MT/stock"))["rows"][0]["doses"] == 50  # nothing written yet
+        carried = dict(re.findall(r'name="(lines\[\d+\]\.counted_doses)" value="(\d+)"', review.text))
+        confirm = {**form, **carried, "step": "post"}
+        unexplained = await client.post("/count", data=confirm)
+        assert unexplained.status_code == 422 and "Chọn lý do chênh lệch" in unexplained.text
+        confirm[f"{index['MR-C2']}.difference_reason"] = "broken"
+        posted = await client.post("/count", data=confirm, follow_redirects=False)
         assert posted.status_code == 303, posted.text
     stock = await api.read("/facilities/TTYT-MT/stock")
     assert sorted((r["lot_number"], r["doses"]) for r in stock["rows"]) == [

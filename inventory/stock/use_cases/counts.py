@@ -9,6 +9,7 @@ from inventory.errors import (
 )
 from inventory.stock import schemas as s
 from inventory.stock.context import Entry, StockContext
+from inventory.stock.domain import check_reason, check_reason_known
 from inventory.stock.ledger import Line
 from inventory.stock.models import StockCount, StockCountLine
 
@@ -40,12 +41,15 @@ async def _create_count(stock: StockContext, cmd: s.CountCreate) -> s.CountRead:
                 f"lot {line.lot_number} at {line.location} is counted twice", field=f"lines[{i}]"
             )
         seen.add((location.id, lot.id))
+        if line.difference_reason is not None:
+            check_reason_known(line.difference_reason, field=f"lines[{i}].difference_reason")
         stock.session.add(
             StockCountLine(
                 count_id=count.id,
                 location_id=location.id,
                 lot_id=lot.id,
                 counted_doses=line.counted_doses,
+                difference_reason=line.difference_reason,
             )
         )
     await stock.session.flush()
@@ -84,10 +88,14 @@ async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
         )
     document = stock.new_document("count", facility, count.counted_on)
     entries: list[Entry] = []
+    # lines[i] as the count was sent: its lines were stored in that order
+    position = {line.id: i for i, line in enumerate(sorted((row[0] for row in rows), key=lambda x: x.id))}
     for line, loc_code, product_code, lot_number in rows:
         line.system_doses = system.get((line.location_id, line.lot_id), 0)
         diff = line.counted_doses - line.system_doses
         if diff:
+            reason = line.difference_reason or "count_correction"
+            check_reason(reason, diff, field=f"lines[{position[line.id]}].difference_reason")
             entries.append(
                 Entry(
                     Line(
@@ -96,7 +104,7 @@ async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
                         diff,
                         "count",
                         f"{loc_code}/{lot_number}",
-                        reason_code="count_correction",
+                        reason_code=reason,
                     ),
                     loc_code,
                     product_code,
@@ -123,7 +131,9 @@ async def get_count(stock: StockContext, count_id: int) -> s.CountRead:
         status=count.status,
         document_id=count.document_id,
         lines=[
-            s.CountLineRead(loc, product, lot_number, line.counted_doses, line.system_doses)
+            s.CountLineRead(
+                loc, product, lot_number, line.counted_doses, line.system_doses, line.difference_reason
+            )
             for line, loc, product, lot_number in await stock.repo.count_lines(count_id)
         ],
     )
