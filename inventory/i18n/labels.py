@@ -16,6 +16,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "nav.lots": ("Lô vắc xin", "Lots"),
     "nav.audit": ("Nhật ký", "Audit trail"),
     "nav.logout": ("Đăng xuất", "Sign out"),
+    "nav.menu": ("Trình đơn", "Menu"),
     "lang.switch": ("English", "Tiếng Việt"),
     "login.title": ("Đăng nhập", "Sign in"),
     "login.username": ("Tên đăng nhập", "Username"),
