@@ -152,3 +152,9 @@ def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the locale's language; tests read Vietnamese (the default) whatever the machine's is."""
+    monkeypatch.setenv("VAXSTOCK_LANGUAGE", "vi")

@@ -22,7 +22,7 @@ TRANSIT = "TRANSIT"
 
 
 def unknown_product(code: str, *, field: str) -> UnknownReference:
-    return UnknownReference(f"unknown product {code!r}", field=field)
+    return UnknownReference(message="error.product.unknown", params={"code": code}, field=field)
 
 
 class CatalogService:
@@ -59,15 +59,13 @@ class CatalogService:
         if code not in self._facilities:
             facility = await self.repo.facility_by_code(code)
             if facility is None:
-                raise UnknownReference(f"unknown facility {code!r}", field=field)
+                raise UnknownReference(message="error.facility.unknown", params={"code": code}, field=field)
             self._facilities[code] = facility
         facility = self._facilities[code]
         if on is not None and (facility.valid_from > on or (facility.valid_to and facility.valid_to < on)):
             raise RuleViolation(
-                f"facility {code!r} does not operate on {on:%d/%m/%Y} (valid {facility.valid_from:%d/%m/%Y}"
-                f" to {facility.valid_to:%d/%m/%Y})"
-                if facility.valid_to
-                else f"facility {code!r} does not operate before {facility.valid_from:%d/%m/%Y}",
+                message="error.facility.closed" if facility.valid_to else "error.facility.not_yet_open",
+                params={"code": code, "day": on, "since": facility.valid_from, "until": facility.valid_to},
                 field=field,
             )
         return facility
@@ -77,7 +75,11 @@ class CatalogService:
         if key not in self._locations:
             location = await self.repo.location_by_code(facility.id, code)
             if location is None or location.is_transit:
-                raise UnknownReference(f"unknown location {code!r} at {facility.code}", field=field)
+                raise UnknownReference(
+                    message="error.location.unknown",
+                    params={"code": code, "facility": facility.code},
+                    field=field,
+                )
             self._locations[key] = location
         return self._locations[key]
 
@@ -86,14 +88,18 @@ class CatalogService:
             self._transit[facility.id] = await self.repo.location_by_code(facility.id, TRANSIT)
         location = self._transit[facility.id]
         if location is None:
-            raise UnknownReference(f"facility {facility.code} has no transit location", field="facility")
+            raise UnknownReference(
+                message="error.location.no_transit", params={"facility": facility.code}, field="facility"
+            )
         return location
 
     async def sole_storage_location(self, facility: Facility, *, field: str) -> Location:
         storage = [loc for loc in await self.repo.locations(facility.id) if not loc.is_transit and loc.active]
         if len(storage) != 1:
             raise RuleViolation(
-                f"{facility.code} has {len(storage)} storage locations; say which one", field=field
+                message="error.location.which",
+                params={"facility": facility.code, "count": len(storage)},
+                field=field,
             )
         return storage[0]
 

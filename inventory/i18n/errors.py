@@ -37,5 +37,38 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Lý do «{reason}» chỉ dùng khi số liều tăng (ở đây {doses})",
         "Reason «{reason}» is for more doses only (here {doses})",
     ),
+    "error.product.unknown": ("Không có vắc xin mã «{code}» trong danh mục", "Unknown product «{code}»"),
+    "error.facility.unknown": ("Không có cơ sở mã «{code}»", "Unknown facility «{code}»"),
+    "error.facility.closed": (
+        "Cơ sở {code} không hoạt động ngày {day} (hoạt động từ {since} đến {until})",
+        "Facility {code} does not operate on {day} (open from {since} to {until})",
+    ),
+    "error.facility.not_yet_open": (
+        "Cơ sở {code} chưa hoạt động ngày {day} (hoạt động từ {since})",
+        "Facility {code} does not operate on {day} (open from {since})",
+    ),
+    "error.location.unknown": (
+        "Không có vị trí bảo quản «{code}» tại {facility}",
+        "Unknown storage location «{code}» at {facility}",
+    ),
+    "error.location.no_transit": (
+        "Cơ sở {facility} chưa có vị trí «đang vận chuyển»",
+        "Facility {facility} has no transit location",
+    ),
+    "error.location.which": (
+        "{facility} có {count} vị trí bảo quản: chọn một vị trí",
+        "{facility} has {count} storage locations: say which one",
+    ),
+    "error.count.twice": (
+        "Lô {lot} tại {location} được đếm hai lần",
+        "Lot {lot} at {location} is counted twice",
+    ),
+    "error.count.not_found": ("Không có phiếu kiểm kê số {id}", "No count {id}"),
+    "error.count.submitted": ("Phiếu kiểm kê số {id} đã được chốt", "Count {id} was already submitted"),
+    "error.count.incomplete": (
+        "Còn {missing} lô có tồn kho ngày {day} chưa được đếm; hãy đếm mọi lô (0 cũng là một số đếm)",
+        "{missing} lot(s) with stock on {day} are missing from the count; count every lot (a zero is a count)",
+    ),
+    "error.doses.zero": ("Số liều phải khác 0", "Doses must not be zero"),
     "error.send_again": ("Hãy gửi lại đúng yêu cầu này", "Send the same request again"),
 }

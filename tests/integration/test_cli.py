@@ -164,4 +164,4 @@ def test_old_mac_line_endings_are_read_and_unknown_codes_are_refused_not_crashed
     result = run(settings, "import", str(path), "--facility", "TTYT-MT")
     assert result.exit_code == 0, result.output
     result = run(settings, "stock", "NOPE")
-    assert result.exit_code == 1 and "facility: unknown facility 'NOPE'" in result.output
+    assert result.exit_code == 1 and "facility: Không có cơ sở mã «NOPE»" in result.output

@@ -25,7 +25,7 @@ async def _adjust(stock: StockContext, cmd: s.AdjustmentCreate, record: Record) 
     entries: list[Entry] = []
     for i, line in enumerate(cmd.lines):
         if line.doses == 0:
-            raise ValidationFailed("doses must not be zero", field=f"lines[{i}].doses")
+            raise ValidationFailed(message="error.doses.zero", field=f"lines[{i}].doses")
         check_reason(line.reason, line.doses, field=f"lines[{i}].reason")
         product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
         lot = await stock.lot(product, line.lot_number, field=f"lines[{i}].lot_number")

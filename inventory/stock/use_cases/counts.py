@@ -38,7 +38,9 @@ async def _create_count(stock: StockContext, cmd: s.CountCreate) -> s.CountRead:
         location = await stock.catalog.location(facility, line.location, field=f"lines[{i}].location")
         if (location.id, lot.id) in seen:
             raise ValidationFailed(
-                f"lot {line.lot_number} at {line.location} is counted twice", field=f"lines[{i}]"
+                message="error.count.twice",
+                params={"lot": line.lot_number, "location": line.location},
+                field=f"lines[{i}]",
             )
         seen.add((location.id, lot.id))
         if line.difference_reason is not None:
@@ -70,9 +72,9 @@ async def submit_count(stock: StockContext, count_id: int, *, key: str | None) -
 async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
     count = await stock.repo.count(count_id, for_update=True)
     if count is None:
-        raise NotFound(f"no count {count_id}", field="count_id")
+        raise NotFound(message="error.count.not_found", params={"id": count_id}, field="count_id")
     if count.status != "draft":
-        raise Conflict(f"count {count_id} was already submitted", field="count_id")
+        raise Conflict(message="error.count.submitted", params={"id": count_id}, field="count_id")
     stock.day(count.counted_on, field="counted_on")
     codes = await stock.repo.facility_codes({count.facility_id})
     facility = await stock.writable(codes[count.facility_id], field="count_id")
@@ -82,8 +84,8 @@ async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
     uncounted = [pair for pair, doses in system.items() if doses and pair not in counted]
     if uncounted:
         raise ValidationFailed(
-            f"{len(uncounted)} lot(s) with stock on {count.counted_on:%d/%m/%Y} are missing from the count; "
-            "count every lot (a zero is a count)",
+            message="error.count.incomplete",
+            params={"missing": len(uncounted), "day": count.counted_on},
             field="lines",
         )
     document = stock.new_document("count", facility, count.counted_on)
@@ -121,7 +123,7 @@ async def _submit_count(stock: StockContext, count_id: int) -> s.CountRead:
 async def get_count(stock: StockContext, count_id: int) -> s.CountRead:
     count = await stock.repo.count(count_id)
     if count is None:
-        raise NotFound(f"no count {count_id}", field="count_id")
+        raise NotFound(message="error.count.not_found", params={"id": count_id}, field="count_id")
     stock.require_read_any(count.facility_id, what=f"count {count_id}")
     codes = await stock.repo.facility_codes({count.facility_id})
     return s.CountRead(
