@@ -41,11 +41,24 @@ _YEARS = re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$")
 class ForecastParameterError(ValueError):
     """An impossible forecast parameter; ``field`` names it so a form can point at it."""
 
-    def __init__(self, field: str, message: str, *, value: object = None, scope: str = "default") -> None:
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        value: object = None,
+        scope: str = "default",
+        code: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.value = value
         self.scope = scope
+        self.code = code
+        """What kind of refusal this is, for a catalogue message (``error.forecast.<code>``) with ``params``;
+        the English ``message`` is for logs and scripts."""
+        self.params = {"value": value, "scope": scope, **(params or {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +112,9 @@ class SupplyPeriod:
 def month_period(year: int, month: int) -> SupplyPeriod:
     """The supply period of one calendar month."""
     if not 1 <= month <= 12:
-        raise ForecastParameterError("period", f"month {month} does not exist (1-12)", value=month)
+        raise ForecastParameterError(
+            "period", f"month {month} does not exist (1-12)", value=month, code="period.month"
+        )
     last = calendar.monthrange(year, month)[1]
     return SupplyPeriod("month", date(year, month, 1), date(year, month, last))
 
@@ -107,7 +122,9 @@ def month_period(year: int, month: int) -> SupplyPeriod:
 def quarter_period(year: int, quarter: int) -> SupplyPeriod:
     """The supply period of one calendar quarter (1-4)."""
     if not 1 <= quarter <= 4:
-        raise ForecastParameterError("period", f"quarter {quarter} does not exist (1-4)", value=quarter)
+        raise ForecastParameterError(
+            "period", f"quarter {quarter} does not exist (1-4)", value=quarter, code="period.quarter"
+        )
     first = 3 * (quarter - 1) + 1
     return SupplyPeriod("quarter", date(year, first, 1), month_period(year, first + 2).end)
 
@@ -120,7 +137,12 @@ def year_period(year: int) -> SupplyPeriod:
 def years_period(first_year: int, span: int = MULTI_YEAR_SPAN) -> SupplyPeriod:
     """The multi-year estimate covering ``span`` calendar years from ``first_year``."""
     if span < 2:
-        raise ForecastParameterError("period", f"a multi-year estimate spans 2 or more years, not {span}")
+        raise ForecastParameterError(
+            "period",
+            f"a multi-year estimate spans 2 or more years, not {span}",
+            value=span,
+            code="period.span",
+        )
     return SupplyPeriod("years", date(first_year, 1, 1), date(first_year + span - 1, 12, 31))
 
 
@@ -136,10 +158,15 @@ def parse_period(text: str) -> SupplyPeriod:
     if m := _YEARS.match(cleaned):
         first, last = int(m[1]), int(m[2])
         if last <= first:
-            raise ForecastParameterError("period", f"'{text}' ends before it starts", value=text)
+            raise ForecastParameterError(
+                "period", f"'{text}' ends before it starts", value=text, code="period.backwards"
+            )
         return years_period(first, last - first + 1)
     raise ForecastParameterError(
-        "period", f"'{text}' is not a period; use 2026-12, 2026-Q4, 2027 or 2027-2029", value=text
+        "period",
+        f"'{text}' is not a period; use 2026-12, 2026-Q4, 2027 or 2027-2029",
+        value=text,
+        code="period.unknown",
     )
 
 
@@ -151,6 +178,8 @@ def require_not_past(period: SupplyPeriod, *, today: date) -> SupplyPeriod:
             f"period {period.label} ended on {period.end.isoformat()}, before {today.isoformat()}; "
             "a request is made for the present or a future period",
             value=period.label,
+            code="period.past",
+            params={"end": period.end, "today": today},
         )
     return period
 

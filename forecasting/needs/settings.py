@@ -101,24 +101,35 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def refuse(name: str, value: object, scope: str, rule: str) -> ForecastParameterError:
+def refuse(name: str, value: object, scope: str, rule: str, code: str) -> ForecastParameterError:
     where = "" if scope == "default" else f" ({scope})"
-    return ForecastParameterError(name, f"{value!r}{where} is impossible: {rule}", value=value, scope=scope)
+    return ForecastParameterError(
+        name, f"{value!r}{where} is impossible: {rule}", value=value, scope=scope, code=f"setting.{code}"
+    )
 
 
 def check_setting(name: str, value: object, scope: str) -> None:
     if name not in SETTING_DTYPES:
         known = ", ".join(SETTING_NAMES)
-        raise ForecastParameterError(name, f"unknown setting ({scope}); known settings: {known}", scope=scope)
+        raise ForecastParameterError(
+            name,
+            f"unknown setting ({scope}); known settings: {known}",
+            scope=scope,
+            code="setting.unknown",
+            params={"name": name, "known": known},
+        )
     if name == "wastage_rate" and value is None:
         return
     if name == "method":
         if value not in _METHODS:
-            raise refuse(name, value, scope, f"method must be one of {', '.join(_METHODS)}")
+            raise refuse(name, value, scope, f"method must be one of {', '.join(_METHODS)}", "method")
         return
     integer = SETTING_DTYPES[name] == pl.Int64()
     if not is_number(value) or (integer and not isinstance(value, int)):
-        raise refuse(name, value, scope, "a whole number is required" if integer else "a number is required")
+        rule, code = (
+            ("a whole number is required", "whole") if integer else ("a number is required", "number")
+        )
+        raise refuse(name, value, scope, rule, code)
     assert isinstance(value, int | float)
     rules = {
         "coverage": (0 <= value <= 1, "coverage must be between 0 and 1 (0-100 %)"),
@@ -130,7 +141,7 @@ def check_setting(name: str, value: object, scope: str) -> None:
     }
     ok, rule = rules.get(name, (0 <= value <= 1, "a population share must be between 0 and 1"))
     if not ok:
-        raise refuse(name, value, scope, rule)
+        raise refuse(name, value, scope, rule, "share" if name not in rules else name)
 
 
 @dataclass(frozen=True, kw_only=True)

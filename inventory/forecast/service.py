@@ -40,7 +40,12 @@ class Forecast:
 
 
 def _refuse_parameter(exc: needs.ForecastParameterError) -> ValidationFailed:
-    return ValidationFailed(str(exc), field=exc.field, scope=getattr(exc, "scope", None))
+    """The forecasting package's refusal as a catalogue message (its English text when it has no code)."""
+    if exc.code is None:
+        return ValidationFailed(str(exc), field=exc.field, scope=exc.scope)
+    return ValidationFailed(
+        message=f"error.forecast.{exc.code}", params=exc.params, field=exc.field, scope=exc.scope
+    )
 
 
 class ForecastService(ForecastInputs):
@@ -181,8 +186,8 @@ class ForecastService(ForecastInputs):
         """Needs and orders for the root facility's tree over a period, with every line's workings."""
         try:
             period = parse_period(period_text)
-        except ValueError as exc:
-            raise ValidationFailed(str(exc), field="period") from None
+        except needs.ForecastParameterError as exc:
+            raise _refuse_parameter(exc) from None
         root = root or self.principal.facility_code or "TTYT-MT"
         facilities = await self._facilities(root)
         parameters = await self.parameters()

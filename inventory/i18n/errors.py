@@ -70,5 +70,61 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "{missing} lot(s) with stock on {day} are missing from the count; count every lot (a zero is a count)",
     ),
     "error.doses.zero": ("Số liều phải khác 0", "Doses must not be zero"),
+    "error.forecast.period.month": ("Không có tháng {value} (1–12)", "Month {value} does not exist (1–12)"),
+    "error.forecast.period.quarter": ("Không có quý {value} (1–4)", "Quarter {value} does not exist (1–4)"),
+    "error.forecast.period.span": (
+        "Dự trù nhiều năm phải gồm từ 2 năm trở lên, không phải {value}",
+        "A multi-year estimate spans 2 or more years, not {value}",
+    ),
+    "error.forecast.period.backwards": (
+        "Kỳ «{value}» kết thúc trước khi bắt đầu",
+        "«{value}» ends before it starts",
+    ),
+    "error.forecast.period.unknown": (
+        "«{value}» không phải là một kỳ; hãy ghi 2026-12 (tháng), 2026-Q4 (quý), 2027 (năm) hoặc 2027-2029",
+        "«{value}» is not a period; use 2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029",
+    ),
+    "error.forecast.period.past": (
+        "Kỳ {value} đã kết thúc ngày {end}, trước hôm nay ({today}); chỉ dự trù cho kỳ hiện tại hoặc sắp tới",
+        "Period {value} ended on {end}, before today ({today}); a request is for the present or a future period",
+    ),
+    "error.forecast.setting.unknown": (
+        "Không có tham số «{name}»; các tham số: {known}",
+        "Unknown setting «{name}»; the settings are: {known}",
+    ),
+    "error.forecast.setting.method": (
+        "Cách tính «{value}» không có; chọn target_population, consumption hoặc auto",
+        "Method «{value}» does not exist; choose target_population, consumption or auto",
+    ),
+    "error.forecast.setting.whole": ("«{value}» phải là số nguyên", "«{value}» must be a whole number"),
+    "error.forecast.setting.number": ("«{value}» phải là một số", "«{value}» must be a number"),
+    "error.forecast.setting.coverage": (
+        "Tỷ lệ bao phủ {value} không hợp lệ: phải từ 0 đến 1 (0–100 %)",
+        "Coverage {value} is impossible: it is between 0 and 1 (0–100 %)",
+    ),
+    "error.forecast.setting.wastage_rate": (
+        "Tỷ lệ hao phí {value} không hợp lệ: phải từ 0 đến dưới 1 (100 %)",
+        "Wastage rate {value} is impossible: at least 0 and below 1 (100 %)",
+    ),
+    "error.forecast.setting.reserve_share": (
+        "Dự trữ {value} không thể âm",
+        "The reserve share {value} cannot be negative",
+    ),
+    "error.forecast.setting.lead_time_days": (
+        "Thời gian chờ hàng {value} không thể âm",
+        "The lead time {value} cannot be negative",
+    ),
+    "error.forecast.setting.catchup_months": (
+        "Tiêm bù phải trải trên ít nhất 1 tháng (không phải {value})",
+        "The backlog is cleared over at least 1 month (not {value})",
+    ),
+    "error.forecast.setting.consumption_growth": (
+        "Tiêu thụ không thể giảm từ 100 % trở lên ({value})",
+        "Consumption cannot fall by 100 % or more ({value})",
+    ),
+    "error.forecast.setting.share": (
+        "Tỷ lệ dân số {value} không hợp lệ: phải từ 0 đến 1",
+        "Population share {value} is impossible: it is between 0 and 1",
+    ),
     "error.send_again": ("Hãy gửi lại đúng yêu cầu này", "Send the same request again"),
 }

@@ -128,3 +128,27 @@ def test_keys_built_from_values_exist_for_every_value() -> None:
     wanted += [f"reason.{reason}" for reason in REASON_DIRECTIONS]
     missing = [key for key in wanted if key not in CATALOGUE]
     assert not missing, missing
+
+
+def test_every_forecasting_refusal_code_has_its_message() -> None:
+    """forecasting/ raises ForecastParameterError(code=...) without knowing the catalogue: each code has one."""
+    codes = set()
+    for path in (ROOT / "forecasting").rglob("*.py"):
+        codes |= set(re.findall(r'code="([a-z_.]+)"', path.read_text(encoding="utf-8")))
+        codes |= {
+            f"setting.{c}"
+            for c in re.findall(r'refuse\([^)]*"([a-z_]+)"\)', path.read_text(encoding="utf-8"))
+        }
+    from forecasting.needs.settings import SETTING_NAMES
+
+    codes |= {f"setting.{name}" for name in ("coverage", "wastage_rate", "reserve_share", "lead_time_days")}
+    codes |= {
+        "setting.catchup_months",
+        "setting.consumption_growth",
+        "setting.share",
+        "setting.whole",
+        "setting.number",
+    }
+    assert {n for n in SETTING_NAMES}  # the settings exist
+    missing = sorted(c for c in codes if f"error.forecast.{c}" not in CATALOGUE)
+    assert not missing, missing
