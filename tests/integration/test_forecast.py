@@ -146,20 +146,22 @@ async def test_the_workbook_and_letter_carry_the_forecast_figures(
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "message"),
+    ("name", "value", "shown"),
     [
-        ("coverage", 1.2, "coverage"),
-        ("wastage_rate", 1.0, "wastage"),
-        ("lead_time_days", -3, "lead time"),
-        ("reserve_share", -0.1, "reserve"),
+        ("coverage", 1.2, "1,2"),
+        ("wastage_rate", 1.0, "1"),
+        ("lead_time_days", -3, "-3"),
+        ("reserve_share", -0.1, "-0,1"),
     ],
 )
 async def test_impossible_parameters_are_refused_naming_them(
-    api: Api, name: str, value: float, message: str
+    api: Api, name: str, value: float, shown: str
 ) -> None:
     response = await api.post("/forecast/settings", {"name": name, "value": value, "product": "BCG"})
     assert response.status_code == 422, response.text
-    assert response.json()["field"] == name and message in response.json()["detail"]
+    body = response.json()
+    assert body["field"] == name and body["message"] == f"error.forecast.setting.{name}"
+    assert shown in body["detail"]  # the value, written the Vietnamese way
     assert await api.read("/forecast/settings") == []
 
 
