@@ -291,3 +291,43 @@ def test_a_damaged_dump_fails_in_pg_restore_and_leaves_the_database_untouched(
     assert refused.value.message in {"error.backup.tool_failed", "error.backup.not_vaxstock"}
     assert run_sync(_rows(settings)) == before
     assert _leftovers(settings) == []
+
+
+def test_backups_taken_while_postings_go_on_each_restore_to_a_ledger_that_verifies(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import threading
+
+    async def keep_posting(stop: threading.Event) -> int:
+        posted = 0
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            api = Api(client)
+            while not stop.is_set() or posted < 3:
+                await api.ok("/receipts", receipt(lot("BCG", f"B-{posted}", 100)))
+                posted += 1
+        return posted
+
+    stop = threading.Event()
+    result: list[int] = []
+    writer = threading.Thread(target=lambda: result.append(run_sync(keep_posting(stop))))
+    writer.start()
+    files = []
+    try:
+        for i in range(3):
+            files.append(backup(settings, tmp_path / f"during-{i}.backup").path)
+    finally:
+        stop.set()
+        writer.join()
+    assert result and result[0] >= 3
+    for i, file in enumerate(files):
+        if ON_POSTGRES:
+            name = f"vaxstock_test_during_{uuid.uuid4().hex[:10]}"
+            copy = Settings(database_url=_pg_url(name))
+        else:
+            copy = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / f'copy-{i}.sqlite3'}")
+        try:
+            restore(copy, file, check=verified_copy)
+            run_sync(_verify(copy))
+        finally:
+            if ON_POSTGRES:
+                run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
