@@ -115,16 +115,21 @@ def sqlite_path(settings: Settings) -> Path:
 
 def _sqlite_copy(source: Path, target: Path) -> None:
     """Copy one consistent snapshot of `source` into a new file `target`, self-contained (no WAL)."""
-    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        dst = sqlite3.connect(target)
+        src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            src.backup(dst)  # every page in one step: one snapshot, while writers go on (WAL)
-            dst.execute("PRAGMA journal_mode=DELETE")
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)  # every page in one step: one snapshot, while writers go on (WAL)
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupRefused(
+            message="error.backup.corrupt", params={"reason": str(exc)}, field="FILE"
+        ) from exc
 
 
 def _sqlite_backup(source: Path, target: Path) -> None:
@@ -355,15 +360,22 @@ def _pg_dump(settings: Settings, target: Path) -> None:
     )
 
 
+def _server_refused(exc: Exception) -> BackupRefused:
+    return BackupRefused(message="error.backup.server_refused", params={"reason": str(exc)}, field="database")
+
+
 async def _pg_admin(server: _PgServer, *statements: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(server.dsn_for(MAINTENANCE_DATABASE))
     try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
+        conn = await asyncpg.connect(server.dsn_for(MAINTENANCE_DATABASE))
+        try:
+            for sql in statements:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise _server_refused(exc) from exc
 
 
 async def _pg_rows(server: _PgServer) -> tuple[int, int] | None:
@@ -374,6 +386,8 @@ async def _pg_rows(server: _PgServer) -> tuple[int, int] | None:
         conn = await asyncpg.connect(server.dsn)
     except asyncpg.InvalidCatalogNameError:
         return None
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise _server_refused(exc) from exc
     try:
         tables = await conn.fetch(
             "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name FROM pg_tables "
@@ -388,7 +402,10 @@ async def _pg_rows(server: _PgServer) -> tuple[int, int] | None:
 async def _pg_sessions(server: _PgServer) -> int:
     import asyncpg
 
-    conn = await asyncpg.connect(server.dsn_for(MAINTENANCE_DATABASE))
+    try:
+        conn = await asyncpg.connect(server.dsn_for(MAINTENANCE_DATABASE))
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise _server_refused(exc) from exc
     try:
         return await conn.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",

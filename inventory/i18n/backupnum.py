@@ -64,6 +64,10 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Không tìm thấy {tool} trong PATH: cài gói postgresql-client cùng phiên bản với máy chủ",
         "{tool} is not on PATH: install the PostgreSQL client tools of the server's version",
     ),
+    "error.backup.server_refused": (
+        "Máy chủ PostgreSQL từ chối: {reason}",
+        "The PostgreSQL server refused: {reason}",
+    ),
     "error.backup.tool_failed": ("{tool} báo lỗi: {reason}", "{tool} failed: {reason}"),
     "backup.done": (
         "Đã sao lưu vào {path} ({kind}, lược đồ {revision}, {size} byte)",

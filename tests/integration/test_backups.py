@@ -331,3 +331,24 @@ def test_backups_taken_while_postings_go_on_each_restore_to_a_ledger_that_verifi
         finally:
             if ON_POSTGRES:
                 run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def test_a_sqlite_database_that_is_not_one_is_refused_not_crashed(tmp_path: Path) -> None:
+    junk = tmp_path / "vaxstock.sqlite3"
+    junk.write_text("this is not a database\n" * 100, encoding="utf-8")
+    with pytest.raises(BackupRefused) as refused:
+        backup(Settings(database_url=f"sqlite+aiosqlite:///{junk}"), tmp_path / "x.backup")
+    assert refused.value.message == "error.backup.corrupt"
+    assert not (tmp_path / "x.backup").exists()
+
+
+@pytest.mark.postgres_only
+def test_a_server_that_refuses_the_connection_is_named_not_crashed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    file = tmp_path / "ok.backup"
+    backup(settings, file)
+    stranger = _pg_url("vaxstock_nobody").replace("://postgres@", "://no_such_role_x@")
+    with pytest.raises(BackupRefused) as refused:
+        restore(Settings(database_url=stranger), file)
+    assert refused.value.message == "error.backup.server_refused"
