@@ -16,6 +16,8 @@ from matplotlib import colormaps, rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from forecasting.numbers import ratio_rounded
+
 FONT_FAMILY = "DejaVu Sans"
 _FONT_RC = {"font.family": "sans-serif", "font.sans-serif": [FONT_FAMILY]}
 
@@ -60,10 +62,7 @@ def stock_vs_need(
     totals = forecast.filter(pl.col("scope") == "total").select(
         "product_code",
         "product_name",
-        (pl.col("need_doses") / pl.col("period_months"))
-        .round(0, mode="half_away_from_zero")
-        .cast(pl.Int64)
-        .alias("need_doses"),
+        ratio_rounded(pl.col("need_doses"), pl.col("period_months")).alias("need_doses"),
     )
     monthly = (
         history.filter(pl.col("month").is_between(start, end, closed="left"))

@@ -44,6 +44,11 @@ class Settings:
     token_cache_seconds: float = 5.0
     """An API token's principal is remembered this long by each server process, so that a client's requests
     cost no authentication query; a deactivated user's token stops working within this time."""
+    one_month_days: int | None = 28
+    """The schedule's "≥ 01 tháng" minimum interval in days (the circulars' meaning is UNVERIFIED); None: one
+    calendar month. VAXSTOCK_ONE_MONTH_DAYS (a number of days, or "calendar")."""
+    grace_days: int = 28
+    """A dose becomes overdue this many days after its recommended age (VAXSTOCK_GRACE_DAYS)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -51,6 +56,10 @@ class Settings:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
         if self.token_cache_seconds < 0:
             raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
+        if self.one_month_days is not None and not 1 <= self.one_month_days <= 31:
+            raise ValueError('VAXSTOCK_ONE_MONTH_DAYS must be a number of days from 1 to 31, or "calendar"')
+        if self.grace_days < 0:
+            raise ValueError("VAXSTOCK_GRACE_DAYS must be zero or more")
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +82,11 @@ class Settings:
             kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
         if env.get("VAXSTOCK_TOKEN_CACHE_SECONDS"):
             kwargs["token_cache_seconds"] = float(env["VAXSTOCK_TOKEN_CACHE_SECONDS"])
+        if env.get("VAXSTOCK_ONE_MONTH_DAYS"):
+            value = env["VAXSTOCK_ONE_MONTH_DAYS"].strip().lower()
+            kwargs["one_month_days"] = None if value == "calendar" else int(value)
+        if env.get("VAXSTOCK_GRACE_DAYS"):
+            kwargs["grace_days"] = int(env["VAXSTOCK_GRACE_DAYS"])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]

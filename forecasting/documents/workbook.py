@@ -19,7 +19,11 @@ from forecasting.needs import Parameters, supply_totals
 WORKBOOK_FONT = "Times New Roman"
 
 ROUNDING_POLICY_VI = (
-    "Hệ số hao phí (HSHP) = 1/(1 − tỷ lệ hao phí), làm tròn 2 chữ số thập phân (như các ví dụ của WHO).",
+    "Tỷ lệ hao phí đo được = (liều sử dụng − liều đã tiêm) ÷ liều sử dụng; hệ số hao phí (HSHP) = 1/(1 − tỷ lệ "
+    "hao phí), tính đúng từ số liều và làm tròn một lần đến 2 chữ số thập phân, 0,5 làm tròn lên (như các ví dụ "
+    "của WHO): 490 liều sử dụng ÷ 400 liều đã tiêm = 1,225 → 1,23.",
+    "Khi hao phí đo được âm (số liều đã tiêm lớn hơn số liều sử dụng) hoặc không có liều đã tiêm, dùng tỷ lệ hao "
+    "phí chỉ định của WHO theo cỡ lọ; một tỷ lệ đặt trong tham số luôn được ưu tiên.",
     "Số đối tượng làm tròn đến người; mỗi nhu cầu (theo đối tượng, theo tiêu thụ, tiêm bù) làm tròn "
     "đến liều (0,5 làm tròn lên).",
     "Dự trữ = tỷ lệ dự trữ × nhu cầu thường xuyên; tối đa = nhu cầu kỳ + dự trữ; mức đặt hàng = nhu cầu "

@@ -20,9 +20,16 @@ Methods (who-rules.md §1):
 
 Rounding policy (stated once, applied everywhere, tested in tests/unit/test_needs_formulas.py):
 
-1. Wastage rates are kept exact. The wastage factor WF = 1 ÷ (1 − w) is rounded half-up to
-   ``Parameters.wf_decimals`` = 2 decimals before it is used, as the published examples do (E1, E3);
-   ``wf_decimals=None`` keeps it exact.
+0. Every number is computed exactly from the counts and settings (fractions in the scalar formulas,
+   Int128 numerators in the pipeline; a float setting counts to 9 decimals) and rounded once, half-up
+   (half away from zero), by :mod:`forecasting.numbers`: both paths give the same answer, ties included.
+1. Wastage rates are kept exact: measured w = (used − given) ÷ used over the review window. The wastage
+   factor WF = 1 ÷ (1 − w) (= used ÷ given when measured) is rounded half-up to
+   ``Parameters.wf_decimals`` = 2 decimals before it is used, as the published examples do (E1, E3;
+   490 ÷ 400 = 1.225 → 1.23); ``wf_decimals=None`` keeps it exact. Measured wastage is used only when it
+   is at least 0 and below 100 % (some doses given, no more than were used); a negative measure (more
+   doses given than used) or none (no dose given) falls back to the indicative rate for the vial size,
+   and the line's workings say so. A wastage rate set as a parameter always wins.
 2. A target population (persons) is rounded half-up to a whole person.
 3. Each need term (target population, consumption, catch-up) is rounded half-up to a whole dose once,
    at the end of its formula (E2: 718.2 → 718; E5: 83.33 → 83). Doses are integers from there on.
@@ -69,6 +76,7 @@ from forecasting.needs.formulas import (
     catchup_need,
     indicative_wastage_rate,
     maximum_stock,
+    measured_wastage_factor,
     order_quantity,
     packs_for,
     reorder_level,
@@ -138,6 +146,7 @@ __all__ = [
     "forecast_needs",
     "indicative_wastage_rate",
     "maximum_stock",
+    "measured_wastage_factor",
     "order_quantity",
     "packs_for",
     "reorder_level",

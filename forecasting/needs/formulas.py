@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 
 from forecasting.needs.rounding import ceil_whole, round_doses, round_half_up
 from forecasting.needs.settings import (
@@ -12,29 +13,38 @@ from forecasting.needs.settings import (
     is_number,
     refuse,
 )
+from forecasting.numbers import Number, fraction_of
 from forecasting.periods import ForecastParameterError
 
 
-def usage_rate(doses_used: int, doses_administered: int) -> float:
-    """Vaccine usage rate = administered ÷ used (S31), as a fraction."""
+def usage_rate(doses_used: int, doses_administered: int) -> Fraction:
+    """Vaccine usage rate = administered ÷ used (S31), as an exact fraction (round it once, where shown)."""
     if doses_used <= 0:
         raise ForecastParameterError("doses_used", f"{doses_used} doses used: a usage rate needs doses used")
-    return doses_administered / doses_used
+    return Fraction(doses_administered, doses_used)
 
 
-def wastage_rate(doses_used: int, doses_administered: int) -> float:
-    """Wastage rate = (used − administered) ÷ used (S31, S33), as a fraction."""
+def wastage_rate(doses_used: int, doses_administered: int) -> Fraction:
+    """Wastage rate = (used − administered) ÷ used (S31, S33), as an exact fraction; negative when more
+    doses were given than used (then the forecast falls back to the indicative rate)."""
     return 1 - usage_rate(doses_used, doses_administered)
 
 
-def wastage_factor(wastage_rate: float, *, decimals: int | None = 2) -> float:
-    """Wastage factor WF = 1 ÷ (1 − w), w a fraction; rounded half-up to ``decimals`` (None = exact)."""
-    if not (is_number(wastage_rate) and 0 <= wastage_rate < 1):
+def wastage_factor(wastage_rate: Number, *, decimals: int | None = 2) -> float:
+    """Wastage factor WF = 1 ÷ (1 − w), w a fraction, computed exactly and rounded half-up once to
+    ``decimals`` (None = unrounded): wastage_factor(wastage_rate(490, 400)) = 490/400 = 1.225 → 1.23."""
+    valid = isinstance(wastage_rate, Fraction) or is_number(wastage_rate)
+    if not (valid and 0 <= wastage_rate < 1):
         raise refuse(
             "wastage_rate", wastage_rate, "default", "wastage must be at least 0 and below 1 (100 %)"
         )
-    exact = 1 / (1 - wastage_rate)
-    return exact if decimals is None else round_half_up(exact, decimals)
+    exact = 1 / (1 - fraction_of(wastage_rate))
+    return float(exact) if decimals is None else round_half_up(exact, decimals)
+
+
+def measured_wastage_factor(doses_used: int, doses_administered: int, *, decimals: int | None = 2) -> float:
+    """The wastage factor measured from counts: used ÷ administered (= 1 ÷ (1 − wastage rate))."""
+    return wastage_factor(wastage_rate(doses_used, doses_administered), decimals=decimals)
 
 
 def indicative_wastage_rate(
@@ -53,33 +63,38 @@ def indicative_wastage_rate(
 
 def target_population(population: int, share: float) -> int:
     """Target population = population × the group's share, rounded half-up to a person (S1 SAQ 5.1)."""
-    return round_doses(population * share)
+    return round_doses(population * fraction_of(share))
 
 
 def annual_need_target_population(
-    target_population: float, doses_in_schedule: int, coverage: float, wastage_factor: float
-) -> float:
-    """Annual need = pt × dn × ic × wf (S1 §5.2.6), unrounded."""
-    return target_population * doses_in_schedule * coverage * wastage_factor
+    target_population: Number, doses_in_schedule: int, coverage: Number, wastage_factor: Number
+) -> Fraction:
+    """Annual need = pt × dn × ic × wf (S1 §5.2.6), exact and unrounded."""
+    return (
+        fraction_of(target_population)
+        * doses_in_schedule
+        * fraction_of(coverage)
+        * fraction_of(wastage_factor)
+    )
 
 
 def supply_period_need(
-    annual_need: float, *, months: int | None = None, weeks: int | None = None, weeks_per_year: int = 48
-) -> float:
+    annual_need: Number, *, months: int | None = None, weeks: int | None = None, weeks_per_year: int = 48
+) -> Fraction:
     """Need for a supply period: annual ÷ 12 × months, or annual ÷ 48 working weeks × weeks (S1 §5.5.1)."""
     if (months is None) == (weeks is None):
         raise ForecastParameterError("period", "give the supply period in months or in weeks, not both")
     if months is not None:
-        return annual_need / 12 * months
+        return fraction_of(annual_need) / 12 * months
     assert weeks is not None
-    return annual_need / weeks_per_year * weeks
+    return fraction_of(annual_need) / weeks_per_year * weeks
 
 
 def adjusted_monthly_consumption(
-    doses_used: int, months: int, stockout_days: int, *, days_per_month: float = 30.4
-) -> float:
-    """Average monthly consumption adjusted for stock-outs: CT ÷ (RM − DOS ÷ 30.4) (S12)."""
-    months_stocked = months - stockout_days / days_per_month
+    doses_used: int, months: int, stockout_days: int, *, days_per_month: Number = 30.4
+) -> Fraction:
+    """Average monthly consumption adjusted for stock-outs: CT ÷ (RM − DOS ÷ 30.4) (S12), exact."""
+    months_stocked = months - stockout_days / fraction_of(days_per_month)
     if months_stocked <= 0:
         raise ForecastParameterError(
             "stockout_days", f"{stockout_days} stock-out days leave no month with stock in {months} months"
@@ -88,11 +103,15 @@ def adjusted_monthly_consumption(
 
 
 def catchup_need(
-    backlog_doses: int, wastage_factor: float, *, period_months: int, catchup_months: int
-) -> float:
-    """Catch-up doses for the period: backlog × WF × min(1, period months ÷ catch-up months), unrounded."""
+    backlog_doses: int, wastage_factor: Number, *, period_months: int, catchup_months: int
+) -> Fraction:
+    """Catch-up doses for the period: backlog × WF × min(1, period months ÷ catch-up months), exact."""
     check_setting("catchup_months", catchup_months, "default")
-    return backlog_doses * wastage_factor * min(1.0, period_months / catchup_months)
+    return (
+        backlog_doses
+        * fraction_of(wastage_factor)
+        * min(Fraction(1), Fraction(period_months, catchup_months))
+    )
 
 
 def session_size_need(
@@ -102,10 +121,10 @@ def session_size_need(
     return posts * weeks * sessions_per_week * vials_per_session * doses_per_vial
 
 
-def reserve_stock(period_need: float, share: float = 0.25) -> int:
+def reserve_stock(period_need: Number, share: float = 0.25) -> int:
     """Reserve (minimum) stock = share × the period's need, in whole doses (S1 §5.5.2)."""
     check_setting("reserve_share", share, "default")
-    return round_doses(period_need * share)
+    return round_doses(fraction_of(period_need) * fraction_of(share))
 
 
 def maximum_stock(period_need: int, reserve: int) -> int:
@@ -113,10 +132,11 @@ def maximum_stock(period_need: int, reserve: int) -> int:
     return period_need + reserve
 
 
-def reorder_level(period_need: float, *, lead_time_days: float, period_days: float, reserve: int) -> int:
+def reorder_level(period_need: Number, *, lead_time_days: Number, period_days: Number, reserve: int) -> int:
     """Re-order (critical) level = need × lead time ÷ days in the period + reserve (S8)."""
     check_setting("lead_time_days", lead_time_days, "default")
-    return round_doses(period_need * lead_time_days / period_days) + reserve
+    need = fraction_of(period_need) * fraction_of(lead_time_days) / fraction_of(period_days)
+    return round_doses(need) + reserve
 
 
 def order_quantity(max_stock: int, stock_on_hand: int, stock_in_transit: int) -> int:

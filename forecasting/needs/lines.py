@@ -7,10 +7,11 @@ from dataclasses import asdict
 
 import polars as pl
 
-from forecasting.needs.rounding import ceil_div, round_int
+from forecasting.needs.rounding import ceil_div
 from forecasting.needs.schemas import TARGET_GROUPS
 from forecasting.needs.settings import SETTING_DTYPES, SETTING_NAMES, IndicativeWastage, Parameters
 from forecasting.needs.workings import facility_workings
+from forecasting.numbers import EXACT, SCALE, div_half_up, fraction_of, scaled
 from forecasting.periods import SupplyPeriod
 
 
@@ -60,28 +61,73 @@ def resolve_settings(lines: pl.LazyFrame, parameters: Parameters) -> pl.LazyFram
     ).drop(f"{name}{suffix}" for suffix, _ in used for name in SETTING_NAMES)
 
 
+def _wastage_terms(parameters: Parameters) -> list[pl.Expr]:
+    """The wastage rate as an exact fraction (_wn / _wd) and the factor used in the needs (_fn / _fd)."""
+    used, given = pl.col("doses_used"), pl.col("doses_administered")
+    # measured = (used − given) ÷ used, usable when 0 ≤ it < 1: some doses given, no more than were used
+    has_measure = (used > 0) & (given > 0) & (given <= used)
+    indicative = _indicative_rate_expr(parameters.indicative_wastage)
+    setting = pl.col("wastage_rate")
+    wn = (
+        pl.when(setting.is_not_null())
+        .then(scaled(setting))
+        .when(has_measure)
+        .then((used - given).cast(EXACT))
+        .otherwise(scaled(indicative))
+    )
+    wd = (
+        pl.when(setting.is_not_null())
+        .then(pl.lit(SCALE, dtype=EXACT))
+        .when(has_measure)
+        .then(used.cast(EXACT))
+        .when(indicative.is_not_null())
+        .then(pl.lit(SCALE, dtype=EXACT))
+    )
+    return [
+        pl.when(setting.is_not_null())
+        .then(pl.lit("setting"))
+        .when(has_measure)
+        .then(pl.lit("measured"))
+        .when(indicative.is_not_null())
+        .then(pl.lit("indicative"))
+        .otherwise(pl.lit("none"))
+        .alias("wastage_source"),
+        wn.alias("_wn"),
+        wd.alias("_wd"),
+    ]
+
+
+def _factor_terms(parameters: Parameters) -> list[pl.Expr]:
+    wn, wd = pl.col("_wn"), pl.col("_wd")
+    if parameters.wf_decimals is None:
+        fn, fd = wd, wd - wn
+    else:
+        fn = div_half_up(wd, wd - wn, parameters.wf_decimals)  # WF = 1 ÷ (1 − wn/wd), rounded once
+        fd = pl.lit(10**parameters.wf_decimals, dtype=EXACT)
+    return [fn.alias("_fn"), fd.alias("_fd")]
+
+
 def build_facility_lines(lines: pl.LazyFrame, period: SupplyPeriod, parameters: Parameters) -> pl.LazyFrame:
+    """Every facility line's needs, reserve, maximum, re-order level and order, computed exactly from the
+    counts and settings and rounded once per term (forecasting.numbers)."""
     months, days = period.months, period.days
     preferred = "target_population" if period.kind in ("year", "years") else "consumption"
     share = pl.lit(None, dtype=pl.Float64)
     for group in reversed(TARGET_GROUPS):
         share = pl.when(pl.col("target_group") == group).then(pl.col(f"share_{group}")).otherwise(share)
 
-    used = pl.col("doses_used")
-    measured = (used - pl.col("doses_administered")) / used
-    has_measure = (used > 0) & measured.is_between(0.0, 1.0, closed="left")
-    indicative = _indicative_rate_expr(parameters.indicative_wastage)
-    wf_exact = 1.0 / (1.0 - pl.col("wastage_rate"))
-    wf = (
-        wf_exact
-        if parameters.wf_decimals is None
-        else wf_exact.round(parameters.wf_decimals, mode="half_away_from_zero")
+    per_month = fraction_of(parameters.days_per_month)
+    # months with stock = history months − stock-out days ÷ days per month = stocked ÷ p (exact)
+    stocked = (
+        pl.col("history_months").cast(EXACT) * per_month.numerator
+        - pl.col("stockout_days").cast(EXACT) * per_month.denominator
     )
-    months_stocked = pl.col("history_months") - pl.col("stockout_days") / parameters.days_per_month
+    has_consumption = (pl.col("history_months") > 0) & (stocked > 0)
     method = pl.when(pl.col("method") == "auto").then(pl.lit(preferred)).otherwise(pl.col("method"))
     other = (
         pl.when(method == "consumption").then(pl.lit("target_population")).otherwise(pl.lit("consumption"))
     )
+    fn, fd = pl.col("_fn"), pl.col("_fd")
 
     def need_of(name: pl.Expr) -> pl.Expr:
         return (
@@ -90,6 +136,9 @@ def build_facility_lines(lines: pl.LazyFrame, period: SupplyPeriod, parameters: 
             .when(name == "consumption")
             .then(pl.col("need_consumption"))
         )
+
+    def doses(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+        return div_half_up(numerator, denominator).cast(pl.Int64)
 
     lines = (
         lines.with_columns(
@@ -110,45 +159,48 @@ def build_facility_lines(lines: pl.LazyFrame, period: SupplyPeriod, parameters: 
         .with_columns(
             pl.when(pl.col("persons").is_not_null())
             .then(pl.col("persons"))
-            .otherwise(round_int(pl.col("population") * pl.col("target_share")))
+            .otherwise(
+                doses(pl.col("population").cast(EXACT) * scaled(pl.col("target_share")), pl.lit(SCALE))
+            )
             .alias("target_population"),
             pl.when(pl.col("persons").is_not_null())
             .then(pl.lit("target_list"))
             .when(pl.col("population").is_not_null() & pl.col("target_share").is_not_null())
             .then(pl.lit("population"))
             .alias("target_population_source"),
-            pl.when(pl.col("wastage_rate").is_not_null())
-            .then(pl.lit("setting"))
-            .when(has_measure)
-            .then(pl.lit("measured"))
-            .when(indicative.is_not_null())
-            .then(pl.lit("indicative"))
-            .otherwise(pl.lit("none"))
-            .alias("wastage_source"),
-            pl.coalesce(pl.col("wastage_rate"), pl.when(has_measure).then(measured), indicative).alias(
-                "wastage_rate"
-            ),
-            pl.when((pl.col("history_months") > 0) & (months_stocked > 0))
-            .then(pl.col("doses_used") / months_stocked)
+            *_wastage_terms(parameters),
+            pl.when(has_consumption)
+            .then(
+                (pl.col("doses_used").cast(EXACT) * per_month.numerator).cast(pl.Float64)
+                / stocked.cast(pl.Float64)
+            )
             .alias("monthly_consumption"),
+            pl.when(has_consumption).then(stocked).alias("_stocked"),
         )
-        .with_columns(wf.alias("wastage_factor"))
+        .with_columns(*_factor_terms(parameters))
         .with_columns(
-            round_int(
-                pl.col("target_population")
+            (pl.col("_wn").cast(pl.Float64) / pl.col("_wd").cast(pl.Float64)).alias("wastage_rate"),
+            (fn.cast(pl.Float64) / fd.cast(pl.Float64)).alias("wastage_factor"),
+            doses(
+                pl.col("target_population").cast(EXACT)
                 * pl.col("doses_in_schedule")
-                * pl.col("coverage")
-                * pl.col("wastage_factor")
-                / 12
-                * months
+                * scaled(pl.col("coverage"))
+                * fn
+                * months,
+                fd * (SCALE * 12),
             ).alias("need_target_population"),
-            round_int(pl.col("monthly_consumption") * months * (1 + pl.col("consumption_growth"))).alias(
-                "need_consumption"
-            ),
-            round_int(
-                pl.col("backlog_doses")
-                * pl.col("wastage_factor")
-                * pl.min_horizontal(pl.lit(1.0), months / pl.col("catchup_months"))
+            doses(
+                pl.col("doses_used").cast(EXACT)
+                * per_month.numerator
+                * months
+                * (SCALE + scaled(pl.col("consumption_growth"))),
+                pl.col("_stocked") * SCALE,
+            ).alias("need_consumption"),
+            doses(
+                pl.col("backlog_doses").cast(EXACT)
+                * fn
+                * pl.min_horizontal(pl.lit(months), pl.col("catchup_months")),
+                fd * pl.col("catchup_months"),
             ).alias("need_catchup"),
         )
         .with_columns(
@@ -165,16 +217,22 @@ def build_facility_lines(lines: pl.LazyFrame, period: SupplyPeriod, parameters: 
         )
         .with_columns(
             (pl.col("need_routine") + pl.col("need_catchup")).alias("need_doses"),
-            round_int(pl.col("need_routine") * pl.col("reserve_share")).alias("reserve_doses"),
-            round_int(pl.col("need_routine") * pl.col("lead_time_days") / days).alias("lead_time_doses"),
+            doses(pl.col("need_routine").cast(EXACT) * scaled(pl.col("reserve_share")), pl.lit(SCALE)).alias(
+                "reserve_doses"
+            ),
+            doses(pl.col("need_routine").cast(EXACT) * pl.col("lead_time_days"), pl.lit(days)).alias(
+                "lead_time_doses"
+            ),
         )
         .with_columns(
             (pl.col("need_doses") + pl.col("reserve_doses")).alias("max_stock_doses"),
             (pl.col("lead_time_doses") + pl.col("reserve_doses")).alias("reorder_level_doses"),
         )
     )
-    return with_order(lines, parameters).with_columns(
-        facility_workings(months, days, parameters.days_per_month)
+    return (
+        with_order(lines, parameters)
+        .with_columns(facility_workings(months, days, parameters.days_per_month))
+        .drop("_wn", "_wd", "_fn", "_fd", "_stocked")
     )
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from forecasting.numbers import EXACT, SCALE, fraction_of, ratio_rounded, scaled
+
 _METHOD_VI = {
     "target_population": "theo đối tượng",
     "consumption": "theo tiêu thụ",
@@ -19,10 +21,13 @@ _WASTAGE_SOURCE_VI = {
 }
 
 
+def _text(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).str.replace(".", ",", literal=True)
+
+
 def _num(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
-    return (
-        expr.round(decimals, mode="half_away_from_zero").cast(pl.String).str.replace(".", ",", literal=True)
-    )
+    """A Float64 column shown with `decimals`, rounded once, half-up, from its exact decimal value."""
+    return _text(ratio_rounded(scaled(expr), pl.lit(SCALE), decimals))
 
 
 def _label(expr: pl.Expr, labels: Mapping[str, str]) -> pl.Expr:
@@ -50,19 +55,64 @@ def _order_workings() -> pl.Expr:
 
 
 def _pct(expr: pl.Expr) -> pl.Expr:
-    return pl.concat_str(_num(expr * 100, 1), pl.lit("%"))
+    """A fraction setting (0.9) as a percentage with one decimal (90,0%), rounded once, half-up."""
+    return pl.concat_str(_text(ratio_rounded(scaled(expr) * 100, pl.lit(SCALE), 1)), pl.lit("%"))
+
+
+def _wastage_workings() -> pl.Expr:
+    # _wn / _wd is the exact wastage rate the line uses (forecasting.needs.lines._wastage_terms)
+    rate = pl.concat_str(_text(ratio_rounded(pl.col("_wn") * 100, pl.col("_wd"), 1)), pl.lit("%"))
+    wf = _num(pl.col("wastage_factor"))
+    source = _label(pl.col("wastage_source"), _WASTAGE_SOURCE_VI)
+    used, given = pl.col("doses_used"), pl.col("doses_administered")
+    factor = (
+        pl.when(pl.col("wastage_source") == "measured")
+        .then(
+            pl.format(
+                "Hệ số hao phí (HSHP) = 1/(1 − {}) = {} liều sử dụng ÷ {} liều đã tiêm = {} ({})",
+                rate,
+                "doses_used",
+                "doses_administered",
+                wf,
+                source,
+            )
+        )
+        .otherwise(pl.format("Hệ số hao phí (HSHP) = 1/(1 − {}) = {} ({})", rate, wf, source))
+    )
+    # the fall-back: measured wastage that is negative (more doses given than used) or cannot be computed
+    # (doses used but none recorded as given) is not used; the indicative rate for the vial size is
+    fallback = (
+        pl.when((pl.col("wastage_source") == "indicative") & (used > 0) & (given > used))
+        .then(
+            pl.format(
+                "Hao phí đo được âm ({} liều đã tiêm > {} liều sử dụng trong {} tháng): không dùng, "
+                "lấy tỷ lệ chỉ số WHO theo cỡ lọ",
+                "doses_administered",
+                "doses_used",
+                "history_months",
+            )
+        )
+        .when((pl.col("wastage_source") == "indicative") & (used > 0) & (given == 0))
+        .then(
+            pl.format(
+                "Không tính được hao phí đo được ({} liều sử dụng, 0 liều đã tiêm): lấy tỷ lệ chỉ số WHO theo cỡ lọ",
+                "doses_used",
+            )
+        )
+    )
+    return pl.concat_str([factor, fallback], separator="\n", ignore_nulls=True)
 
 
 def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
+    per_month = fraction_of(days_per_month)
     wf = _num(pl.col("wastage_factor"))
-    source = _label(pl.col("wastage_source"), _WASTAGE_SOURCE_VI)
     pt_origin = (
         pl.when(pl.col("target_population_source") == "target_list")
         .then(pl.lit("danh sách đối tượng"))
         .otherwise(pl.format("{} dân × {}", "population", _pct(pl.col("target_share"))))
     )
     parts = [
-        pl.format("Hệ số hao phí (HSHP) = 1/(1 − {}) = {} ({})", _pct(pl.col("wastage_rate")), wf, source),
+        _wastage_workings(),
         pl.format(
             "Theo đối tượng = {} đối tượng ({}) × {} liều × {} bao phủ × {} HSHP ÷ 12 × {} tháng = {}",
             "target_population",
@@ -80,7 +130,9 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
             "history_months",
             "stockout_days",
             pl.lit(f"{days_per_month:g}".replace(".", ",")),
-            _num(pl.col("monthly_consumption"), 1),
+            _text(
+                ratio_rounded(pl.col("doses_used").cast(EXACT) * per_month.numerator, pl.col("_stocked"), 1)
+            ),
             pl.lit(months),
             _pct(pl.col("consumption_growth")),
             "need_consumption",

@@ -30,7 +30,9 @@ def register_import(settings: Settings, path: Path) -> None:
     from inventory.tabular import ImportFailed
 
     try:
-        result = run_in_session(settings, lambda s: RegisterService(s, CLI).import_file(path, progress=True))
+        result = run_in_session(
+            settings, lambda s: RegisterService(s, CLI, settings=settings).import_file(path, progress=True)
+        )
     except ImportFailed as exc:
         console.print(f"[red]nothing imported from {path.name}:")
         for problem in exc.problems:
@@ -57,7 +59,9 @@ def backlog(settings: Settings, as_of: object, commune: str | None) -> None:
     from inventory.register.service import RegisterService
 
     day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
-    result = run_in_session(settings, lambda s: RegisterService(s, CLI).backlog(day or _today()))
+    result = run_in_session(
+        settings, lambda s: RegisterService(s, CLI, settings=settings).backlog(day or _today())
+    )
     table = Table(
         title=f"Tồn đọng tiêm chủng / catch-up backlog — {result.as_of:%d/%m/%Y} ({result.schedule_version})"
     )
@@ -93,7 +97,7 @@ def schedule_export(settings: Settings, path: Path) -> None:
     """Write the schedule in force to a CSV file for editing."""
     from inventory.register.service import RegisterService
 
-    table = run_in_session(settings, lambda s: RegisterService(s, CLI).schedule())
+    table = run_in_session(settings, lambda s: RegisterService(s, CLI, settings=settings).schedule())
     table.write_csv(path)
     console.print(f"{table.height} schedule rows written to {path}")
 
@@ -110,7 +114,7 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
     text = path.read_text(encoding="utf-8")
     try:
         version = run_in_session(
-            settings, lambda s: RegisterService(s, CLI).load_schedule_csv(text, note=note)
+            settings, lambda s: RegisterService(s, CLI, settings=settings).load_schedule_csv(text, note=note)
         )
     except ImportFailed as exc:
         console.print("[red]schedule not loaded:")
@@ -154,7 +158,7 @@ def forecast(
     period = period or next_quarter(_today())
 
     async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None]:
-        service = ForecastService(session, CLI)
+        service = ForecastService(session, CLI, settings=settings)
         result = await service.run(period, facility)
         xlsx = service.workbook(result) if out else None
         docx = None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Principal
 from inventory.forecast.service import ForecastService
 from inventory.idempotency import Request, run_once
+from inventory.settings import Settings
 from inventory.stock.api import IdempotencyKey
 from inventory.stock.schemas import Command
 
@@ -51,9 +52,11 @@ async def _settings(service: ForecastService) -> list[SettingRead]:
 
 
 async def provide_forecast_service(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    db_session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal],
+    settings: NamedDependency[Settings],
 ) -> ForecastService:
-    return ForecastService(db_session, principal)
+    return ForecastService(db_session, principal, settings=settings)
 
 
 class ForecastController(Controller):

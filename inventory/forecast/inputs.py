@@ -16,6 +16,7 @@ from inventory.auth import Principal
 from inventory.catalog.models import AdminUnit, Facility, Location, Product
 from inventory.errors import UnknownReference
 from inventory.register.reads import RegisterReads
+from inventory.settings import Settings
 from inventory.stock.domain import is_usable
 from inventory.stock.models import (
     Balance,
@@ -39,6 +40,7 @@ class ForecastInputs:
     session: AsyncSession
     principal: Principal
     today: date
+    settings: Settings
 
     async def _facilities(self, root_code: str) -> pl.DataFrame:
         """The root facility and every facility it supplies, directly or not (operating today)."""
@@ -87,7 +89,8 @@ class ForecastInputs:
 
     async def _products(self, period: SupplyPeriod) -> pl.DataFrame:
         schedule = schedule_in_force(
-            await RegisterReads(self.session, self.principal).schedule(), on=max(period.start, self.today)
+            await RegisterReads(self.session, self.principal, settings=self.settings).schedule(),
+            on=max(period.start, self.today),
         )
         doses = dict(schedule.group_by("product_code").agg(pl.len()).iter_rows())
         rows = (await self.session.execute(select(Product).order_by(Product.code))).scalars().all()
@@ -272,7 +275,7 @@ class ForecastInputs:
 
     async def _backlog(self, facilities: pl.DataFrame) -> pl.DataFrame:
         """Overdue catch-up doses per commune facility, from the register's backlog."""
-        register = RegisterReads(self.session, self.principal, today=self.today)
+        register = RegisterReads(self.session, self.principal, today=self.today, settings=self.settings)
         frame = await register.backlog_frame(self.today)
         rows = (
             await self.session.execute(

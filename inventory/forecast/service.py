@@ -22,6 +22,7 @@ from inventory.forecast.inputs import HISTORY_MONTHS as HISTORY_MONTHS
 from inventory.forecast.inputs import TARGET_GROUPS as TARGET_GROUPS
 from inventory.forecast.inputs import ForecastInputs
 from inventory.forecast.models import ForecastSetting
+from inventory.settings import Settings
 from inventory.timeutil import today_vn, utcnow
 
 ORAL = ("BOPV", "ROTA")
@@ -49,10 +50,18 @@ def _refuse_parameter(exc: needs.ForecastParameterError) -> ValidationFailed:
 
 
 class ForecastService(ForecastInputs):
-    def __init__(self, session: AsyncSession, principal: Principal, *, today: date | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        *,
+        today: date | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
+        self.settings = settings or Settings()
 
     # ---- parameters ----------------------------------------------------------------------------------------
 

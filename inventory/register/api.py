@@ -20,15 +20,18 @@ from inventory.errors import ValidationFailed
 from inventory.idempotency import Request, run_once
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
+from inventory.settings import Settings
 from inventory.stock.api import IdempotencyKey
 from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn
 
 
 async def provide_register_service(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    db_session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal],
+    settings: NamedDependency[Settings],
 ) -> RegisterService:
-    return RegisterService(db_session, principal)
+    return RegisterService(db_session, principal, settings=settings)
 
 
 class RegisterController(Controller):

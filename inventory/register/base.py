@@ -18,6 +18,7 @@ from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility
 from inventory.errors import ValidationFailed
 from inventory.register.models import ScheduleTable
+from inventory.settings import Settings
 from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn, utcnow
 
@@ -33,10 +34,19 @@ class Station(NamedTuple):
 class RegisterBase:
     """The register's reference data and access rules, shared by its import and read use cases."""
 
-    def __init__(self, session: AsyncSession, principal: Principal, *, today: date | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        *,
+        today: date | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
+        self.settings = settings or Settings()
+        """The schedule's day counts: one_month_days ("≥ 01 tháng") and grace_days (overdue after)."""
         self._communes: dict[str, Station] | None = None  # reference data, read once per service (request)
         self._schedule: pl.DataFrame | None = None
 

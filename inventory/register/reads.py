@@ -36,7 +36,11 @@ class RegisterReads(RegisterBase):
         doses = pl.LazyFrame((await self.session.execute(dose_stmt)).all(), schema=bl.DOSES, orient="row")
         return children, doses
 
-    async def backlog_frame(self, as_of: date, *, grace_days: int = bl.DEFAULT_GRACE_DAYS) -> pl.DataFrame:
+    def _days(self) -> dict[str, int | None]:
+        """The schedule's day counts from the settings, for every backlog computation alike."""
+        return {"grace_days": self.settings.grace_days, "one_month_days": self.settings.one_month_days}
+
+    async def backlog_frame(self, as_of: date) -> pl.DataFrame:
         """Due / overdue / zero-dose counts by commune × antigen × dose (forecasting's BACKLOG), for all communes
         this principal may read."""
         communes = await self.communes()
@@ -45,7 +49,7 @@ class RegisterReads(RegisterBase):
         schedule = await self._schedule_on(as_of, field="as_of")
         # the polars work runs on polars' own threads, not on the event loop (other requests go on meanwhile)
         return await bl.backlog(
-            children, doses, schedule=schedule, as_of=as_of, grace_days=grace_days
+            children, doses, schedule=schedule, as_of=as_of, **self._days()
         ).collect_async()
 
     async def backlog(self, as_of: date) -> r.Backlog:
@@ -78,7 +82,9 @@ class RegisterReads(RegisterBase):
         communes = await self._require_names(commune_code)
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
-        due = await bl.due_list(children, doses, schedule=schedule, session_on=session_on).collect_async()
+        due = await bl.due_list(
+            children, doses, schedule=schedule, session_on=session_on, **self._days()
+        ).collect_async()
         people = {
             code: person
             for code, *person in (
@@ -127,7 +133,7 @@ class RegisterReads(RegisterBase):
             raise Forbidden(f"{self.principal.username} may not see commune {commune_code}", field="commune")
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
-        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on)
+        due = bl.due_list(children, doses, schedule=schedule, session_on=session_on, **self._days())
         products = pl.LazyFrame(
             (
                 await self.session.execute(
@@ -165,10 +171,14 @@ class RegisterReads(RegisterBase):
         children = children.filter(pl.col("child_id") == child_code)
         doses = doses.filter(pl.col("child_id") == child_code)
         schedule = await self._schedule_on(as_of, field="as_of")
-        status = (await bl.child_status(children, doses, schedule=schedule, as_of=as_of).collect_async()).row(
-            0, named=True
-        )
-        plan = await bl.dose_plan(children, doses, schedule=schedule, as_of=as_of).collect_async()
+        status = (
+            await bl.child_status(
+                children, doses, schedule=schedule, as_of=as_of, **self._days()
+            ).collect_async()
+        ).row(0, named=True)
+        plan = await bl.dose_plan(
+            children, doses, schedule=schedule, as_of=as_of, **self._days()
+        ).collect_async()
         return r.ChildRead(
             child.child_code,
             child.name,

@@ -24,7 +24,7 @@ class RegisterPages(Controller):
     @get("/backlog", operation_id="BacklogPage", include_in_schema=False)
     async def backlog(self, page: NamedDependency[Page], as_of: FromQuery[date | None] = None) -> Template:
         day = as_of or today_vn()
-        result = await RegisterService(page.session, page.principal).backlog(day)
+        result = await RegisterService(page.session, page.principal, settings=page.settings).backlog(day)
         by_commune: dict[str, dict[str, Any]] = {}
         for row in result.rows:
             entry = by_commune.setdefault(
@@ -39,7 +39,7 @@ class RegisterPages(Controller):
         self, page: NamedDependency[Page], commune: FromPath[str], as_of: FromQuery[date | None] = None
     ) -> Response[bytes]:
         day = as_of or today_vn()
-        register = RegisterService(page.session, page.principal)
+        register = RegisterService(page.session, page.principal, settings=page.settings)
         frame = await register.backlog_frame(day)
         rows = frame.filter(pl.col("commune_code") == commune).select(charts.COMMUNE_BACKLOG.names())
         station = (await register.communes()).get(commune)
@@ -55,7 +55,7 @@ class RegisterPages(Controller):
         self, page: NamedDependency[Page], commune: FromPath[str], session_on: FromQuery[date | None] = None
     ) -> Template:
         day = session_on or today_vn()
-        service = RegisterService(page.session, page.principal)
+        service = RegisterService(page.session, page.principal, settings=page.settings)
         due = await service.due_list(commune, day)
         plan = await service.session_plan(commune, day)
         children: dict[str, dict[str, Any]] = {}

@@ -316,3 +316,29 @@ async def test_the_carer_village_and_phone_are_imported_and_shown_on_the_due_lis
     assert (e5["carer"], e5["village"], e5["phone"]) == (None, None, None)
     child = await api.read("/children/D4")
     assert child["village"] == "Bản Ma Ký"
+
+
+def test_the_grace_period_is_a_setting_that_decides_when_a_due_dose_is_overdue(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from inventory.app import create_app
+    from tests.conftest import run_sync
+
+    result = run(settings, "register", "import", str(write(tmp_path, [f"N1,,F,{ago(10)},03451,,,,"])))
+    assert result.exit_code == 0, result.output
+
+    async def bcg_counts(grace_days: int) -> tuple[int, int]:
+        async with AsyncTestClient(app=create_app(replace(settings, grace_days=grace_days))) as client:
+            rows = (await Api(client).read("/backlog"))["rows"]
+        row = next(
+            r for r in rows if (r["commune_code"], r["antigen"], r["dose_number"]) == ("03451", "BCG", 1)
+        )
+        return row["due"], row["overdue"]
+
+    # BCG is recommended at birth: 10 days later it is due within a 28-day grace period, overdue after 5
+    assert run_sync(bcg_counts(28)) == (1, 0)
+    assert run_sync(bcg_counts(5)) == (0, 1)

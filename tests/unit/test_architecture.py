@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.parsing",
             "inventory.catalog.seed",
             "inventory.migrate",
+            "inventory.backup",
         ],
     ),
     ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),

@@ -1,8 +1,9 @@
 """WHO forecasting formulas: published worked examples (who-rules.md §5) and the rounding policy."""
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
-import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from forecasting.needs import (
     catchup_need,
     indicative_wastage_rate,
     maximum_stock,
+    measured_wastage_factor,
     order_quantity,
     packs_for,
     reorder_level,
@@ -28,6 +30,7 @@ from forecasting.needs import (
     wastage_factor,
     wastage_rate,
 )
+from forecasting.numbers import half_up, percent_half_up, ratio_half_up
 
 # --- Published worked examples (who-rules.md §5) -----------------------------------------------------
 
@@ -85,13 +88,15 @@ def test_the_reorder_level_adds_lead_time_use_to_the_reserve(period_days, expect
 
 @pytest.mark.parametrize(
     ("used", "administered", "usage", "wastage", "wf_1dp", "wf_exact"),
-    [(8595, 6043, 70.3, 29.7, 1.4, 1.422), (5931, 4741, 79.9, 20.1, 1.3, 1.251)],
+    [(8595, 6043, "70.3", "29.7", 1.4, 1.422), (5931, 4741, "79.9", "20.1", 1.3, 1.251)],
 )
 def test_usage_and_wastage_rates_from_issued_and_administered_doses(
     used, administered, usage, wastage, wf_1dp, wf_exact
 ):  # E11
-    assert round(usage_rate(used, administered) * 100, 1) == usage
-    assert round(wastage_rate(used, administered) * 100, 1) == wastage
+    assert percent_half_up(administered, used, 1) == Decimal(usage)
+    assert percent_half_up(used - administered, used, 1) == Decimal(wastage)
+    assert half_up(usage_rate(used, administered) * 100, 1) == Decimal(usage)
+    assert half_up(wastage_rate(used, administered) * 100, 1) == Decimal(wastage)
     assert wastage_factor(wastage_rate(used, administered), decimals=1) == wf_1dp
     assert wastage_factor(wastage_rate(used, administered), decimals=None) == pytest.approx(
         wf_exact, abs=5e-4
@@ -118,12 +123,36 @@ def test_catchup_doses_spread_the_backlog_over_the_chosen_months():
 # --- Rounding policy ------------------------------------------------------------------------------
 
 
-def test_the_pipeline_rounds_wastage_factors_exactly_as_the_scalar_formula():
-    rates = [i / 1000 for i in range(0, 1000)]
-    frame = pl.DataFrame({"w": rates}).select(
-        (1 / (1 - pl.col("w"))).round(2, mode="half_away_from_zero").alias("wf")
-    )
-    assert frame["wf"].to_list() == [wastage_factor(w) for w in rates]
+def test_a_wastage_factor_of_exactly_1_225_rounds_half_up_to_1_23():  # 490 doses used, 400 given
+    # 1 ÷ (1 − 90/490) in binary floating point is 1.2249999…, which rounds to 1.22
+    assert 1 / (1 - (490 - 400) / 490) < 1.225
+    assert wastage_factor(wastage_rate(490, 400)) == 1.23
+    assert measured_wastage_factor(490, 400) == 1.23
+    assert ratio_half_up(490, 400, 2) == Decimal("1.23")
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (Fraction(49, 40), 2, "1.23"),
+        (Fraction(-49, 40), 2, "-1.23"),
+        (Fraction(1, 2), 0, "1"),
+        (Fraction(5, 2), 0, "3"),  # half-up, not to even
+        (1.15 * 10, 0, "12"),  # 11.499999999999998 in binary: the exact product is 11.5
+        (Decimal("93.658"), 1, "93.7"),  # E9: 192 ÷ 205
+        (Fraction(1116 * 100, 2607), 3, "42.808"),  # E10
+    ],
+)
+def test_exact_values_round_half_up_once(value, decimals, expected):
+    assert half_up(value, decimals) == Decimal(expected)
+
+
+def test_coverage_and_dropout_rates_from_counts_match_the_published_values():  # E9, E10
+    assert percent_half_up(192, 205, 1) == Decimal("93.7")  # published 93.6 (truncated); half-up is 93.7
+    assert percent_half_up(2607 - 1491, 2607, 3) == Decimal("42.808")
+    assert percent_half_up(1491, 2607, 3) == Decimal("57.192")
+    assert percent_half_up(2270, 7574, 3) == Decimal("29.971")
+    assert percent_half_up(1337, 4040, 3) == Decimal("33.094")
 
 
 def test_needs_are_rounded_half_up_to_whole_doses():

@@ -257,3 +257,66 @@ def test_the_forecast_uses_native_expressions_only():
     package = Path(__file__).resolve().parents[2] / "forecasting" / "needs"  # was needs.py, now a package
     source = "".join(path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py")))
     assert "map_elements" not in source and ".apply(" not in source
+
+
+# --- Wastage measured from counts, rounded once (forecasting.numbers) ------------------------------
+
+
+def _measured(used: int, given: int, parameters: Parameters | None = None) -> dict:
+    frames = single_commune(target=100, history_rows=[(date(2026, 4, 1), used, given, 0, None)])
+    return line(run(parameters=parameters, **frames), "facility", "X", "PENTA")
+
+
+@pytest.mark.parametrize(
+    ("used", "given", "shown_rate", "factor"),
+    [
+        (490, 400, "18,4%", 1.23),  # 490 ÷ 400 = 1.225 exactly: half-up gives 1.23 (floats gave 1.22)
+        (8595, 6043, "29,7%", 1.42),  # E11 row 1: wastage 29.7 % as published, WF 1.422
+        (5931, 4741, "20,1%", 1.25),  # E11 row 2: wastage 20.1 % as published, WF 1.251
+    ],
+)
+def test_the_pipeline_measures_wastage_from_the_counts_as_the_published_examples(
+    used, given, shown_rate, factor
+):
+    row = _measured(used, given)
+    assert (row["wastage_source"], row["wastage_factor"]) == ("measured", factor)
+    assert (
+        f"1/(1 − {shown_rate}) = {used} liều sử dụng ÷ {given} liều đã tiêm = {factor:.2f}".replace(".", ",")
+        in row["workings"]
+    )
+
+
+@pytest.mark.parametrize(("used", "given", "factor"), [(8595, 6043, 1.4), (5931, 4741, 1.3)])
+def test_with_one_decimal_the_pipeline_prints_the_published_factors(used, given, factor):  # E11, WF 1 dp
+    assert _measured(used, given, Parameters(wf_decimals=1))["wastage_factor"] == factor
+
+
+@pytest.mark.parametrize(
+    ("rate", "factor"),
+    [(0.05, 1.05), (0.10, 1.11), (0.15, 1.18), (0.25, 1.33), (0.30, 1.43), (0.40, 1.67), (0.50, 2.0)],
+)
+def test_the_pipeline_turns_a_wastage_setting_into_the_factors_the_sources_print(rate, factor):  # E1, §1.1
+    # 15 %: 1.1765 rounds half-up to 1.18 (MSF truncates to 1.17, who-rules §6 pitfall 2)
+    row = line(
+        run(parameters=Parameters(by_product={"PENTA": {"wastage_rate": rate}})), "facility", "03451", "PENTA"
+    )
+    assert (row["wastage_source"], row["wastage_factor"]) == ("setting", factor)
+
+
+def test_a_catchup_need_of_exactly_11_5_doses_rounds_up_to_12():
+    # WF 1.15 (from 115 doses used for 100 given) × 10 overdue doses = 11.5 exactly; 1.15 × 10 in binary
+    # floating point is 11.4999…, which would round down
+    frames = single_commune(
+        target=100, backlog_doses=10, history_rows=[(date(2026, 4, 1), 115, 100, 0, None)]
+    )
+    row = line(run(**frames), "facility", "X", "PENTA")
+    assert (row["wastage_factor"], row["need_catchup"]) == (1.15, 12)
+
+
+def test_negative_measured_wastage_falls_back_to_the_indicative_rate_and_the_workings_say_so():
+    row = _measured(100, 110)  # more doses given than used: wastage would be −10 %
+    assert (row["wastage_source"], row["wastage_rate"], row["wastage_factor"]) == ("indicative", 0.05, 1.05)
+    assert "Hao phí đo được âm (110 liều đã tiêm > 100 liều sử dụng trong 1 tháng)" in row["workings"]
+    none_given = _measured(100, 0)
+    assert (none_given["wastage_source"], none_given["wastage_factor"]) == ("indicative", 1.05)
+    assert "Không tính được hao phí đo được (100 liều sử dụng, 0 liều đã tiêm)" in none_given["workings"]

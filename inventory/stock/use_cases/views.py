@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from forecasting.numbers import ratio_half_up
 from inventory.errors import (
     NotFound,
     ValidationFailed,
@@ -82,7 +83,8 @@ async def dashboard(
     for code in sorted(set(totals) | {c for c, d in outflow.items() if d > 0} | coming):
         t = totals.get(code, s.ProductTotal(code, 0, 0, 0))
         used = outflow.get(code, 0)
-        months = round(t.usable_doses * consumption_days / (used * 30), 1) if used > 0 else None
+        # months of stock and monthly outflow from the counts, rounded once, half-up (forecasting.numbers)
+        months = float(ratio_half_up(t.usable_doses * consumption_days, used * 30, 1)) if used > 0 else None
         overview.append(
             s.ProductOverview(
                 code,
@@ -90,7 +92,7 @@ async def dashboard(
                 t.doses,
                 t.usable_doses,
                 t.vials,
-                round(used * 30 / consumption_days),
+                int(ratio_half_up(used * 30, consumption_days)),
                 months,
             )
         )
