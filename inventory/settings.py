@@ -44,6 +44,17 @@ class Settings:
     token_cache_seconds: float = 5.0
     """An API token's principal is remembered this long by each server process, so that a client's requests
     cost no authentication query; a deactivated user's token stops working within this time."""
+    sign_in_window_minutes: int = 15
+    """Failed sign-ins are counted over this many minutes from the first one; a lockout lasts until the window
+    that caused it ends."""
+    sign_in_user_address_limit: int = 5
+    """Failed sign-ins for one username from one address before that username is refused from that address."""
+    sign_in_address_limit: int = 100
+    """Failed sign-ins from one address, for any usernames, before the address is refused: high, so that one
+    person mistyping cannot lock out a clinic or a district office sharing one connection."""
+    sign_in_user_limit: int = 30
+    """Failed sign-ins for one username from every address: past it, an address that has itself failed for
+    that username is refused; an address without a failure of its own (the user's own) still signs in."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -51,6 +62,9 @@ class Settings:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
         if self.token_cache_seconds < 0:
             raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
+        for name in SIGN_IN_SETTINGS.values():
+            if getattr(self, name) < 1:
+                raise ValueError(f"VAXSTOCK_{name.upper()} must be 1 or more")
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +87,18 @@ class Settings:
             kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
         if env.get("VAXSTOCK_TOKEN_CACHE_SECONDS"):
             kwargs["token_cache_seconds"] = float(env["VAXSTOCK_TOKEN_CACHE_SECONDS"])
+        for variable, name in SIGN_IN_SETTINGS.items():
+            if env.get(variable):
+                kwargs[name] = int(env[variable])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+SIGN_IN_SETTINGS = {
+    "VAXSTOCK_SIGN_IN_WINDOW_MINUTES": "sign_in_window_minutes",
+    "VAXSTOCK_SIGN_IN_USER_ADDRESS_LIMIT": "sign_in_user_address_limit",
+    "VAXSTOCK_SIGN_IN_ADDRESS_LIMIT": "sign_in_address_limit",
+    "VAXSTOCK_SIGN_IN_USER_LIMIT": "sign_in_user_limit",
+}
+"""The sign-in throttle's settings: environment variable -> Settings field."""
