@@ -313,6 +313,10 @@ class UserService:
         attempt = Principal(username=username, role="anonymous", address=address)
         async with unit_of_work(counters) as session:
             refusal = await _count_attempt(session, username, address, limits)
+            found = await session.execute(
+                select(User.id, User.password_hash, User.active).where(User.username == username)
+            )
+            user = found.one_or_none()
             if refusal is not None:
                 record(
                     session,
@@ -324,9 +328,8 @@ class UserService:
             raise TooManyAttempts(
                 message="error.credentials.throttled", params={"minutes": refusal[1]}, field="username"
             )
-        user = await self.session.scalar(select(User).where(User.username == username))
         ok = False
-        if user is not None:
+        if user is not None:  # checked outside any transaction: the database is not held meanwhile
             ok = await _password_matches(user.password_hash, password)
         else:
             await anyio.to_thread.run_sync(HASHER.hash, password)  # the same time whether or not one exists
@@ -343,11 +346,14 @@ class UserService:
                     entity=f"user {user.id}" if user is not None else None,
                 )
             return None
+        signed = await self.session.get_one(User, user.id, with_for_update=True)
+        if not signed.active or signed.password_hash != user.password_hash:
+            return None  # deactivated or given a new password while this attempt was being checked
         await repository.forget(self.session, "user_address", _pair(username, address))
         await repository.take_back(self.session, "address", address)
         await repository.take_back(self.session, "user", username)
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
+        if HASHER.check_needs_rehash(signed.password_hash):
+            signed.password_hash = HASHER.hash(password)
         token = secrets.token_urlsafe(32)
         now = utcnow()
         self.session.add(
@@ -359,7 +365,7 @@ class UserService:
                 expires_at=now + SESSION_MAX,
             )
         )
-        principal = await self.principal(user, address)
+        principal = await self.principal(signed, address)
         record(
             self.session, principal, "user.sign_in", changes={"username": username}, entity=f"user {user.id}"
         )
