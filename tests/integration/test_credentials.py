@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from inventory.app import create_app
 from inventory.audit.models import AuditEvent
 from inventory.cli import main
-from inventory.db import create_engine, session_factory
+from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.settings import Settings
 from inventory.stock.models import StockDocument
-from inventory.timeutil import today_vn
+from inventory.timeutil import today_vn, utcnow
+from inventory.users import repository
 from inventory.users.models import UserSession
 from tests.conftest import PASSWORD, TOKENS
 
@@ -198,6 +199,46 @@ async def test_a_right_password_takes_its_attempt_back_and_clears_its_own_count(
         for _ in range(5):  # the count started again from the sign-in
             assert (await sign_in(client, "keeper", "wrong password!")).status_code == 401
         assert (await sign_in(client, "keeper")).status_code == 429
+
+
+async def test_thirty_concurrent_counts_of_one_key_each_get_a_count_of_their_own(settings: Settings) -> None:
+    """The counter itself, 30 transactions at once: an atomic count hands out 1..30, each once; a count
+    read and then written would hand out some twice."""
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    now = utcnow()
+
+    async def one() -> int:
+        async with unit_of_work(sessions) as session:
+            failures, _ = await repository.add_failure(
+                session, "user_address", "x keeper", now=now, window_opened_after=now - timedelta(minutes=15)
+            )
+            return failures
+
+    try:
+        counts = await asyncio.gather(*(one() for _ in range(30)))
+    finally:
+        await engine.dispose()
+    assert sorted(counts) == list(range(1, 31))
+
+
+async def test_a_count_whose_window_is_over_starts_again_at_one(settings: Settings) -> None:
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    start = utcnow() - timedelta(minutes=20)
+    try:
+        async with unit_of_work(sessions) as session:
+            for _ in range(3):
+                old = await repository.add_failure(
+                    session, "address", CLINIC, now=start, window_opened_after=start - timedelta(minutes=15)
+                )
+            now = utcnow()
+            fresh = await repository.add_failure(
+                session, "address", CLINIC, now=now, window_opened_after=now - timedelta(minutes=15)
+            )
+    finally:
+        await engine.dispose()
+    assert old == (3, start) and fresh == (1, now)
 
 
 # --- password changes and deactivation through the API -------------------------------------------------
