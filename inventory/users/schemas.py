@@ -30,5 +30,5 @@ class UserRead(msgspec.Struct):
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-    old_password: str | None = None
+    old_password: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     """Needed when users change their own password."""

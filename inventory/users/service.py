@@ -215,7 +215,7 @@ class UserService:
             raise ValidationFailed(
                 message="error.credentials.password_short",
                 params={"min": MIN_PASSWORD_LENGTH},
-                field="password",
+                field="new_password",
             )
         user.password_hash = await anyio.to_thread.run_sync(HASHER.hash, password)
         ended = await self._end_credentials(user, by)

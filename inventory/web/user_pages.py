@@ -90,7 +90,7 @@ class AccountPages(Controller):
                 page.principal.username, new, by=page.principal, old_password=data.get("old_password", "")
             )
         except InventoryError as exc:
-            field = {"password": "new_password"}.get(exc.field or "", exc.field or "old_password")
+            field = exc.field if exc.field in {"old_password", "new_password"} else "old_password"
             return await self._render(page, exc.status_code, form=Form(errors={field: exc.text(page.lang)}))
         return _signed_out("/login?signed_out=true")
 
@@ -149,7 +149,7 @@ class AdminUserPages(Controller):
                     page, 404, form=Form(errors={"form": translate("error.not_found", page.lang)})
                 )
         except InventoryError as exc:
-            field = "new_password" if exc.field == "password" else "form"
+            field = "new_password" if exc.field == "new_password" else "form"
             if action == "password" and exc.status_code != 403:
                 return await self._render_user(
                     page, username, exc.status_code, form=Form(errors={field: exc.text(page.lang)})

@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("window_start", inventory.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.CheckConstraint("scope IN ('user_address', 'address', 'user')", name=op.f("ck_sign_in_failure_scope_known")),
+        sa.CheckConstraint(
+            "scope IN ('user_address', 'address', 'user')", name=op.f("ck_sign_in_failure_scope_known")
+        ),
         sa.CheckConstraint("failures >= 0", name=op.f("ck_sign_in_failure_failures_not_negative")),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_sign_in_failure")),
     )

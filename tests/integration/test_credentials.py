@@ -263,7 +263,7 @@ async def test_a_user_changes_their_own_password_by_api_and_every_session_and_to
                 json={"old_password": PASSWORD, "new_password": "short"},
                 headers=bearer(TOKENS["keeper"]),
             )
-            assert short.status_code == 422 and short.json()["field"] == "password"
+            assert short.status_code == 422 and short.json()["field"] == "new_password"
             assert (
                 await is_signed_in(page)
                 and (await api.get("/api/v1/products", headers=bearer(TOKENS["keeper"]))).status_code == 200
@@ -392,6 +392,9 @@ async def test_the_account_page_makes_a_named_token_shown_once_lists_and_revokes
             tablet = next(t for t in listed if t["name"] == "máy tính bảng")
             shown = await page.get("/account")
             assert "máy tính bảng" in shown.text and token not in shown.text  # never shown again
+            page.cookies.set("lang", "en")
+            assert "API tokens" in (await page.get("/account")).text
+            page.cookies.set("lang", "vi")
             bad = await form(page, "/account/tokens", name="x", days="400")
             assert bad.status_code == 422 and "366" in bad.text
             revoked = await form(page, f"/account/tokens/{tablet['id']}/revoke")
@@ -461,6 +464,11 @@ async def test_the_users_page_deactivates_reactivates_and_revokes_any_users_toke
             )
             assert revoked.status_code == 303 and revoked.headers["location"] == "/admin/users/keeper"
             assert (await api.get("/api/v1/products", headers=bearer(TOKENS["keeper"]))).status_code == 401
+            short = await form(
+                admin, "/admin/users/keeper/password", new_password="short", new_password_again="short"
+            )
+            assert short.status_code == 422 and 'data-error-for="new_password"' in short.text
+            assert "ít nhất 10 ký tự" in short.text
             reset = await form(
                 admin,
                 "/admin/users/keeper/password",
