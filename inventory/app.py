@@ -20,6 +20,7 @@ from inventory.catalog.api import CatalogController
 from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
+from inventory.refusals import RefusalAudit
 from inventory.register.api import RegisterController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
@@ -32,6 +33,7 @@ from inventory.web.posting_pages import PostingPages
 from inventory.web.register_pages import RegisterPages
 from inventory.web.stock_pages import StockPages
 from inventory.web.templating import STATIC, template_config
+from inventory.web.user_pages import AccountPages, AdminUserPages
 
 
 @get("/health", operation_id="Health", tags=["system"])
@@ -56,6 +58,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_all=False,
     )
 
+    sessions = session_factory(engine)
+    """Short transactions of their own (authentication, sign-in counts, audit of refusals)."""
+
     async def provide_settings() -> Settings:
         return settings
 
@@ -70,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PostingPages,
             DocumentPages,
             AuditPages,
+            AccountPages,
+            AdminUserPages,
             CatalogController,
             StockController,
             UsersController,
@@ -83,16 +90,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(
                 SessionOrTokenAuth,
-                sessions=session_factory(engine),
+                sessions=sessions,
                 token_cache_seconds=settings.token_cache_seconds,
-            )
+            ),
+            DefineMiddleware(RefusalAudit, sessions=sessions),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_httponly=True, exclude=["/api/", "/health"]
         ),
         template_config=template_config(),
         dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "sessions": sessions}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_nul_in_parameters,
         openapi_config=OpenAPIConfig(

@@ -31,11 +31,13 @@ class Principal:
     """Facilities this principal may read; None means every facility."""
     address: str | None = None
     full_name: str | None = None
+    is_system: bool = False
+    """The command line or a script, not a person signed in."""
 
     @classmethod
     def system(cls, name: str) -> Principal:
         """The command line and scripts: an administrator by construction."""
-        return cls(username=name, role="admin")
+        return cls(username=name, role="admin", is_system=True)
 
     @property
     def is_admin(self) -> bool:

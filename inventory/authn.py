@@ -13,6 +13,7 @@ from litestar.types import ASGIApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.auth import Forbidden, Principal, Unauthenticated
+from inventory.refusals import reason_of, record_refusal
 from inventory.users.service import UserService, token_digest
 
 SESSION_COOKIE = "vaxstock_session"
@@ -91,5 +92,9 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
             # forms cannot send JSON across sites without a CORS preflight, which this app never grants
             content_type = connection.headers.get("content-type", "")
             if not content_type.startswith("application/json"):
-                raise Forbidden("API writes with a session cookie must be application/json")
+                refusal = Forbidden(message="error.credentials.cookie_write_not_json")
+                await record_refusal(
+                    self.sessions, {**connection.scope, "user": principal}, reason_of(refusal)
+                )
+                raise refusal
         return AuthenticationResult(user=principal, auth="token" if by_token else "session")

@@ -16,7 +16,7 @@ from inventory.stock.models import (
     StockDocument,
     UsageRecord,
 )
-from inventory.users.models import ApiToken, LoginAttempt, User, UserSession
+from inventory.users.models import ApiToken, SignInFailure, User, UserSession
 
 __all__ = [
     "AdminUnit",
@@ -30,7 +30,6 @@ __all__ = [
     "ForecastSetting",
     "IdempotencyRecord",
     "Location",
-    "LoginAttempt",
     "Lot",
     "LotEvent",
     "Movement",
@@ -38,6 +37,7 @@ __all__ = [
     "ScheduleTable",
     "Shipment",
     "ShipmentLine",
+    "SignInFailure",
     "StockCount",
     "StockCountLine",
     "StockDocument",

@@ -49,6 +49,17 @@ class Settings:
     calendar month. VAXSTOCK_ONE_MONTH_DAYS (a number of days, or "calendar")."""
     grace_days: int = 28
     """A dose becomes overdue this many days after its recommended age (VAXSTOCK_GRACE_DAYS)."""
+    sign_in_window_minutes: int = 15
+    """Failed sign-ins are counted over this many minutes from the first one; a lockout lasts until the window
+    that caused it ends."""
+    sign_in_user_address_limit: int = 5
+    """Failed sign-ins for one username from one address before that username is refused from that address."""
+    sign_in_address_limit: int = 100
+    """Failed sign-ins from one address, for any usernames, before the address is refused: high, so that one
+    person mistyping cannot lock out a clinic or a district office sharing one connection."""
+    sign_in_user_limit: int = 30
+    """Failed sign-ins for one username from every address: past it, an address that has itself failed for
+    that username is refused; an address without a failure of its own (the user's own) still signs in."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -60,6 +71,9 @@ class Settings:
             raise ValueError('VAXSTOCK_ONE_MONTH_DAYS must be a number of days from 1 to 31, or "calendar"')
         if self.grace_days < 0:
             raise ValueError("VAXSTOCK_GRACE_DAYS must be zero or more")
+        for name in SIGN_IN_SETTINGS.values():
+            if getattr(self, name) < 1:
+                raise ValueError(f"VAXSTOCK_{name.upper()} must be 1 or more")
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,6 +101,18 @@ class Settings:
             kwargs["one_month_days"] = None if value == "calendar" else int(value)
         if env.get("VAXSTOCK_GRACE_DAYS"):
             kwargs["grace_days"] = int(env["VAXSTOCK_GRACE_DAYS"])
+        for variable, name in SIGN_IN_SETTINGS.items():
+            if env.get(variable):
+                kwargs[name] = int(env[variable])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+SIGN_IN_SETTINGS = {
+    "VAXSTOCK_SIGN_IN_WINDOW_MINUTES": "sign_in_window_minutes",
+    "VAXSTOCK_SIGN_IN_USER_ADDRESS_LIMIT": "sign_in_user_address_limit",
+    "VAXSTOCK_SIGN_IN_ADDRESS_LIMIT": "sign_in_address_limit",
+    "VAXSTOCK_SIGN_IN_USER_LIMIT": "sign_in_user_limit",
+}
+"""The sign-in throttle's settings: environment variable -> Settings field."""

@@ -36,7 +36,11 @@ def wastage_factor(wastage_rate: Number, *, decimals: int | None = 2) -> float:
     valid = isinstance(wastage_rate, Fraction) or is_number(wastage_rate)
     if not (valid and 0 <= wastage_rate < 1):
         raise refuse(
-            "wastage_rate", wastage_rate, "default", "wastage must be at least 0 and below 1 (100 %)"
+            "wastage_rate",
+            wastage_rate,
+            "default",
+            "wastage must be at least 0 and below 1 (100 %)",
+            "wastage_rate",
         )
     exact = 1 / (1 - fraction_of(wastage_rate))
     return float(exact) if decimals is None else round_half_up(exact, decimals)

@@ -172,16 +172,34 @@ class Parameters:
                 if value is not None or name not in SETTING_DTYPES:
                     check_setting(name, value, scope)
         if not (isinstance(self.review_months, int) and self.review_months >= 1):
-            raise refuse("review_months", self.review_months, "default", "at least 1 month of history")
+            raise refuse(
+                "review_months", self.review_months, "default", "at least 1 month of history", "review_months"
+            )
         if not (is_number(self.days_per_month) and self.days_per_month > 0):
-            raise refuse("days_per_month", self.days_per_month, "default", "must be a positive number")
+            raise refuse(
+                "days_per_month",
+                self.days_per_month,
+                "default",
+                "must be a positive number",
+                "days_per_month",
+            )
         if self.wf_decimals is not None and not (isinstance(self.wf_decimals, int) and self.wf_decimals >= 0):
-            raise refuse("wf_decimals", self.wf_decimals, "default", "a whole number of decimals or None")
+            raise refuse(
+                "wf_decimals",
+                self.wf_decimals,
+                "default",
+                "a whole number of decimals or None",
+                "wf_decimals",
+            )
         if self.order_rounding not in ("pack", "vial"):
-            raise refuse("order_rounding", self.order_rounding, "default", "must be 'pack' or 'vial'")
+            raise refuse(
+                "order_rounding", self.order_rounding, "default", "must be 'pack' or 'vial'", "order_rounding"
+            )
         for row in self.indicative_wastage:
             if not (is_number(row.rate) and 0 <= row.rate < 1):
-                raise refuse("indicative_wastage", row.rate, "default", "wastage must be in [0, 1)")
+                raise refuse(
+                    "indicative_wastage", row.rate, "default", "wastage must be in [0, 1)", "wastage_rate"
+                )
 
     def _scoped_overrides(self) -> Iterable[tuple[str, Mapping[str, object]]]:
         for product, values in self.by_product.items():

@@ -7,6 +7,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.cli.common import CLI, console, run_in_session
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
@@ -49,11 +50,36 @@ def user_add(
 @click.password_option(help="New password (asked twice when not given).")
 @click.pass_obj
 def user_passwd(settings: Settings, username: str, password: str) -> None:
-    """Set a user's password; their open sessions end."""
+    """Set a user's password; their sessions and API tokens end."""
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
-    console.print(f"password of {username} changed")
+    console.print(translate("cli.user.password_changed", cli_language(), {"username": username}))
+
+
+user.add_command(user_passwd, "password")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@click.pass_obj
+def user_deactivate(settings: Settings, username: str) -> None:
+    """Deactivate a user: their sessions and API tokens end and they cannot sign in."""
+    from inventory.users.service import UserService
+
+    run_in_session(settings, lambda session: UserService(session).set_active(username, False, by=CLI))
+    console.print(translate("cli.user.deactivated", cli_language(), {"username": username}))
+
+
+@user.command("reactivate")
+@click.argument("username")
+@click.pass_obj
+def user_reactivate(settings: Settings, username: str) -> None:
+    """Let a deactivated user sign in again (their ended tokens stay ended)."""
+    from inventory.users.service import UserService
+
+    run_in_session(settings, lambda session: UserService(session).set_active(username, True, by=CLI))
+    console.print(translate("cli.user.reactivated", cli_language(), {"username": username}))
 
 
 @user.command("token")

@@ -18,12 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from inventory.i18n import backupnum, errors, labels
+from inventory.i18n import backupnum, credentials, errors, labels
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum)
+PARTS = (labels, errors, backupnum, credentials)
 """Every module of entries; a new topic adds its module here."""
 
 

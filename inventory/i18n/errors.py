@@ -122,6 +122,22 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Tiêu thụ không thể giảm từ 100 % trở lên ({value})",
         "Consumption cannot fall by 100 % or more ({value})",
     ),
+    "error.forecast.setting.review_months": (
+        "Cần ít nhất 1 tháng số liệu (không phải {value})",
+        "At least 1 month of history is needed (not {value})",
+    ),
+    "error.forecast.setting.days_per_month": (
+        "Số ngày mỗi tháng phải là số dương (không phải {value})",
+        "Days per month must be a positive number (not {value})",
+    ),
+    "error.forecast.setting.wf_decimals": (
+        "Số chữ số thập phân của hệ số hao phí phải là số nguyên (không phải {value})",
+        "The wastage factor's decimals must be a whole number (not {value})",
+    ),
+    "error.forecast.setting.order_rounding": (
+        "Làm tròn đặt hàng theo «pack» (hộp) hoặc «vial» (lọ), không phải {value}",
+        "Orders round to 'pack' or 'vial', not {value}",
+    ),
     "error.forecast.setting.share": (
         "Tỷ lệ dân số {value} không hợp lệ: phải từ 0 đến 1",
         "Population share {value} is impossible: it is between 0 and 1",

@@ -1,15 +1,16 @@
-"""JSON API for a user's API tokens: list them, revoke one."""
+"""JSON API for users and their credentials: list users, deactivate and reactivate them, change a password;
+list a user's API tokens, revoke one."""
 
 from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.types import RowIdPath
-from inventory.users.schemas import TokenRead
+from inventory.users.schemas import PasswordChange, TokenRead, UserRead
 from inventory.users.service import UserService
 
 
@@ -48,3 +49,59 @@ class UsersController(Controller):
         token_id: RowIdPath,
     ) -> TokenRead:
         return await user_service.revoke_token(token_id, by=principal)
+
+    @get(
+        "/users",
+        operation_id="ListUsers",
+        summary="Every user, with role, facility and state (administrators)",
+    )
+    async def users(
+        self, user_service: NamedDependency[UserService], principal: NamedDependency[Principal]
+    ) -> list[UserRead]:
+        return await user_service.users(by=principal)
+
+    @post(
+        "/users/{username:str}/deactivate",
+        operation_id="DeactivateUser",
+        summary="Deactivate a user: their sessions and API tokens end, they cannot sign in (administrators)",
+        status_code=200,
+    )
+    async def deactivate(
+        self,
+        user_service: NamedDependency[UserService],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+    ) -> UserRead:
+        return await user_service.set_active(username, False, by=principal)
+
+    @post(
+        "/users/{username:str}/reactivate",
+        operation_id="ReactivateUser",
+        summary="Let a deactivated user sign in again with their password (administrators)",
+        status_code=200,
+    )
+    async def reactivate(
+        self,
+        user_service: NamedDependency[UserService],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+    ) -> UserRead:
+        return await user_service.set_active(username, True, by=principal)
+
+    @post(
+        "/users/{username:str}/password",
+        operation_id="ChangePassword",
+        summary="Change a password (an administrator for anyone; a user their own, giving the old one); "
+        "the user's sessions and API tokens end, the one sending this included",
+        status_code=204,
+    )
+    async def change_password(
+        self,
+        user_service: NamedDependency[UserService],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+        data: JSONBody[PasswordChange],
+    ) -> None:
+        await user_service.set_password(
+            username, data.new_password, by=principal, old_password=data.old_password
+        )

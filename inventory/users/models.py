@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.db import Base
@@ -60,13 +60,19 @@ class ApiToken(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(100))
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins, counted per username and per address to throttle guessing."""
+class SignInFailure(Base):
+    """Failed sign-ins in one window, one row per counted thing: a username from an address ("user_address"),
+    an address ("address"), a username ("user"). Each attempt adds to its rows with one atomic
+    INSERT ... ON CONFLICT DO UPDATE ... RETURNING before the password is checked, so parallel attempts
+    cannot all read a count below the limit (inventory/users/repository.py)."""
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_username_at", "username", "attempted_at"),)
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (
+        CheckConstraint("scope IN ('user_address', 'address', 'user')", name="scope_known"),
+        CheckConstraint("failures >= 0", name="failures_not_negative"),
+    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(60))
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -16,3 +17,18 @@ class TokenRead(msgspec.Struct):
     revoked_at: datetime | None
     active: bool
     """Neither revoked nor expired."""
+
+
+class UserRead(msgspec.Struct):
+    username: str
+    full_name: str
+    role: str
+    facility: str | None
+    active: bool
+    created_at: datetime
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    old_password: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    """Needed when users change their own password."""

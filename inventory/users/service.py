@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility
+from inventory.db import unit_of_work
 from inventory.errors import Conflict, InventoryError, NotFound, UnknownReference, ValidationFailed
+from inventory.settings import Settings
 from inventory.timeutil import utcnow
-from inventory.users.models import ROLES, ApiToken, LoginAttempt, User, UserSession
-from inventory.users.schemas import TokenRead
+from inventory.users import repository
+from inventory.users.models import ROLES, ApiToken, User, UserSession
+from inventory.users.schemas import TokenRead, UserRead
 
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-FAILED_LOGINS_ALLOWED = 5
-"""Failed sign-ins per username (or per address) within THROTTLE_WINDOW before sign-in is refused."""
-THROTTLE_WINDOW = timedelta(minutes=15)
 SESSION_IDLE = timedelta(hours=8)
 SESSION_MAX = timedelta(days=7)
 TOKEN_DAYS = 90
@@ -35,6 +37,90 @@ MAX_TOKEN_DAYS = 366
 class TooManyAttempts(InventoryError):
     status_code = 429
     title = "Too many failed sign-ins"
+    code = "too_many_attempts"
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed sign-ins are allowed in a window, per thing counted (docs/credentials.md)."""
+
+    window: timedelta = timedelta(minutes=15)
+    user_address: int = 5
+    address: int = 100
+    user: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignInLimits:
+        return cls(
+            window=timedelta(minutes=settings.sign_in_window_minutes),
+            user_address=settings.sign_in_user_address_limit,
+            address=settings.sign_in_address_limit,
+            user=settings.sign_in_user_limit,
+        )
+
+
+def _pair(username: str, address: str) -> str:
+    return f"{address} {username}"  # an address holds no space
+
+
+async def _count_attempt(
+    session: AsyncSession, username: str, address: str, limits: SignInLimits
+) -> tuple[str, int] | None:
+    """Count an attempt and say whether a rule refuses it: (the rule, minutes until its window ends), or
+    None to check the password. The rules, in order:
+
+    - 5 (sign_in_user_address_limit) for a username from one address: that username from that address;
+    - 100 (sign_in_address_limit) from one address for any usernames: that address, for everyone;
+    - 30 (sign_in_user_limit) for a username from every address: the addresses that have themselves failed
+      for it in the window. The user at an address of their own, without failures, still signs in: nobody
+      can lock the administrator out from elsewhere.
+    """
+    now = utcnow()
+    opened_after = now - limits.window
+    pair, pair_start = await repository.add_failure(
+        session, "user_address", _pair(username, address), now=now, window_opened_after=opened_after
+    )
+    if pair > limits.user_address:
+        return "user_address", _minutes_left(pair_start + limits.window, now)
+    from_address, address_start = await repository.add_failure(
+        session, "address", address, now=now, window_opened_after=opened_after
+    )
+    if from_address > limits.address:
+        return "address", _minutes_left(address_start + limits.window, now)
+    everywhere, user_start = await repository.add_failure(
+        session, "user", username, now=now, window_opened_after=opened_after
+    )
+    if everywhere > limits.user and pair > 1:
+        return "user", _minutes_left(min(user_start, pair_start) + limits.window, now)
+    return None
+
+
+def _token_read(row: ApiToken, now: datetime) -> TokenRead:
+    return TokenRead(
+        id=row.id,
+        name=row.name,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+        active=row.revoked_at is None and row.expires_at > now,
+    )
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+async def _password_matches(password_hash: str, password: str) -> bool:
+    """argon2 verification, off the event loop (it takes tens of milliseconds of CPU by design)."""
+
+    def verify() -> bool:
+        try:
+            return HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await anyio.to_thread.run_sync(verify)
 
 
 def token_digest(token: str) -> str:
@@ -45,7 +131,7 @@ def token_digest(token: str) -> str:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            message="error.credentials.password_short", params={"min": MIN_PASSWORD_LENGTH}, field="password"
         )
     return HASHER.hash(password)
 
@@ -113,51 +199,161 @@ class UserService:
         )
         return user
 
-    async def set_password(self, username: str, password: str, *, by: Principal) -> None:
-        """Change a password (an admin for anyone, a user for themself); their sessions end."""
-        if not by.is_admin and by.username != username:
-            raise Forbidden("only an administrator changes another user's password")
-        user = await self.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise UnknownReference(f"unknown user {username!r}", field="username")
-        user.password_hash = hash_password(password)
-        await self.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-        record(self.session, by, "user.passwd", changes={"username": username}, entity=f"user {user.id}")
-
-    async def sign_in(self, username: str, password: str, address: str) -> SignedIn | None:
-        """Check the password (throttled per username and per address) and open a session.
-
-        A wrong password returns None and records the attempt (the caller commits it); too many recent
-        failures raise TooManyAttempts without checking the password at all.
-        """
-        since = utcnow() - THROTTLE_WINDOW
-        failures = await self.session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                (LoginAttempt.username == username) | (LoginAttempt.address == address),
-                LoginAttempt.attempted_at >= since,
+    async def set_password(
+        self, username: str, password: str, *, by: Principal, old_password: str | None = None
+    ) -> None:
+        """Change a password: an administrator (or the command line) for anyone, a user for themself giving
+        the old one. The user's sessions and API tokens end (a server process that read a token a moment ago
+        stops accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS)."""
+        own = by.username == username and not by.is_system
+        if not by.is_admin and not own:
+            raise Forbidden(message="error.credentials.others_password", field="username")
+        user = await self._user(username, lock=True)
+        if own and not await _password_matches(user.password_hash, old_password or ""):
+            raise ValidationFailed(message="error.credentials.old_password_wrong", field="old_password")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValidationFailed(
+                message="error.credentials.password_short",
+                params={"min": MIN_PASSWORD_LENGTH},
+                field="new_password",
             )
+        user.password_hash = await anyio.to_thread.run_sync(HASHER.hash, password)
+        ended = await self._end_credentials(user, by)
+        record(
+            self.session,
+            by,
+            "user.passwd",
+            changes={"username": username, **ended},
+            entity=f"user {user.id}",
         )
-        if (failures or 0) >= FAILED_LOGINS_ALLOWED:
-            raise TooManyAttempts(
-                f"too many failed sign-ins; try again in {int(THROTTLE_WINDOW.total_seconds() // 60)} minutes",
-                field="username",
+
+    async def set_active(self, username: str, active: bool, *, by: Principal) -> UserRead:
+        """Deactivate a user (their sessions and API tokens end; they cannot sign in) or reactivate them
+        (they sign in again with their password; ended tokens stay ended). Administrators only; nobody
+        deactivates themself. Asking twice is harmless: the second time changes and records nothing."""
+        if not by.is_admin:
+            raise Forbidden(message="error.credentials.admin_only", field="username")
+        if not active and by.username == username and not by.is_system:
+            raise Conflict(message="error.credentials.not_yourself", field="username")
+        user = await self._user(username, lock=True)
+        if user.active == active:
+            return await self._user_read(user)
+        user.active = active
+        ended = await self._end_credentials(user, by) if not active else {}
+        record(
+            self.session,
+            by,
+            "user.deactivate" if not active else "user.reactivate",
+            changes={"username": username, **ended},
+            entity=f"user {user.id}",
+        )
+        return await self._user_read(user)
+
+    async def _user_read(self, user: User) -> UserRead:
+        facility = await self.session.get(Facility, user.facility_id) if user.facility_id else None
+        return UserRead(
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            facility=facility.code if facility else None,
+            active=user.active,
+            created_at=user.created_at,
+        )
+
+    async def _end_credentials(self, user: User, by: Principal) -> dict[str, int]:
+        """End every session and API token of a user now; how many of each ended."""
+        sessions = await self.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        tokens = await self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_by=by.username)
+        )
+        return {"sessions_ended": sessions.rowcount or 0, "tokens_revoked": tokens.rowcount or 0}
+
+    async def users(self, *, by: Principal) -> list[UserRead]:
+        """Every user with their facility and state, by username: administrators only."""
+        if not by.is_admin:
+            raise Forbidden(message="error.credentials.admin_only")
+        rows = await self.session.execute(
+            select(User, Facility.code)
+            .outerjoin(Facility, Facility.id == User.facility_id)
+            .order_by(User.username)
+        )
+        return [
+            UserRead(
+                username=user.username,
+                full_name=user.full_name,
+                role=user.role,
+                facility=code,
+                active=user.active,
+                created_at=user.created_at,
             )
-        user = await self.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            for user, code in rows.all()
+        ]
+
+    async def sign_in(
+        self,
+        username: str,
+        password: str,
+        address: str,
+        *,
+        counters: async_sessionmaker[AsyncSession],
+        limits: SignInLimits,
+    ) -> SignedIn | None:
+        """Check the password, throttled, and open a session.
+
+        The attempt is counted first, in a transaction of its own committed at once (`counters`), by one
+        atomic statement per count (inventory/users/repository.py): a username from an address, the address,
+        the username. Past a limit the password is not checked at all (TooManyAttempts); so however many
+        attempts arrive together, exactly the limit are checked. A right password takes its counts back; a
+        wrong one leaves them and is audited, in its own transaction too (the caller's may be rolled back).
+        """
+        username = username.replace("\x00", "")[:100]
+        address = (address or "unknown")[:64]
+        attempt = Principal(username=username, role="anonymous", address=address)
+        async with unit_of_work(counters) as session:
+            refusal = await _count_attempt(session, username, address, limits)
+            found = await session.execute(
+                select(User.id, User.password_hash, User.active).where(User.username == username)
+            )
+            user = found.one_or_none()
+            if refusal is not None:
+                record(
+                    session,
+                    attempt,
+                    "user.sign_in.refused",
+                    changes={"username": username, "rule": refusal[0], "minutes": refusal[1]},
+                )
+        if refusal is not None:
+            raise TooManyAttempts(
+                message="error.credentials.throttled", params={"minutes": refusal[1]}, field="username"
+            )
         ok = False
-        if user is not None:
-            try:
-                ok = HASHER.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
+        if user is not None:  # checked outside any transaction: the database is not held meanwhile
+            ok = await _password_matches(user.password_hash, password)
         else:
-            HASHER.hash(password)  # spend the same time whether or not the user exists
-        if not ok or user is None:
-            self.session.add(LoginAttempt(username=username, address=address, attempted_at=utcnow()))
+            await anyio.to_thread.run_sync(HASHER.hash, password)  # the same time whether or not one exists
+        if not ok or user is None or not user.active:
+            async with unit_of_work(counters) as session:
+                record(
+                    session,
+                    attempt,
+                    "user.sign_in.failed",
+                    changes={
+                        "username": username,
+                        "reason": "inactive" if ok and user is not None else "wrong_password",
+                    },
+                    entity=f"user {user.id}" if user is not None else None,
+                )
             return None
-        if HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = HASHER.hash(password)
+        signed = await self.session.get_one(User, user.id, with_for_update=True)
+        if not signed.active or signed.password_hash != user.password_hash:
+            return None  # deactivated or given a new password while this attempt was being checked
+        await repository.forget(self.session, "user_address", _pair(username, address))
+        await repository.take_back(self.session, "address", address)
+        await repository.take_back(self.session, "user", username)
+        if HASHER.check_needs_rehash(signed.password_hash):
+            signed.password_hash = HASHER.hash(password)
         token = secrets.token_urlsafe(32)
         now = utcnow()
         self.session.add(
@@ -169,7 +365,7 @@ class UserService:
                 expires_at=now + SESSION_MAX,
             )
         )
-        principal = await self.principal(user, address)
+        principal = await self.principal(signed, address)
         record(
             self.session, principal, "user.sign_in", changes={"username": username}, entity=f"user {user.id}"
         )
@@ -209,9 +405,14 @@ class UserService:
     async def issue_token(self, username: str, name: str, *, by: Principal, days: int = TOKEN_DAYS) -> str:
         """A new API token for a user, valid for `days`; shown once."""
         if not by.is_admin and by.username != username:
-            raise Forbidden("only an administrator makes tokens for another user")
+            raise Forbidden(message="error.credentials.others_tokens", field="username")
         if not 1 <= days <= MAX_TOKEN_DAYS:
-            raise ValidationFailed(f"a token lasts 1 to {MAX_TOKEN_DAYS} days", field="days")
+            raise ValidationFailed(
+                message="error.credentials.token_days", params={"max": MAX_TOKEN_DAYS}, field="days"
+            )
+        name = name.strip()
+        if not 1 <= len(name) <= 100 or "\x00" in name:
+            raise ValidationFailed(message="error.credentials.token_name", field="name")
         user = await self._user(username)
         token = "vxs_" + secrets.token_urlsafe(32)
         now = utcnow()
@@ -236,24 +437,26 @@ class UserService:
     async def tokens(self, username: str, *, by: Principal) -> list[TokenRead]:
         """A user's API tokens, newest first (never the tokens themselves): for the user or an administrator."""
         if not by.is_admin and by.username != username:
-            raise Forbidden("only an administrator sees another user's tokens")
+            raise Forbidden(message="error.credentials.others_tokens", field="username")
         user = await self._user(username)
         rows = await self.session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
         )
         now = utcnow()
-        return [
-            TokenRead(
-                id=row.id,
-                name=row.name,
-                created_at=row.created_at,
-                expires_at=row.expires_at,
-                last_used_at=row.last_used_at,
-                revoked_at=row.revoked_at,
-                active=row.revoked_at is None and row.expires_at > now,
-            )
-            for row in rows
-        ]
+        return [_token_read(row, now) for row in rows]
+
+    async def active_tokens(self, *, by: Principal) -> list[tuple[str, TokenRead]]:
+        """Every user's tokens that still work (neither revoked nor expired), by user: administrators only."""
+        if not by.is_admin:
+            raise Forbidden(message="error.credentials.admin_only")
+        now = utcnow()
+        rows = await self.session.execute(
+            select(User.username, ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+            .order_by(User.username, ApiToken.id.desc())
+        )
+        return [(username, _token_read(row, now)) for username, row in rows.all()]
 
     async def revoke_token(self, token_id: int, *, by: Principal) -> TokenRead:
         """End an API token now (its owner or an administrator); a server process that read it a moment ago
@@ -261,18 +464,25 @@ class UserService:
         row = await self.session.get(ApiToken, token_id, with_for_update=True)
         owner = await self.session.get(User, row.user_id) if row is not None else None
         if row is None or owner is None or (not by.is_admin and by.username != owner.username):
-            raise NotFound(f"no token {token_id}", field="token_id")  # another user's token is not confirmed
+            raise NotFound(
+                message="error.credentials.no_token", params={"id": str(token_id)}, field="token_id"
+            )  # another user's token is not confirmed
         if row.revoked_at is not None:
-            raise Conflict(f"token {token_id} is already revoked", field="token_id")
+            raise Conflict(
+                message="error.credentials.token_revoked", params={"id": str(token_id)}, field="token_id"
+            )
         row.revoked_at = utcnow()
         row.revoked_by = by.username
         record(self.session, by, "user.token.revoke", changes={"token": token_id}, entity=f"user {owner.id}")
         return next(t for t in await self.tokens(owner.username, by=by) if t.id == token_id)
 
-    async def _user(self, username: str) -> User:
-        user = await self.session.scalar(select(User).where(User.username == username))
+    async def _user(self, username: str, *, lock: bool = False) -> User:
+        statement = select(User).where(User.username == username)
+        user = await self.session.scalar(statement.with_for_update() if lock else statement)
         if user is None:
-            raise UnknownReference(f"unknown user {username!r}", field="username")
+            raise UnknownReference(
+                message="error.credentials.unknown_user", params={"username": username}, field="username"
+            )
         return user
 
     async def principal(self, user: User, address: str | None) -> Principal:

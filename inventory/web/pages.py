@@ -21,7 +21,7 @@ from inventory.settings import Settings
 from inventory.stock.context import StockContext
 from inventory.tabular import parse_date
 from inventory.timeutil import today_vn
-from inventory.users.service import SESSION_MAX, TooManyAttempts, UserService
+from inventory.users.service import SESSION_MAX, SignInLimits, TooManyAttempts, UserService
 from inventory.web.forms import Form
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -107,29 +107,54 @@ class AuthPages(Controller):
     """Sign-in, sign-out and the language switch (public)."""
 
     @get("/login", operation_id="LoginPage", include_in_schema=False)
-    async def login_page(self, request: Request[Any, Any, Any], next_path: FromQuery[str] = "/") -> Template:
+    async def login_page(
+        self,
+        request: Request[Any, Any, Any],
+        next_path: FromQuery[str] = "/",
+        signed_out: FromQuery[bool] = False,
+    ) -> Template:
         return Template(
             "login.html",
-            context={"lang": language(request), "next": next_path, "error": None, "username": ""},
+            context={
+                "lang": language(request),
+                "next": next_path,
+                "error": i18n.translate("login.signed_out", language(request)) if signed_out else None,
+                "username": "",
+            },
         )
 
     @post("/login", operation_id="Login", include_in_schema=False)
     async def login(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: FormData
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        data: FormData,
     ) -> Template | Redirect:
         username = data.get("username", "").strip()
         address = request.client.host if request.client else ""
         target = data.get("next") or "/"
         if not target.startswith("/") or target.startswith("//"):
             target = "/"
-        context = {"lang": language(request), "next": target, "username": username}
+        lang = language(request)
+        context = {"lang": lang, "next": target, "username": username}
         try:
-            signed = await UserService(db_session).sign_in(username, data.get("password", ""), address)
-        except TooManyAttempts:
-            return Template("login.html", context={**context, "error": "login.throttled"}, status_code=429)
+            signed = await UserService(db_session).sign_in(
+                username,
+                data.get("password", ""),
+                address,
+                counters=request.app.state["sessions"],
+                limits=SignInLimits.from_settings(settings),
+            )
+        except TooManyAttempts as exc:
+            return Template("login.html", context={**context, "error": exc.text(lang)}, status_code=429)
         if signed is None:
-            # 200 so that the failed attempt is committed and counts towards throttling
-            return Template("login.html", context={**context, "error": "login.failed"})
+            # counted and audited in transactions of their own already
+            return Template(
+                "login.html",
+                context={**context, "error": i18n.translate("login.failed", lang)},
+                status_code=401,
+            )
         response = Redirect(target, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,

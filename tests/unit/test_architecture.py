@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.web",
             "inventory.web.*",
             "inventory.authn",
+            "inventory.refusals",
             "inventory.importer",
             "inventory.problems",
         ],
