@@ -66,7 +66,7 @@ async def test_the_app_role_posts_but_cannot_edit_the_ledger_or_its_triggers(set
                 "DROP TRIGGER movement_append_only ON movement",
                 "SET session_replication_role = replica",
             ):
-                with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+                with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
                     async with engine.begin() as conn:
                         await conn.execute(text(statement))
         finally:
