@@ -36,73 +36,69 @@ depends_on: str | Sequence[str] | None = None
 APPEND_ONLY = ("movement", "stock_document", "audit_event")
 
 
-def _pg_field(expression: str) -> str:
-    return f"vaxstock_chain_field({expression})"
+NOT_NULL = {"chain_seq", "id", "document_id", "kind", "location_id", "lot_id", "doses", "occurred_on"}
+NOT_NULL |= {"recorded_at", "recorded_by", "at", "username", "action", "changes"}
 
 
-def _pg_time(expression: str) -> str:
-    return f"""to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+def _pg_field(name: str) -> str:
+    """One field of the canonical text (inventory/chain.py), as PL/pgSQL computes it from NEW."""
+    value = (
+        f"""to_char(NEW.{name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        if name in ("recorded_at", "at")
+        else f"to_char(NEW.{name}, 'YYYY-MM-DD')"
+        if name == "occurred_on"
+        else f"NEW.{name}::text"
+    )
+    written = f"length({value}) || ':' || {value} || ';'"
+    return written if name in NOT_NULL else f"CASE WHEN NEW.{name} IS NULL THEN '-;' ELSE {written} END"
 
 
-_PG_MOVEMENT_TEXT = " || ".join(
-    ["'8:movement;'"]
-    + [
-        _pg_field(
-            _pg_time(f"NEW.{f}")
-            if f == "recorded_at"
-            else f"to_char(NEW.{f}, 'YYYY-MM-DD')"
-            if f == "occurred_on"
-            else f"NEW.{f}::text"
-        )
-        for f in MOVEMENT_FIELDS
-    ]
-)
-_PG_AUDIT_TEXT = " || ".join(
-    ["'5:audit;'"]
-    + [_pg_field(_pg_time(f"NEW.{f}") if f == "at" else f"NEW.{f}::text") for f in AUDIT_FIELDS]
-)
+_PG_MOVEMENT_TEXT = " || ".join(["'8:movement;'", *(_pg_field(f) for f in MOVEMENT_FIELDS)])
+_PG_AUDIT_TEXT = " || ".join(["'5:audit;'", *(_pg_field(f) for f in AUDIT_FIELDS)])
+
+
+def _pg_link(name: str, chain: str, setting: str, text: str, before: str = "") -> str:
+    """The BEFORE INSERT row trigger of a chained table: the first row of a chain in a transaction locks the
+    chain's head (FOR NO KEY UPDATE, held to commit) and starts from it; later rows of the same transaction
+    continue from the last one, kept in a transaction-local setting (no query: a 500-line import reads the
+    head once). The setting is undone with the rows if a savepoint rolls back."""
+    return f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE k text; v text; last_seq bigint; last_hash text;
+    BEGIN
+      {before}
+      k := {setting};
+      v := current_setting(k, true);
+      IF coalesce(v, '') = '' THEN
+        SELECT seq, hash INTO last_seq, last_hash FROM ledger_chain WHERE chain = {chain} FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          INSERT INTO ledger_chain (chain, seq, hash) VALUES ({chain}, 0, '{GENESIS}') ON CONFLICT (chain) DO NOTHING;
+          SELECT seq, hash INTO last_seq, last_hash FROM ledger_chain WHERE chain = {chain} FOR NO KEY UPDATE;
+        END IF;
+      ELSE
+        last_seq := split_part(v, ' ', 1)::bigint;
+        last_hash := split_part(v, ' ', 2);
+      END IF;
+      NEW.chain_seq := last_seq + 1;
+      NEW.chain_hash := encode(sha256(convert_to(last_hash || {text}, 'UTF8')), 'hex');
+      PERFORM set_config(k, NEW.chain_seq || ' ' || NEW.chain_hash, true);
+      RETURN NEW;
+    END $$"""
+
 
 PG_UP = [
-    """CREATE FUNCTION vaxstock_chain_field(v text) RETURNS text LANGUAGE sql IMMUTABLE AS
-    $$ SELECT CASE WHEN v IS NULL THEN '-;' ELSE length(v) || ':' || v || ';' END $$""",
-    """CREATE FUNCTION vaxstock_chain_lock(k text) RETURNS ledger_chain LANGUAGE plpgsql AS $$
-    DECLARE head ledger_chain;
-    BEGIN
-      SELECT * INTO head FROM ledger_chain WHERE chain = k FOR NO KEY UPDATE;
-      IF NOT FOUND THEN
-        INSERT INTO ledger_chain (chain, seq, hash) VALUES (k, 0, repeat('0', 64)) ON CONFLICT (chain) DO NOTHING;
-        SELECT * INTO head FROM ledger_chain WHERE chain = k FOR NO KEY UPDATE;
-      END IF;
-      RETURN head;
-    END $$""",
-    f"""CREATE FUNCTION vaxstock_movement_link() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE head ledger_chain; last_seq bigint; last_hash text;
-    BEGIN
-      SELECT facility_id INTO STRICT NEW.facility_id FROM location WHERE id = NEW.location_id;
-      head := vaxstock_chain_lock('movement:' || NEW.facility_id);
-      SELECT chain_seq, chain_hash INTO last_seq, last_hash FROM movement
-        WHERE facility_id = NEW.facility_id AND chain_seq > head.seq ORDER BY chain_seq DESC LIMIT 1;
-      IF NOT FOUND THEN last_seq := head.seq; last_hash := head.hash; END IF;
-      NEW.chain_seq := last_seq + 1;
-      NEW.chain_hash := encode(sha256(convert_to(last_hash || {_PG_MOVEMENT_TEXT}, 'UTF8')), 'hex');
-      RETURN NEW;
-    END $$""",
-    f"""CREATE FUNCTION vaxstock_audit_link() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE head ledger_chain; last_seq bigint; last_hash text;
-    BEGIN
-      head := vaxstock_chain_lock('audit:' || coalesce(NEW.facility_code, ''));
-      IF NEW.facility_code IS NULL THEN
-        SELECT chain_seq, chain_hash INTO last_seq, last_hash FROM audit_event
-          WHERE facility_code IS NULL AND chain_seq > head.seq ORDER BY chain_seq DESC LIMIT 1;
-      ELSE
-        SELECT chain_seq, chain_hash INTO last_seq, last_hash FROM audit_event
-          WHERE facility_code = NEW.facility_code AND chain_seq > head.seq ORDER BY chain_seq DESC LIMIT 1;
-      END IF;
-      IF NOT FOUND THEN last_seq := head.seq; last_hash := head.hash; END IF;
-      NEW.chain_seq := last_seq + 1;
-      NEW.chain_hash := encode(sha256(convert_to(last_hash || {_PG_AUDIT_TEXT}, 'UTF8')), 'hex');
-      RETURN NEW;
-    END $$""",
+    _pg_link(
+        "vaxstock_movement_link",
+        "'movement:' || NEW.facility_id",
+        "'vaxstock.chain_movement_' || NEW.facility_id",
+        _PG_MOVEMENT_TEXT,
+        before="SELECT facility_id INTO STRICT NEW.facility_id FROM location WHERE id = NEW.location_id;",
+    ),
+    _pg_link(
+        "vaxstock_audit_link",
+        "'audit:' || coalesce(NEW.facility_code, '')",
+        "'vaxstock.chain_audit_' || md5(coalesce(NEW.facility_code, ''))",
+        _PG_AUDIT_TEXT,
+    ),
     """CREATE FUNCTION vaxstock_movement_head() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       UPDATE ledger_chain c SET seq = n.chain_seq, hash = n.chain_hash
@@ -155,8 +151,6 @@ PG_DOWN = [
     "DROP FUNCTION vaxstock_movement_head()",
     "DROP FUNCTION vaxstock_audit_link()",
     "DROP FUNCTION vaxstock_movement_link()",
-    "DROP FUNCTION vaxstock_chain_lock(text)",
-    "DROP FUNCTION vaxstock_chain_field(text)",
 ]
 
 
