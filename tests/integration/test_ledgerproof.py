@@ -10,13 +10,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 
+import anyio
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.auth import Principal
+from inventory.cli import main
 from inventory.db import create_engine, session_factory, unit_of_work
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
@@ -158,6 +162,15 @@ async def test_verify_names_a_movement_edited_in_the_database(stocked, settings:
     assert bad.chain_breaks == [
         s.VerifyChainBreak("movement", f"movement:{target['facility_id']}", target["id"], 3, "hash")
     ]
+    printed = await anyio.to_thread.run_sync(
+        lambda: CliRunner().invoke(main, ["--database", settings.database_url, "verify"])
+    )
+    assert printed.exit_code == 1
+    lang = cli_language()
+    named = {"table": translate("verify.table.movement", lang), "row": str(target["id"]), "seq": "3"}
+    assert translate("verify.chain.hash", lang, named | {"chain": f"movement:{target['facility_id']}"}) in (
+        printed.output.replace("\n", "")
+    )
     async with as_superuser(settings) as conn:
         await conn.execute(text("UPDATE movement SET doses = doses - 10 WHERE id = :i"), {"i": target["id"]})
     assert (await report(settings)).ok
