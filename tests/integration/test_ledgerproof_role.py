@@ -61,7 +61,7 @@ async def test_the_app_role_posts_but_cannot_edit_the_ledger_or_its_triggers(set
             for statement in (
                 "UPDATE movement SET doses = doses + 1",
                 "DELETE FROM audit_event",
-                "UPDATE stock_document SET note = 'x'",
+                "UPDATE stock_document SET reference = 'x'",
                 "ALTER TABLE movement DISABLE TRIGGER movement_append_only",
                 "DROP TRIGGER movement_append_only ON movement",
                 "SET session_replication_role = replica",
@@ -69,6 +69,9 @@ async def test_the_app_role_posts_but_cannot_edit_the_ledger_or_its_triggers(set
                 with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
                     async with engine.begin() as conn:
                         await conn.execute(text(statement))
+            with pytest.raises(DBAPIError, match="append-only"):  # the one column it may lock by
+                async with engine.begin() as conn:
+                    await conn.execute(text("UPDATE stock_document SET note = 'x'"))
         finally:
             await engine.dispose()
     finally:
