@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from inventory import chain
 from inventory.settings import Settings
 
 NAMING_CONVENTION = {
@@ -39,6 +40,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # the ledger's hash chains (migration 0006's triggers call it)
+        dbapi_connection.create_function("vaxstock_chain_link", -1, chain.sqlite_function, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

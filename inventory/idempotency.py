@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.audit.models import AuditEvent, IdempotencyRecord
+from inventory.audit.models import AUDIT_CHAIN_COLUMNS, AuditEvent, IdempotencyRecord
 from inventory.audit.service import event_values
 from inventory.auth import Principal
 from inventory.errors import (
@@ -64,7 +64,11 @@ _STORE = (
     .where(RECORD.c.key == bindparam("claimed_key"))
     .values(status_code=201, response=bindparam("stored_response"))
 )
-_AUDIT_VALUES = {c.key: bindparam(f"audit_{c.key}", type_=c.type) for c in AUDIT.columns if c.key != "id"}
+_AUDIT_VALUES = {
+    c.key: bindparam(f"audit_{c.key}", type_=c.type)
+    for c in AUDIT.columns
+    if c.key != "id" and c.key not in AUDIT_CHAIN_COLUMNS
+}
 _STORE_WITH_AUDIT = _STORE.add_cte(AUDIT.insert().values(_AUDIT_VALUES).cte("audit"))
 """PostgreSQL: the audit event and the stored response in one statement (a data-modifying CTE)."""
 

@@ -6,6 +6,7 @@ from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.stock.models import (
     Balance,
+    LedgerChain,
     Lot,
     LotEvent,
     Movement,
@@ -29,6 +30,7 @@ __all__ = [
     "Facility",
     "ForecastSetting",
     "IdempotencyRecord",
+    "LedgerChain",
     "Location",
     "Lot",
     "LotEvent",

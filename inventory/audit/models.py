@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.db import Base
@@ -15,7 +15,10 @@ class AuditEvent(Base):
     """One write; appended in the same transaction as the write itself, so a refused write leaves none."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_chain", "facility_code", "chain_seq"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -26,6 +29,14 @@ class AuditEvent(Base):
     entity: Mapped[str | None] = mapped_column(String(100))
     changes: Mapped[str] = mapped_column(Text)
     """JSON: what was asked and what resulted."""
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The event's number in its facility's audit chain. Set by the database (inventory/chain.py)."""
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of the previous event's chain_hash and this event's canonical text. Set by the database."""
+
+
+AUDIT_CHAIN_COLUMNS = frozenset({"chain_seq", "chain_hash"})
+"""The audit columns the database fills in itself; writers leave them out."""
 
 
 class IdempotencyRecord(Base):

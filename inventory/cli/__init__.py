@@ -15,6 +15,8 @@ from inventory.cli.backups import backup, restore
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.reports import backlog, forecast, register, schedule
 from inventory.cli.users import user
+from inventory.cli.verifying import verify_lines
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
@@ -115,18 +117,19 @@ def verify(settings: Settings) -> None:
     from inventory.stock.use_cases.verification import verify
 
     report = run_in_session(settings, lambda session: verify(StockContext(session, settings, CLI)))
-    for m in report.mismatches:
-        console.print(f"[red]location {m.location_id} lot {m.lot_id}: balance {m.balance}, ledger {m.ledger}")
-    for line in report.transit_mismatches:
-        console.print(f"[red]{line}")
+    for line in verify_lines(report, cli_language()):
+        console.print(f"[red]{line}", highlight=False)
     if report.ok:
         console.print(
-            f"ledger verified: {report.pairs_checked} (location, lot) balances equal their movements"
+            translate(
+                "verify.ok",
+                cli_language(),
+                {"pairs": report.pairs_checked, "chains": report.chains_checked, "rows": report.rows_chained},
+            )
         )
     else:
-        console.print(
-            f"[red]ledger NOT verified: {len(report.mismatches) + len(report.transit_mismatches)} problems"
-        )
+        problems = len(verify_lines(report, cli_language()))
+        console.print(f"[red]{translate('verify.failed', cli_language(), {'problems': problems})}")
         sys.exit(1)
 
 

@@ -18,12 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from inventory.i18n import backupnum, credentials, errors, labels
+from inventory.i18n import backupnum, credentials, errors, labels, ledgerproof
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials)
+PARTS = (labels, errors, backupnum, credentials, ledgerproof)
 """Every module of entries; a new topic adds its module here."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -98,6 +99,7 @@ class Movement(Base):
     __table_args__ = (
         CheckConstraint("doses <> 0", name="doses_nonzero"),
         Index("ix_movement_location_lot_day", "location_id", "lot_id", "occurred_on"),
+        Index("ix_movement_chain", "facility_id", "chain_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -111,6 +113,27 @@ class Movement(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     reason_code: Mapped[str | None] = mapped_column(String(32))
     reverses_movement_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"), unique=True)
+    facility_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The facility of the location: the chain this movement belongs to. Set by the database."""
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The movement's number in its facility's chain (1, 2, 3...). Set by the database (inventory/chain.py)."""
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of the previous movement's chain_hash and this movement's canonical text. Set by the database."""
+
+
+MOVEMENT_CHAIN_COLUMNS = frozenset({"facility_id", "chain_seq", "chain_hash"})
+"""The movement columns the database fills in itself; writers leave them out."""
+
+
+class LedgerChain(Base):
+    """The head of one hash chain (`movement:<facility id>` or `audit:<facility code>`): its last row's number
+    and hash, moved by the database's insert triggers (migration 0006); `vaxstock verify` checks it."""
+
+    __tablename__ = "ledger_chain"
+
+    chain: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Balance(Base):

@@ -415,11 +415,41 @@ class VerifyMismatch(msgspec.Struct):
     ledger: int
 
 
+class VerifyChainBreak(msgspec.Struct):
+    """The first row of a hash chain that does not prove itself (docs/ledgerproof.md): `reason` is `hash`
+    (its contents or its place are not what was chained), `gap` (rows missing before it), `unchained` (no
+    hash, or in another facility's chain) or `head` (the chain's head is not its last row: rows missing at
+    its end; `row_id` is then the last row found)."""
+
+    table: str
+    chain: str
+    row_id: int | None
+    seq: int | None
+    reason: str
+
+
+class VerifyNegativeDay(msgspec.Struct):
+    """A (location, lot) whose balance was below zero at the end of `day`; `movement_id`: that day's first draw
+    there."""
+
+    facility: str
+    location: str
+    product: str
+    lot_number: str
+    day: date
+    doses: int
+    movement_id: int
+
+
 class VerifyReport(msgspec.Struct):
     ok: bool
     pairs_checked: int
     mismatches: list[VerifyMismatch]
     transit_mismatches: list[str] = []
+    chains_checked: int = 0
+    rows_chained: int = 0
+    chain_breaks: list[VerifyChainBreak] = []
+    negative_days: list[VerifyNegativeDay] = []
 
 
 class ProductOverview(msgspec.Struct):

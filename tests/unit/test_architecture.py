@@ -75,6 +75,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.stock.use_cases",
             "inventory.users",
             "inventory.db",
+            "inventory.chain",
             "inventory.settings",
             "inventory.errors",
             "inventory.auth",

@@ -29,7 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.stock.ledger.write import LedgerWrite, Written, issuable_vvm
-from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
+from inventory.stock.models import (
+    MOVEMENT_CHAIN_COLUMNS,
+    Balance,
+    Lot,
+    Movement,
+    Shipment,
+    ShipmentLine,
+    StockDocument,
+)
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
 DOCUMENT, SHIPMENT, SHIPMENT_LINE = StockDocument.__table__, Shipment.__table__, ShipmentLine.__table__
@@ -124,7 +132,7 @@ def _build(*, recorded: bool) -> Any:
         .table_valued(*LINE_FIELDS, with_ordinality="n")
         .render_derived(name="line")
     )
-    movement_columns = [c for c in MOVEMENT.columns if c.key != "id"]
+    movement_columns = [c for c in MOVEMENT.columns if c.key != "id" and c.key not in MOVEMENT_CHAIN_COLUMNS]
     moved = (
         insert(MOVEMENT)
         .from_select(
