@@ -13,6 +13,7 @@ from rich.table import Table
 
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.reports import backlog, forecast, register, schedule
+from inventory.cli.routes import route
 from inventory.cli.users import user
 from inventory.settings import Settings
 
@@ -190,6 +191,7 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
 
 # the subcommands that live in modules of their own
 main.add_command(user)
+main.add_command(route)
 main.add_command(register)
 main.add_command(backlog)
 main.add_command(schedule)
