@@ -38,7 +38,9 @@ def supplies(supplier: Node, supplied: Node, extra: Extra = frozenset()) -> bool
 def peers(a: Node, b: Node) -> bool:
     """Peers: two different facilities of the same level with the same supplier (two communes of one district
     store, two communes the province supplies directly, two district stores)."""
-    return a.id != b.id and a.supplier_id is not None and a.supplier_id == b.supplier_id and a.level == b.level
+    return (
+        a.id != b.id and a.supplier_id is not None and a.supplier_id == b.supplier_id and a.level == b.level
+    )
 
 
 def refusal(kind: str, facility: Node, counterparty: Node | None, extra: Extra = frozenset()) -> str | None:
@@ -57,7 +59,9 @@ def refusal(kind: str, facility: Node, counterparty: Node | None, extra: Extra =
         if facility.level == "commune":
             return "error.route_not_allowed.station_receipt"
         if counterparty is None:
-            return None if facility.supplier_id is None else "error.route_not_allowed.receipt_without_supplier"
+            return (
+                None if facility.supplier_id is None else "error.route_not_allowed.receipt_without_supplier"
+            )
         return None if supplies(counterparty, facility, extra) else "error.route_not_allowed.receipt"
     if counterparty is None:
         return f"error.route_not_allowed.{kind}"
@@ -70,6 +74,8 @@ def refusal(kind: str, facility: Node, counterparty: Node | None, extra: Extra =
     return None
 
 
-def counterparties(kind: str, facility: Node, nodes: Iterable[Node], extra: Extra = frozenset()) -> list[Node]:
+def counterparties(
+    kind: str, facility: Node, nodes: Iterable[Node], extra: Extra = frozenset()
+) -> list[Node]:
     """The facilities `facility` may post a `kind` document with, in the order given."""
     return [n for n in nodes if n.id != facility.id and refusal(kind, facility, n, extra) is None]

@@ -101,7 +101,9 @@ class RouteService:
         if route is None:
             raise NotFound(message="error.route.unknown", params={"route": route_id}, field="route_id")
         if route.revoked_at is not None:
-            raise Conflict(message="error.route.already_revoked", params={"route": route_id}, field="route_id")
+            raise Conflict(
+                message="error.route.already_revoked", params={"route": route_id}, field="route_id"
+            )
         route.revoked_at = utcnow()
         route.revoked_by = self.principal.username
         route.revoke_reason = cmd.reason

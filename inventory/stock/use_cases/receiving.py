@@ -24,7 +24,9 @@ async def receive(stock: StockContext, cmd: s.ReceiptCreate, *, key: str | None)
     return await stock.post_once("receipt", cmd, key, lambda record: _receive(stock, cmd, record))
 
 
-async def receive_direct(stock: StockContext, cmd: s.DirectReceiptCreate, *, key: str | None) -> s.DocumentRead:
+async def receive_direct(
+    stock: StockContext, cmd: s.DirectReceiptCreate, *, key: str | None
+) -> s.DocumentRead:
     """Stock arrives straight from a source outside the supply chain (a campaign delivery, say): a document
     of its own kind, with the reason, audited like every posting."""
     return await stock.post_once("direct_receipt", cmd, key, lambda record: _receive(stock, cmd, record))
