@@ -59,6 +59,12 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Loại chứng từ {kind} không có tuyến; dùng một trong: {kinds}",
         "Document kind {kind} has no route; use one of: {kinds}",
     ),
+    "nav.return": ("Trả lại", "Return"),
+    "return.title": ("Trả vắc xin cho nơi cấp", "Return stock to the supplier"),
+    "return.no_supplier": (
+        "Đơn vị này không có nơi cấp trong hệ thống để trả lại",
+        "This facility has no supplier in the system to return stock to",
+    ),
     "kind.direct_receipt": ("Nhận trực tiếp", "Direct receipt"),
     "kind.peer_transfer": ("Điều chuyển ngang", "Peer transfer"),
     "receive.direct_reason": (

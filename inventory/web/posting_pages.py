@@ -166,6 +166,43 @@ class PostingPages(Controller):
             return await self._issue_form(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
         return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)
 
+    # ---- return ------------------------------------------------------------------------------------------
+
+    async def _return_form(self, page: Page, form: Form, status_code: int = 200) -> Template:
+        facility = page.facility_code(form.value("facility") or None)
+        place = await page.require_write(facility)
+        locations = [loc for loc in await page.catalog.list_locations(facility) if loc.kind != "transit"]
+        return await page.render(
+            "return.html",
+            status_code,
+            form=form,
+            facility=facility,
+            locations=locations,
+            products=await page.products(),
+            soh=await views.stock_on_hand(page.stock, facility),
+            destinations=await page.counterparty_options("return", place),
+            line_count=EMPTY_LINES,
+        )
+
+    @get("/return", operation_id="ReturnPage", include_in_schema=False)
+    async def return_page(
+        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+    ) -> Template:
+        return await self._return_form(page, Form(values={"facility": page.facility_code(facility)}))
+
+    @post("/return", operation_id="ReturnForm", include_in_schema=False)
+    async def return_stock(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        """Stock sent back to the supplier (the only destinations offered), with the reason."""
+        try:
+            command, form, origins = parse(data, s.ReturnCreate)
+        except FormInvalid as bad:
+            return await self._return_form(page, bad.form, 422)
+        try:
+            document = await issuing.return_stock(page.stock, command, key=f"web:{form.key}")
+        except InventoryError as exc:
+            return await self._return_form(page, refuse(form, exc, origins, page.lang), exc.status_code)
+        return saved_redirect(document.id)
+
     # ---- adjust, usage -------------------------------------------------------------------------------------
 
     async def _lines_form(self, page: Page, template: str, form: Form, status_code: int = 200) -> Template:

@@ -450,3 +450,40 @@ def test_the_route_commands_allow_list_and_revoke(settings: Settings) -> None:
     assert revoked.exit_code == 0 and "Route 1 revoked" in revoked.output
     assert "No extra supply routes" in run("route", "list").output
     assert "revoked" in run("route", "list", "--all").output
+
+
+async def test_the_return_form_offers_only_the_supplier_and_posts_a_return(
+    everywhere: Api, settings: Settings
+) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "commune")
+        page = (await client.get("/return")).text
+        assert f'<option value="{DISTRICT}"' in page
+        assert f'<option value="{PROVINCE}"' not in page and f'<option value="{TA_TONG}"' not in page
+        form = {
+            "facility": MU_CA,
+            "to_facility": PROVINCE,  # not offered: the API refuses it all the same
+            "reason": "surplus after the campaign",
+            "idempotency_key": "route-return-0001",
+            "lines[0].product": "PENTA",
+            "lines[0].lot_number": "M-LOT",
+            "lines[0].location": "TL",
+            "lines[0].doses": "5",
+            "_csrf_token": client.cookies.get("csrftoken", ""),
+        }
+        refused = await client.post("/return", data=form)
+        assert refused.status_code == 403 and 'data-error-for="to_facility"' in refused.text
+        saved = await client.post(
+            "/return",
+            data={**form, "to_facility": DISTRICT, "idempotency_key": "route-return-0002"},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "province")
+        assert (
+            "<option value="
+            not in (await client.get("/return")).text.split('name="to_facility"')[1].split("</select>")[0]
+        )
+    documents = await everywhere.read(f"/facilities/{MU_CA}/documents")
+    assert [(d["kind"], d["counterparty"]) for d in documents][0] == ("return", DISTRICT)
