@@ -22,6 +22,7 @@ from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
 from inventory.refusals import RefusalAudit
 from inventory.register.api import RegisterController
+from inventory.routes.api import RoutesController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CatalogController,
             StockController,
             UsersController,
+            RoutesController,
             RegisterController,
             RegisterPages,
             ForecastController,

@@ -135,3 +135,13 @@ class StockChanged(Exception):
 class KeyTaken(Exception):
     """Inside a use case: the request's idempotency key is recorded already (its first attempt committed), so
     the ledger wrote nothing. Not an answer: the first result is replayed (inventory.idempotency)."""
+
+
+class RouteNotAllowed(InventoryError):
+    """The supply chain has no such route: this facility does not receive from, issue to, return to or transfer
+    with that one (the facility tree, or an extra route an administrator allowed). Refused for good, nothing
+    written; the problem names both facilities (`facility`, `counterparty`) and the document `kind`."""
+
+    status_code = 403
+    title = "Route not allowed"
+    code = "route_not_allowed"

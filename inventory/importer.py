@@ -126,12 +126,13 @@ async def import_opening_stock(
     # one receipt per RECEIPT_LINES rows, all in the caller's transaction: the file posts whole or not at all
     for part, first in enumerate(range(0, len(lines), RECEIPT_LINES)):
         chunk = lines[first : first + RECEIPT_LINES]
-        command = s.ReceiptCreate(
+        # opening stock comes from no supplier: a direct receipt, with the import as its reason
+        command = s.DirectReceiptCreate(
             facility=facility,
             lines=chunk,
             occurred_on=on,
             reference=f"opening stock: {path.name}"[:100],
-            note="opening stock import"
+            reason="opening stock import"
             + (
                 f" (part {part + 1} of {-(-len(lines) // RECEIPT_LINES)})"
                 if len(lines) > RECEIPT_LINES
@@ -139,7 +140,7 @@ async def import_opening_stock(
             ),
         )
         try:
-            documents.append(await receiving.receive(service, command, key=f"import:{digest}:{part}"))
+            documents.append(await receiving.receive_direct(service, command, key=f"import:{digest}:{part}"))
         except InventoryError as exc:
             raise ImportFailed([_locate(exc, row_of[first : first + RECEIPT_LINES])]) from exc
     return documents

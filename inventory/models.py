@@ -4,6 +4,7 @@ from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
 from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
+from inventory.routes.models import SupplyRoute
 from inventory.stock.models import (
     Balance,
     LedgerChain,
@@ -43,6 +44,7 @@ __all__ = [
     "StockCount",
     "StockCountLine",
     "StockDocument",
+    "SupplyRoute",
     "UsageRecord",
     "User",
     "UserSession",

@@ -75,6 +75,7 @@ TEST_USERS = {
     "province": ("store_keeper", "CDC-LC"),
     "commune": ("commune_worker", "TYT-03451"),
     "other_commune": ("commune_worker", "TYT-03463"),
+    "huabum": ("commune_worker", "TYT-03460"),  # supplied by the province directly (no district)
     "viewer": ("viewer", None),
 }
 PASSWORD = "correct horse battery"

@@ -14,6 +14,7 @@ from rich.table import Table
 from inventory.cli.backups import backup, restore
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.reports import backlog, forecast, register, schedule
+from inventory.cli.routes import route
 from inventory.cli.users import user
 from inventory.cli.verifying import verify_lines
 from inventory.i18n import cli_language, translate
@@ -194,6 +195,7 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
 
 # the subcommands that live in modules of their own
 main.add_command(user)
+main.add_command(route)
 main.add_command(register)
 main.add_command(backlog)
 main.add_command(schedule)

@@ -18,12 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from inventory.i18n import backupnum, credentials, errors, labels, ledgerproof
+from inventory.i18n import backupnum, credentials, errors, labels, ledgerproof, routes
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof)
+PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes)
 """Every module of entries; a new topic adds its module here."""
 
 

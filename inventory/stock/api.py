@@ -82,15 +82,23 @@ class StockController(Controller):
     receive = posting(
         "/receipts",
         "PostReceipt",
-        "Receive lots from a supplier or higher level",
+        "Receive lots from the facility's supplier without a shipment (not at a commune station)",
         s.ReceiptCreate,
         receiving.receive,
+        s.DocumentRead,
+    )
+    receive_direct = posting(
+        "/direct-receipts",
+        "PostDirectReceipt",
+        "Receive lots straight from a source outside the supply chain (a campaign delivery), with a reason",
+        s.DirectReceiptCreate,
+        receiving.receive_direct,
         s.DocumentRead,
     )
     issue = posting(
         "/issues",
         "PostIssue",
-        "Issue to another facility (creates a shipment)",
+        "Issue to a facility this one supplies (creates a shipment)",
         s.IssueCreate,
         issuing.issue,
         s.DocumentRead,
@@ -98,9 +106,17 @@ class StockController(Controller):
     return_stock = posting(
         "/returns",
         "PostReturn",
-        "Return stock up the chain",
+        "Return stock to the facility's supplier (creates a shipment)",
         s.ReturnCreate,
         issuing.return_stock,
+        s.DocumentRead,
+    )
+    peer_transfer = posting(
+        "/peer-transfers",
+        "PostPeerTransfer",
+        "Send stock to a peer (same supplier, same level), with a reason (creates a shipment)",
+        s.PeerTransferCreate,
+        issuing.transfer_to_peer,
         s.DocumentRead,
     )
     transfer = posting(

@@ -20,6 +20,8 @@ from inventory.catalog.service import CatalogService
 from inventory.commands import validated
 from inventory.errors import NotFound, RuleViolation, UnknownReference
 from inventory.idempotency import Record, Request, post_once, run_once
+from inventory.routes.checks import allowed_counterparties, require_route
+from inventory.routes.repository import RouteRepository
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import check_occurred_on
@@ -66,6 +68,7 @@ class StockContext:
         self.decoded_commands = decoded_commands
         self.catalog = CatalogService(session)
         self.repo = StockRepository(session)
+        self.routes = RouteRepository(session)
 
     async def post_once(
         self, scope: str, payload: msgspec.Struct, key: str | None, action: Callable[[Record], Awaitable[T]]
@@ -110,6 +113,18 @@ class StockContext:
         facility = await self.catalog.facility(code, field=field)
         self.principal.require_read(facility.id, facility.code, field=field)
         return facility
+
+    async def require_route(
+        self, kind: str, facility: Facility, counterparty: Facility | None, *, field: str
+    ) -> None:
+        """Refuse a posting along a route the supply chain does not have (inventory.routes), before anything
+        is written."""
+        await require_route(self.routes, kind, facility, counterparty, field=field)
+
+    async def counterparties(self, kind: str, facility: Facility) -> list[Facility]:
+        """The facilities `facility` may post a `kind` document with today (a page's supplier or destination
+        list)."""
+        return await allowed_counterparties(self.routes, kind, facility, on=self.today)
 
     def require_read_any(self, *facility_ids: int | None, what: str) -> None:
         if not any(self.principal.can_read(f) for f in facility_ids if f is not None):

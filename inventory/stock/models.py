@@ -24,7 +24,9 @@ from inventory.types import BigId, UTCDateTime
 
 MOVEMENT_KINDS = (
     "receipt",
+    "direct_receipt",
     "issue",
+    "peer_transfer",
     "shipment_receipt",
     "transfer",
     "return",

@@ -116,7 +116,7 @@ class LedgerReads:
 
     async def outflows(self, facility_id: int, since: date) -> dict[str, int]:
         """Doses that left a facility's storage (issued, used, wasted) per product since a day."""
-        kinds = ("issue", "usage", "adjustment", "return")
+        kinds = ("issue", "usage", "adjustment", "return", "peer_transfer")
         original = aliased(Movement)
         stmt = (
             select(Product.code, func.sum(-Movement.doses))

@@ -54,6 +54,17 @@ class ReceiptCreate(Command):
     note: Text | None = None
 
 
+class DirectReceiptCreate(Command):
+    """Stock received straight from a source outside the supply chain (a campaign delivery, say): the reason
+    names the source and why it did not come through the supplier."""
+
+    facility: Code
+    reason: Reason
+    lines: Annotated[list[ReceiptLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    reference: Reference | None = None
+
+
 # ---- issues, proposals, shipments --------------------------------------------------------------------------
 
 
@@ -73,6 +84,20 @@ class IssueCreate(Command):
     occurred_on: date | None = None
     reference: Reference | None = None
     note: Text | None = None
+    override_reason: Reason | None = None
+    """Required when explicit lots differ from the server's proposal."""
+
+
+class PeerTransferCreate(Command):
+    """Stock sent to a peer (a facility of the same level with the same supplier), with the reason; in
+    transit until the peer confirms it, like an issue."""
+
+    facility: Code
+    to_facility: Code
+    reason: Reason
+    lines: Annotated[list[IssueLine], msgspec.Meta(min_length=1, max_length=500)]
+    occurred_on: date | None = None
+    reference: Reference | None = None
     override_reason: Reason | None = None
     """Required when explicit lots differ from the server's proposal."""
 

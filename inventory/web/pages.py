@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory import i18n
 from inventory.auth import Principal
 from inventory.authn import SESSION_COOKIE
+from inventory.catalog.models import Facility
 from inventory.catalog.service import CatalogService
 from inventory.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.settings import Settings
@@ -61,10 +62,15 @@ class Page:
             return requested
         return self.principal.facility_code or "TTYT-MT"
 
-    async def require_write(self, code: str) -> None:
+    async def require_write(self, code: str) -> Facility:
         """Forms for postings open only where the user may post."""
         facility = await self.catalog.facility(code, field="facility")
         self.principal.require_write(facility.id, facility.code, field="facility")
+        return facility
+
+    async def counterparty_options(self, kind: str, facility: Facility) -> list[tuple[str, str]]:
+        """A form's supplier or destination list: only the facilities the user may post `kind` with."""
+        return [(f.code, f"{f.code} — {f.name}") for f in await self.stock.counterparties(kind, facility)]
 
     async def render(self, name: str, status_code: int = 200, **context: Any) -> Template:
         facilities = await self.catalog.list_facilities()

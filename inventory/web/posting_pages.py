@@ -33,7 +33,10 @@ class PostingPages(Controller):
 
     async def _receive_form(self, page: Page, form: Form, status_code: int = 200) -> Template:
         facility = page.facility_code(form.value("facility") or None)
-        await page.require_write(facility)
+        place = await page.require_write(facility)
+        suppliers = await page.counterparty_options("receipt", place)
+        if "supplier" not in form.values and suppliers:
+            form.values["supplier"] = suppliers[0][0]
         locations = await page.catalog.list_locations(facility)
         lots = await lot_state.list_lots(page.stock, None)
         products = await page.products()
@@ -47,27 +50,35 @@ class PostingPages(Controller):
             locations=[loc for loc in locations if loc.kind != "transit"],
             gtins=gtins,
             line_count=EMPTY_LINES,
+            suppliers=suppliers,
+            station=place.level == "commune",
+            top=place.supplier_id is None,
         )
 
     @get("/receive", operation_id="ReceivePage", include_in_schema=False)
     async def receive_page(
         self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
     ) -> Template:
-        return await self._receive_form(
-            page, Form(values={"facility": page.facility_code(facility), "supplier": "CDC-LC"})
-        )
+        return await self._receive_form(page, Form(values={"facility": page.facility_code(facility)}))
 
     @post("/receive", operation_id="ReceiveForm", include_in_schema=False)
     async def receive(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        """A receipt from the supplier chosen; with a reason, a direct receipt (from outside the chain)."""
         values = {k: v for k, v in data.items() if not k.endswith(".scan")}
+        direct = bool(values.get("reason", "").strip())
+        drop = {"supplier", "note"} if direct else {"reason"}
+        values = {k: v for k, v in values.items() if k not in drop}
         try:
-            command, form, origins = parse(values, s.ReceiptCreate)
+            command, form, origins = parse(values, s.DirectReceiptCreate if direct else s.ReceiptCreate)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._receive_form(page, bad.form, 422)
         form.values = data
         try:
-            document = await receiving.receive(page.stock, command, key=f"web:{form.key}")
+            if isinstance(command, s.DirectReceiptCreate):
+                document = await receiving.receive_direct(page.stock, command, key=f"web:{form.key}")
+            else:
+                document = await receiving.receive(page.stock, command, key=f"web:{form.key}")
         except InventoryError as exc:
             return await self._receive_form(page, refuse(form, exc, origins, page.lang), exc.status_code)
         return saved_redirect(document.id)
@@ -78,7 +89,7 @@ class PostingPages(Controller):
         self, page: Page, form: Form, proposal: list[Any] | None = None, status_code: int = 200
     ) -> Template:
         facility = page.facility_code(form.value("facility") or None)
-        await page.require_write(facility)
+        place = await page.require_write(facility)
         locations = await page.catalog.list_locations(facility)
         line_total = sum(1 for k in form.values if LINE_LOT.fullmatch(k))
         return await page.render(
@@ -90,6 +101,7 @@ class PostingPages(Controller):
             products=[p for p in await page.products()],
             locations=[loc for loc in locations if loc.kind != "transit"],
             proposal=proposal,
+            destinations=await page.counterparty_options("issue", place),
         )
 
     @get("/issue", operation_id="IssuePage", include_in_schema=False)
@@ -153,6 +165,43 @@ class PostingPages(Controller):
         except InventoryError as exc:
             return await self._issue_form(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
         return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)
+
+    # ---- return ------------------------------------------------------------------------------------------
+
+    async def _return_form(self, page: Page, form: Form, status_code: int = 200) -> Template:
+        facility = page.facility_code(form.value("facility") or None)
+        place = await page.require_write(facility)
+        locations = [loc for loc in await page.catalog.list_locations(facility) if loc.kind != "transit"]
+        return await page.render(
+            "return.html",
+            status_code,
+            form=form,
+            facility=facility,
+            locations=locations,
+            products=await page.products(),
+            soh=await views.stock_on_hand(page.stock, facility),
+            destinations=await page.counterparty_options("return", place),
+            line_count=EMPTY_LINES,
+        )
+
+    @get("/return", operation_id="ReturnPage", include_in_schema=False)
+    async def return_page(
+        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+    ) -> Template:
+        return await self._return_form(page, Form(values={"facility": page.facility_code(facility)}))
+
+    @post("/return", operation_id="ReturnForm", include_in_schema=False)
+    async def return_stock(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        """Stock sent back to the supplier (the only destinations offered), with the reason."""
+        try:
+            command, form, origins = parse(data, s.ReturnCreate)
+        except FormInvalid as bad:
+            return await self._return_form(page, bad.form, 422)
+        try:
+            document = await issuing.return_stock(page.stock, command, key=f"web:{form.key}")
+        except InventoryError as exc:
+            return await self._return_form(page, refuse(form, exc, origins, page.lang), exc.status_code)
+        return saved_redirect(document.id)
 
     # ---- adjust, usage -------------------------------------------------------------------------------------
 

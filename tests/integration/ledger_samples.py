@@ -22,10 +22,19 @@ def day(offset: int) -> str:
 def receipt(
     *lines: dict[str, Any], occurred_on: str | None = None, facility: str = DISTRICT
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"facility": facility, "supplier": "CDC-LC", "lines": list(lines)}
+    """A receipt from the facility's supplier in the tree (CDC-LC for the district; the province, which has
+    none, receives from outside the system)."""
+    body: dict[str, Any] = {"facility": facility, "lines": list(lines)}
+    if facility == DISTRICT:
+        body["supplier"] = "CDC-LC"
     if occurred_on:
         body["occurred_on"] = occurred_on
     return body
+
+
+def direct_receipt(*lines: dict[str, Any], facility: str = COMMUNE) -> dict[str, Any]:
+    """Stock straight into a station (POST /direct-receipts): a station posts no receipt from a supplier."""
+    return {"facility": facility, "reason": "campaign delivery for the test", "lines": list(lines)}
 
 
 def lot(

@@ -23,7 +23,11 @@ pytestmark = pytest.mark.anyio
 
 EXPIRY = (today_vn() + timedelta(days=300)).isoformat()
 STORAGE = {"TTYT-MT": "TL-01", "CDC-LC": "KHO-LANH", "TYT-03451": "TL", "TYT-03463": "TL"}
-NEXT_DOWN = {"TTYT-MT": "TYT-03451", "CDC-LC": "TTYT-MT", "TYT-03451": "TTYT-MT", "TYT-03463": "TTYT-MT"}
+NEXT_DOWN = {"TTYT-MT": "TYT-03451", "CDC-LC": "TTYT-MT", "TYT-03451": "TYT-03463", "TYT-03463": "TYT-03451"}
+"""Where each facility sends stock along a route it has: an issue down the tree, or a station's peer transfer."""
+SUPPLIER = {"TTYT-MT": "CDC-LC", "TYT-03451": "TTYT-MT", "TYT-03463": "TTYT-MT"}
+"""Where each facility returns stock (the province has no supplier: it returns nothing)."""
+STATIONS = {"TYT-03451", "TYT-03463"}
 SCOPES = {
     # role: (own facility, a facility outside its reach)
     "admin": ("TTYT-MT", "CDC-LC"),
@@ -59,9 +63,10 @@ async def documents(settings: Settings) -> int:
 async def stocked_everywhere(api: Api) -> Api:
     for facility, location in STORAGE.items():
         await api.ok(
-            "/receipts",
+            "/direct-receipts" if facility in STATIONS else "/receipts",
             {
                 "facility": facility,
+                **({"reason": "opening stock"} if facility in STATIONS else {}),
                 "lines": [
                     {
                         "product": "PENTA",
@@ -97,17 +102,22 @@ def requests_for(facility: str) -> list[tuple[str, str, str, Any, str]]:
         (
             "receipt",
             "POST",
-            "/receipts",
-            {"facility": facility, "lines": [{**line, "expires_on": EXPIRY, "doses": 10}]},
+            "/direct-receipts" if facility in STATIONS else "/receipts",
+            {
+                "facility": facility,
+                **({"reason": "campaign delivery"} if facility in STATIONS else {}),
+                "lines": [{**line, "expires_on": EXPIRY, "doses": 10}],
+            },
             "write",
         ),
         (
             "issue",
             "POST",
-            "/issues",
+            "/peer-transfers" if facility in STATIONS else "/issues",
             {
                 "facility": facility,
                 "to_facility": NEXT_DOWN[facility],
+                **({"reason": "the peer ran out"} if facility in STATIONS else {}),
                 "lines": [{"product": "PENTA", "doses": 1}],
             },
             "write",
@@ -140,13 +150,8 @@ def requests_for(facility: str) -> list[tuple[str, str, str, Any, str]]:
             "return",
             "POST",
             "/returns",
-            {
-                "facility": facility,
-                "to_facility": NEXT_DOWN[facility],
-                "reason": "surplus",
-                "lines": [{**line, "doses": 1}],
-            },
-            "write",
+            {"facility": facility, "reason": "surplus", "lines": [{**line, "doses": 1}]},
+            "write" if facility in SUPPLIER else "no supplier",
         ),
     ]
 
@@ -173,6 +178,8 @@ def expected(role: str, kind: str, scope: str) -> set[int]:
     allowed_write = role == "admin" or (role in {"keeper", "commune"} and scope == "own")
     if kind == "read":
         return {200} if allowed_read else {403}
+    if kind == "no supplier":  # the province returns to no one: refused to writers as a missing destination
+        return {422} if allowed_write else {403}
     return {201} if allowed_write else {403}
 
 

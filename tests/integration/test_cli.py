@@ -17,6 +17,7 @@ from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 from inventory.stock.models import StockDocument
 from inventory.timeutil import today_vn, vietnam_day
+from tests.integration.test_routes import off_route_documents
 
 EXPIRY = (today_vn() + timedelta(days=300)).strftime("%d/%m/%Y")
 
@@ -109,6 +110,7 @@ def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
     again = run(settings, "demo", "--no-serve")
     assert "already_loaded" in again.output
     assert run(settings, "verify").exit_code == 0
+    assert asyncio.run(off_route_documents(settings)) == []  # every posting along a supply route
     district = run(settings, "stock", "TTYT-MT").output
     assert "on hold" in district
 

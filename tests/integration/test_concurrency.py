@@ -143,7 +143,7 @@ async def test_simultaneous_first_receipts_of_one_new_lot_create_it_once(setting
     from inventory.stock.models import Lot
 
     sessions = connect(8)
-    places = [("TTYT-MT", "TL-01"), ("TYT-03451", "TL")]
+    places = [("TTYT-MT", "TL-01"), ("CDC-LC", "KHO-LANH")]  # two stores that may post receipts
 
     async def receipt(n: int) -> s.DocumentRead:
         facility, location = places[n % 2]

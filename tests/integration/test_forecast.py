@@ -207,9 +207,10 @@ async def test_a_reversed_vaccination_day_is_no_consumption_and_months_before_st
 
     commune = "TYT-03451"
     await api.ok(
-        "/receipts",
+        "/direct-receipts",  # a station receives no receipt from a supplier (docs/routes.md)
         {
             "facility": commune,
+            "reason": "MR campaign delivery",
             "occurred_on": (TODAY - timedelta(days=20)).isoformat(),
             "lines": [
                 {"product": "MR", "lot_number": "MR-U", "expires_on": EXPIRY, "doses": 400, "location": "TL"}

@@ -11,6 +11,7 @@ from tests.integration.ledger_samples import (
     DISTRICT,
     _issue,
     day,
+    direct_receipt,
     document_count,
     lot,
     receipt,
@@ -280,7 +281,7 @@ async def test_a_transfer_moves_doses_between_fridges(stocked) -> None:
 
 
 async def test_a_commune_returns_stock_to_its_supplier(api) -> None:
-    await api.ok("/receipts", receipt(lot("MR", "MR-R", 20, location="TL"), facility=COMMUNE))
+    await api.ok("/direct-receipts", direct_receipt(lot("MR", "MR-R", 20, location="TL")))
     document = await api.ok(
         "/returns",
         {

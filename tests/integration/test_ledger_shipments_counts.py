@@ -7,6 +7,7 @@ import pytest
 from tests.integration.ledger_samples import (
     COMMUNE,
     DISTRICT,
+    direct_receipt,
     lot,
     receipt,
     stock_doses,
@@ -83,10 +84,8 @@ async def test_a_count_posts_its_differences_and_must_cover_every_lot(stocked) -
 
 async def test_usage_takes_opened_vials_out_of_stock(api) -> None:
     await api.ok(
-        "/receipts",
-        receipt(
-            lot("BCG", "BCG-C", 50, location="TL"), lot("BOPV", "OPV-C", 40, location="TL"), facility=COMMUNE
-        ),
+        "/direct-receipts",
+        direct_receipt(lot("BCG", "BCG-C", 50, location="TL"), lot("BOPV", "OPV-C", 40, location="TL")),
     )
     document = await api.ok(
         "/usage",
@@ -172,7 +171,7 @@ async def test_a_vvm_reading_never_goes_back(stocked) -> None:
 
 
 async def test_doses_from_an_opened_vial_of_a_held_lot_are_refused(api) -> None:
-    await api.ok("/receipts", receipt(lot("BOPV", "OPV-H", 40, location="TL"), facility=COMMUNE))
+    await api.ok("/direct-receipts", direct_receipt(lot("BOPV", "OPV-H", 40, location="TL")))
     await api.ok("/lots/BOPV/OPV-H/hold", {"reason": "heat excursion in the fridge"})
     refused = await api.post(
         "/usage",

@@ -10,6 +10,7 @@ from tests.integration.ledger_samples import (
     COMMUNE,
     DISTRICT,
     day,
+    direct_receipt,
     lot,
     receipt,
 )
@@ -126,7 +127,7 @@ async def test_the_dashboard_counts_part_vials_keeps_products_run_out_and_does_n
         lot("BOPV", "O-2", 20, location="TL"),
         lot("PENTA", "P-C", 4, location="TL"),
     ]
-    await api.ok("/receipts", receipt(*lots, facility=COMMUNE))
+    await api.ok("/direct-receipts", direct_receipt(*lots))
 
     def used(product: str, lot_number: str, vials: int, given: int) -> dict:
         line = {"product": product, "lot_number": lot_number, "location": "TL", "vials_opened": vials}

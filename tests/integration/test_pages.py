@@ -64,7 +64,7 @@ async def test_a_receive_form_error_keeps_the_input_names_the_field_and_saves_no
 
 
 PAGES = ["/", "/stock", "/documents", "/stock-card", "/lots", "/confirm"]
-WRITE_PAGES = ["/receive", "/issue", "/adjust", "/count", "/usage"]
+WRITE_PAGES = ["/receive", "/issue", "/return", "/adjust", "/count", "/usage"]
 
 
 @pytest.mark.parametrize(

@@ -112,13 +112,26 @@ async def return_stock(stock: StockContext, cmd: s.ReturnCreate, *, key: str | N
     return await stock.post_once("return", cmd, key, lambda record: _dispatch(stock, "return", cmd, record))
 
 
+async def transfer_to_peer(
+    stock: StockContext, cmd: s.PeerTransferCreate, *, key: str | None
+) -> s.DocumentRead:
+    """Send stock to a peer (same supplier, same level), with the reason; in transit until the peer confirms it."""
+    return await stock.post_once(
+        "peer_transfer", cmd, key, lambda record: _dispatch(stock, "peer_transfer", cmd, record)
+    )
+
+
 async def _dispatch(
-    stock: StockContext, kind: str, cmd: s.IssueCreate | s.ReturnCreate, record: Record
+    stock: StockContext,
+    kind: str,
+    cmd: s.IssueCreate | s.ReturnCreate | s.PeerTransferCreate,
+    record: Record,
 ) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     codes = [cmd.facility, *filter(None, [cmd.to_facility])]
     stocked: dict[str, tuple[Product, list[LotBalance]]] = {}
-    if isinstance(cmd, s.IssueCreate):
+    picked = not isinstance(cmd, s.ReturnCreate)  # issues and peer transfers: lots picked or checked
+    if picked:
         # the facilities and what the source holds of the products: one query
         facilities, stocked = await stock.repo.facilities_with_stock(
             codes, TRANSIT, stock_at=cmd.facility, product_codes=[line.product for line in cmd.lines]
@@ -136,9 +149,10 @@ async def _dispatch(
     destination = await stock.catalog.facility(dest_code, field="to_facility", on=day)
     if destination.id == source.id:
         raise RuleViolation("a facility does not issue to itself; use a transfer", field="to_facility")
+    await stock.require_route(kind, source, destination, field="to_facility")
     choices = await (
         _issue_choices(stock, cmd, source, day, stocked)
-        if isinstance(cmd, s.IssueCreate)
+        if not isinstance(cmd, s.ReturnCreate)
         else _return_choices(stock, cmd, source)
     )
     document = stock.new_document(
@@ -147,7 +161,7 @@ async def _dispatch(
         day,
         counterparty_id=destination.id,
         reference=getattr(cmd, "reference", None),
-        note=cmd.reason if isinstance(cmd, s.ReturnCreate) else cmd.note,
+        note=cmd.note if isinstance(cmd, s.IssueCreate) else cmd.reason,
         override_reason=getattr(cmd, "override_reason", None),
     )
     transit = await stock.catalog.transit_location(destination)
@@ -162,7 +176,7 @@ async def _dispatch(
                     -c.doses,
                     kind,
                     c.field,
-                    usable_only=kind == "issue",
+                    usable_only=kind != "return",
                     picked=c.picked,
                 ),
                 c.location_code,
@@ -191,7 +205,7 @@ async def _dispatch(
 
 async def _issue_choices(
     stock: StockContext,
-    cmd: s.IssueCreate,
+    cmd: s.IssueCreate | s.PeerTransferCreate,
     source: Facility,
     day: date,
     found: dict[str, tuple[Product, list[LotBalance]]],

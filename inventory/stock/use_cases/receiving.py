@@ -1,4 +1,5 @@
-"""Receiving: stock arrives at a facility from a supplier, without a shipment in the system."""
+"""Receiving: stock arrives at a store from its supplier without a shipment in the system, or at any facility
+straight from a source outside the supply chain (a direct receipt, with a reason)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,33 @@ from inventory.stock.models import Lot
 
 
 async def receive(stock: StockContext, cmd: s.ReceiptCreate, *, key: str | None) -> s.DocumentRead:
-    """Stock arrives from a supplier or a higher level without a shipment in the system."""
+    """Stock arrives at a store from its supplier (the facility's supplier unless another route is named)
+    without a shipment in the system; the province, which has no supplier, receives from outside it. A commune
+    station receives by confirming a shipment instead, or by a direct receipt."""
     return await stock.post_once("receipt", cmd, key, lambda record: _receive(stock, cmd, record))
 
 
-async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) -> s.DocumentRead:
+async def receive_direct(
+    stock: StockContext, cmd: s.DirectReceiptCreate, *, key: str | None
+) -> s.DocumentRead:
+    """Stock arrives straight from a source outside the supply chain (a campaign delivery, say): a document
+    of its own kind, with the reason, audited like every posting."""
+    return await stock.post_once("direct_receipt", cmd, key, lambda record: _receive(stock, cmd, record))
+
+
+async def _receive(
+    stock: StockContext, cmd: s.ReceiptCreate | s.DirectReceiptCreate, record: Record
+) -> s.DocumentRead:
     day = stock.day(cmd.occurred_on)
     facility = await stock.writable(cmd.facility, field="facility", on=day)
-    supplier = await stock.catalog.facility(cmd.supplier, field="supplier") if cmd.supplier else None
+    supplier = None
+    if isinstance(cmd, s.ReceiptCreate):
+        if cmd.supplier:
+            supplier = await stock.catalog.facility(cmd.supplier, field="supplier")
+        elif facility.supplier_id is not None:
+            code = (await stock.repo.facility_codes({facility.supplier_id}))[facility.supplier_id]
+            supplier = await stock.catalog.facility(code, field="supplier")
+        await stock.require_route("receipt", facility, supplier, field="supplier")
     prepared: list[tuple[int, Product, Location, s.ReceiptLine]] = []
     for i, line in enumerate(cmd.lines):
         product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
@@ -43,6 +63,7 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
         if facility.counts_whole_vials:
             check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
         prepared.append((i, product, location, line))
+    document_kind = "direct_receipt" if isinstance(cmd, s.DirectReceiptCreate) else "receipt"
     entries: list[Entry] = []
     readings: list[tuple[Lot, int]] = []  # (lot, VVM stage) new or darker on receipt, for the events
     locked = await stock.repo.lock_lots([(product.id, line.lot_number) for _, product, _, line in prepared])
@@ -74,19 +95,20 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
                 readings.append((lot, line.vvm_stage))
         entries.append(
             Entry(
-                Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"),
+                Line(location.id, lot.id, line.doses, document_kind, f"lines[{i}].doses"),
                 location.code,
                 product.code,
                 lot.lot_number,
             )
         )
+    direct = isinstance(cmd, s.DirectReceiptCreate)
     document = stock.new_document(
-        "receipt",
+        document_kind,
         facility,
         day,
         counterparty_id=supplier.id if supplier else None,
         reference=cmd.reference,
-        note=cmd.note,
+        note=cmd.reason if direct else cmd.note,  # type: ignore[union-attr]
     )
     received = await stock.post(
         document,

@@ -46,7 +46,7 @@ async def _reverse(
         )
     if await stock.repo.reversal_of(document_id) is not None:
         raise Conflict(f"document {document_id} is already reversed", field="document_id")
-    if original.kind in {"issue", "return"}:
+    if original.kind in {"issue", "return", "peer_transfer"}:
         shipment = await stock.repo.shipment_for_document(document_id)
         if shipment is not None and shipment.status != "in_transit":
             raise Conflict(
