@@ -21,6 +21,7 @@ from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
 from inventory.register.api import RegisterController
+from inventory.reports.api import ReportsController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegisterPages,
             ForecastController,
             ForecastPages,
+            ReportsController,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

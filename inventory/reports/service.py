@@ -16,15 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forecasting import needs
-from forecasting.periods import SupplyPeriod, parse_period
+from forecasting.periods import SupplyPeriod, month_period, parse_period, quarter_period, year_period
 from forecasting.schedule import schedule_in_force
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
+from inventory.catalog.models import Product
 from inventory.errors import NotFound, UnknownReference, ValidationFailed
 from inventory.forecast.inputs import TARGET_GROUPS
 from inventory.forecast.models import ForecastSetting
+from inventory.i18n import translate
 from inventory.register.reads import RegisterReads
-from inventory.reports import domain, repository
+from inventory.reports import documents, domain, repository
 from inventory.reports.models import ReportSetting, ReportSubmission
 from inventory.timeutil import today_vn, utcnow
 
@@ -277,6 +279,7 @@ class ReportsService:
         )
         rows = self._rolled_up(rows, tree, root, ["product_code"], COUNTS)
         rows = _with_rates(rows, RATES, _rates)
+        diluents = list(await self.session.scalars(select(Product.code).where(Product.is_diluent)))
         monthly_rows = self._rolled_up(
             monthly.filter(pl.col("ym") <= last),
             tree,
@@ -300,6 +303,8 @@ class ReportsService:
                 )
             },
         )
+        rows = rows.with_columns(pl.col("product_code").is_in(diluents).alias("diluent"))
+        monthly_rows = monthly_rows.with_columns(pl.col("product_code").is_in(diluents).alias("diluent"))
         return Report(
             "usage",
             period,
@@ -696,6 +701,57 @@ class ReportsService:
             return await self.stock(period_text, facility)
         raise ValidationFailed(message="error.reports.kind", params={"kind": kind}, field="kind")
 
+    # ---- files ---------------------------------------------------------------------------------------------
+
+    def workbook(self, report: Report, lang: str = "vi") -> bytes:
+        title = f"{translate(f'reports.title.{report.kind}', lang)} {report.period.label_vi} — {report.facility_name}"
+        return documents.workbook(report.tables, title=title, lang=lang)
+
+    def chart_pngs(self, report: Report, lang: str = "vi") -> dict[str, bytes]:
+        threshold = report.settings.get("dropout_threshold", domain.DEFAULT_SETTINGS["dropout_threshold"])
+        figures = documents.charts(report.tables, lang=lang, dropout_threshold=threshold)
+        return {name: documents.png(fig) for name, fig in figures.items()}
+
+    async def word(self, report: Report, lang: str = "vi", signer: str = "") -> bytes:
+        """The Word report to the supplier, with a summary of what changed since the period before."""
+        previous = None
+        before = previous_period(report.period)
+        try:
+            previous = await self.report(report.kind, before.label, report.facility)
+        except ValidationFailed:
+            previous = None
+        tree = await repository.facilities(self.session, report.period.start, report.period.end)
+        names = dict(tree.select("facility_id", "facility_name").iter_rows())
+        me = tree.filter(pl.col("facility_code") == report.facility).row(0, named=True)
+        supplier = names.get(me["supplier_id"]) if me["supplier_id"] is not None else None
+        province = tree.filter(pl.col("supplier_id").is_null(), pl.col("level") == "province")
+        province_name = province["facility_name"][0] if province.height else ""
+        parent = "Sở Y tế tỉnh " + province_name.split("tỉnh ", 1)[-1] if province_name else ""
+        if me["level"] == "commune" and supplier:
+            parent = supplier
+        place = report.facility_name.split(" xã ")[-1].split(" huyện ")[-1].split(" tỉnh ")[-1]
+        header = documents.ReportHeader(
+            issuer_parent=parent,
+            issuer=report.facility_name,
+            recipient=supplier or "Sở Y tế",
+            place=place,
+            issued_on=self.today,
+            period_vi=report.period.label_vi,
+            signer_name=signer,
+        )
+        pictures = list(self.chart_pngs(report, lang).values())
+        table = report.tables[report.kind]
+        if "scope" in table.columns:
+            table = table.filter(pl.col("scope") != "facility") if table.height > 60 else table
+        return documents.word_report(
+            kind=report.kind,
+            header=header,
+            table=table,
+            summary=summary_text(report, previous, lang),
+            pictures=pictures,
+            lang=lang,
+        )
+
     # ---- submission ----------------------------------------------------------------------------------------
 
     async def submit(
@@ -832,3 +888,67 @@ def _submission(row: ReportSubmission) -> dict[str, Any]:
         "submitted_by": row.submitted_by,
         "note": row.note,
     }
+
+
+# ---- documents ----------------------------------------------------------------------------------------------
+
+
+def previous_period(period: SupplyPeriod) -> SupplyPeriod:
+    """The month, quarter or year before."""
+    if period.kind == "month":
+        index = _month_index(period.start) - 1
+        return month_period(index // 12, index % 12 + 1)
+    if period.kind == "quarter":
+        quarter = (period.start.month - 1) // 3
+        return quarter_period(period.start.year - (quarter == 0), (quarter - 1) % 4 + 1)
+    return year_period(period.start.year - 1)
+
+
+def _headline(report: Report) -> dict[str, Any]:
+    """The few figures the written summary states, from the root's total (or its only facility)."""
+    if report.kind == "results":
+        frame = report.tables["results"]
+        top = frame.filter(pl.col("scope") == "total")
+        row = (top if top.height else frame).to_dicts()
+        row = row[0] if row else {}
+        problems = frame.filter(
+            pl.col("scope") == "facility", pl.col("high_dropout") | pl.col("low_coverage")
+        ).height
+        return {
+            "dtp3": row.get("dtp3", 0),
+            "dropout": row.get("dropout_dtp1_dtp3"),
+            "zero": row.get("zero_dose", 0),
+            "problems": problems,
+        }
+    table = report.tables[report.kind]
+    if report.kind == "usage":
+        top = table.filter(
+            pl.col("scope") == ("total" if (table["scope"] == "total").any() else "facility"),
+            ~pl.col("diluent"),
+        )
+        administered = int(top["administered"].sum())
+        used = int(top["doses_used"].sum() + top["closed_vial_wastage"].sum())
+        return {
+            "administered": administered,
+            "used": used,
+            "wastage": domain.shown(domain.wastage_rate(administered, used)),
+            "ytd": int(top["open_vial_wastage_ytd"].sum()),
+        }
+    return {k: int(table[k].sum()) if table.height else 0 for k in ("received", "issued", "closing")}
+
+
+def summary_text(report: Report, previous: Report | None, lang: str) -> str:
+    """A short written summary of the period and of what changed since the period before."""
+    now = _headline(report)
+    before = _headline(previous) if previous is not None else None
+    compared = {"usage": "wastage", "results": "dtp3", "stock": "closing"}[report.kind]
+    if before is None or before.get(compared) is None or now.get(compared) is None:
+        change = translate("reports.change.none", lang)
+    else:
+        delta = now[compared] - before[compared]
+        delta = round(delta, 1) if isinstance(delta, float) else delta
+        key = "up" if delta > 0 else "down" if delta < 0 else "same"
+        change = translate(f"reports.change.{key}", lang, {"value": abs(delta)})
+    period = report.period.label_vi if lang == "vi" else report.period.label
+    values = {k: ("–" if v is None else v) for k, v in now.items()}
+    return translate(f"reports.summary.{report.kind}", lang, {**values, "period": period, "change": change})

@@ -284,3 +284,44 @@ async def test_a_period_that_is_not_a_month_quarter_or_year_is_refused_naming_it
             await _report(quarter, "usage", bad)
         assert refused.value.field == "period"
         assert refused.value.message == "error.reports.period"
+
+
+async def test_the_api_serves_the_report_its_files_and_submission(quarter: Settings) -> None:
+    import io
+
+    from litestar.testing import AsyncTestClient
+    from openpyxl import load_workbook
+
+    from inventory.app import create_app
+    from tests.integration.conftest import Api
+
+    async with AsyncTestClient(app=create_app(quarter)) as client:
+        api = Api(client)
+        body = await api.read("/reports/usage", period="2026-Q1", facility=COMMUNE)
+        bopv = next(r for r in body["tables"]["usage"] if r["product_code"] == "BOPV")
+        assert (bopv["usage_rate"], bopv["wastage_factor"], bopv["open_vial_wastage_ytd"]) == (81.3, 1.23, 10)
+        assert "nửa lên" in body["rounding"]
+        xlsx = await api.get("/reports/usage/workbook", period="2026-Q1", facility=COMMUNE)
+        assert xlsx.status_code == 200
+        sheet = load_workbook(io.BytesIO(xlsx.content))["Sử dụng vắc xin"]
+        header = [c.value for c in sheet[2]]
+        rate = header.index("Tỷ lệ sử dụng") + 1
+        row = next(r for r in sheet.iter_rows(min_row=3) if r[header.index("Vắc xin")].value == "BOPV")
+        assert row[rate - 1].value == pytest.approx(0.813) and row[rate - 1].number_format == "0.0%"
+        assert row[header.index("Tồn cuối kỳ")].value == 245
+        csv_body = await api.get(
+            "/reports/usage/csv", period="2026-02", facility=COMMUNE, table="usage_by_month"
+        )
+        assert csv_body.status_code == 200 and "open_vial_wastage_ytd" in csv_body.text.splitlines()[0]
+        docx = await api.get("/reports/usage/document", period="2026-02", facility=COMMUNE)
+        assert docx.status_code == 200 and docx.content[:2] == b"PK"
+        bad = await api.get("/reports/usage/csv", period="2026-02", facility=COMMUNE, table="nope")
+        assert bad.status_code == 422 and bad.json()["field"] == "table"
+        submitted = await api.post("/reports/usage/submissions", {"period": "2026-02", "facility": COMMUNE})
+        assert submitted.status_code == 201 and submitted.json()["version"] == 1
+        status = await api.read("/reports/usage/submissions", period="2026-02", facility="TTYT-MT")
+        assert {r["facility_code"] for r in status if r["submitted"]} == {COMMUNE}
+        refused = await api.as_user("viewer").post(
+            "/reports/usage/submissions", {"period": "2026-02", "facility": COMMUNE}
+        )
+        assert refused.status_code == 403
