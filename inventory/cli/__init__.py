@@ -12,6 +12,7 @@ import click
 from rich.table import Table
 
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
+from inventory.cli.report import report
 from inventory.cli.reports import backlog, forecast, register, schedule
 from inventory.cli.users import user
 from inventory.settings import Settings
@@ -194,3 +195,4 @@ main.add_command(register)
 main.add_command(backlog)
 main.add_command(schedule)
 main.add_command(forecast)
+main.add_command(report)

@@ -69,6 +69,10 @@ def _adjust(day: date, product: str, lot: str, doses: int, reason: str) -> s.Adj
 
 @pytest.fixture
 async def quarter(settings: Settings) -> Settings:
+    return await load_quarter(settings)
+
+
+async def load_quarter(settings: Settings) -> Settings:
     """A commune's first quarter of 2026, bOPV (20 doses a vial, opened vials kept 28 days) and Penta.
 
     Jan: received 400 bOPV, opened 5 vials (100 doses) and gave 80; lost 20 in closed vials.
@@ -325,3 +329,47 @@ async def test_the_api_serves_the_report_its_files_and_submission(quarter: Setti
             "/reports/usage/submissions", {"period": "2026-02", "facility": COMMUNE}
         )
         assert refused.status_code == 403
+
+
+def test_the_command_line_prints_the_report_and_writes_the_files(settings: Settings, tmp_path) -> None:
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from inventory.cli import main
+    from tests.conftest import run_sync
+
+    run_sync(load_quarter(settings))
+    out, doc, folder = tmp_path / "r.xlsx", tmp_path / "r.docx", tmp_path / "csv"
+    result = CliRunner(env={"VAXSTOCK_LANGUAGE": "en", "COLUMNS": "250"}).invoke(
+        main,
+        [
+            "--database",
+            settings.database_url,
+            "report",
+            "usage",
+            "--period",
+            "2026-Q1",
+            "--facility",
+            COMMUNE,
+            "--out",
+            str(out),
+            "--doc",
+            str(doc),
+            "--csv",
+            str(folder),
+            "--submit",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "BOPV" in result.output and "version 1" in result.output
+    assert load_workbook(out).sheetnames == ["Vaccine usage", "Wastage by month"]
+    assert doc.read_bytes()[:2] == b"PK"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"usage-{COMMUNE}-2026-Q1.csv",
+        f"usage_by_month-{COMMUNE}-2026-Q1.csv",
+    ]
+    refused = CliRunner().invoke(
+        main, ["--database", settings.database_url, "report", "usage", "--period", "2026-14"]
+    )
+    assert refused.exit_code == 1 and "period" in refused.output
