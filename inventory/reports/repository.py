@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from sqlalchemy import and_, exists, extract, func, select, tuple_
+from sqlalchemy import Date, DateTime, and_, cast, exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -69,6 +69,27 @@ COMPLETED = pl.Schema({"commune_code": pl.String, "year": pl.Int64, "month": pl.
 ZERO_DOSE = pl.Schema({"commune_code": pl.String, "zero_dose": pl.Int64})
 
 
+async def tune(session: AsyncSession) -> None:
+    """On PostgreSQL, give the report's aggregates room to sort and hash in memory, and no JIT (compiling
+    costs more than these few-second aggregates gain); for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        await session.execute(text("SET LOCAL jit = off"))
+
+
+def _month(session: AsyncSession, column):
+    """The first day of the column's month, as a cheap sort key (a date, not two numeric extracts)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # on a timestamp without time zone: date_trunc on a date would go through timestamptz (slow)
+        return cast(func.date_trunc("month", cast(column, DateTime)), Date)
+    return func.date(column, "start of month")
+
+
+def _ym(value: object) -> tuple[int, int]:
+    text_value = str(value)
+    return int(text_value[:4]), int(text_value[5:7])
+
+
 async def facilities(session: AsyncSession, start: date, end: date) -> pl.DataFrame:
     """Every facility operating at some point of [start, end], with its supplier and population."""
     rows = (
@@ -117,19 +138,18 @@ async def monthly_movements(
         .outerjoin(original, original.id == Movement.reverses_movement_id)
         .where(Location.facility_id.in_(facility_ids), Location.kind != "transit")
     )
-    year = extract("year", Movement.occurred_on)
-    month = extract("month", Movement.occurred_on)
+    month = _month(session, Movement.occurred_on)
     within = base.add_columns(
-        Location.facility_id, Product.code, year, month, kind, reason, func.sum(Movement.doses)
+        Location.facility_id, Product.code, month, kind, reason, func.sum(Movement.doses)
     ).where(Movement.occurred_on >= start, Movement.occurred_on <= end)
-    within = within.group_by(Location.facility_id, Product.code, year, month, kind, reason)
+    within = within.group_by(Location.facility_id, Product.code, month, kind, reason)
     before = (
         base.add_columns(Location.facility_id, Product.code, func.sum(Movement.doses))
         .where(Movement.occurred_on < start)
         .group_by(Location.facility_id, Product.code)
     )
     rows = [
-        (f, p, int(y), int(m), k, r, int(d)) for f, p, y, m, k, r, d in (await session.execute(within)).all()
+        (f, p, *_ym(m), k, r, int(d)) for f, p, m, k, r, d in (await session.execute(within)).all()
     ]
     rows += [(f, p, 0, 0, "opening", None, int(d)) for f, p, d in (await session.execute(before)).all()]
     return pl.DataFrame(rows, schema=MONTHLY_MOVES, orient="row")
@@ -139,16 +159,13 @@ async def administered(
     session: AsyncSession, facility_ids: list[int], start: date, end: date
 ) -> pl.DataFrame:
     """Doses given per facility × product × month at vaccination days not reversed, on [start, end]."""
-    year = extract("year", UsageRecord.session_on)
-    month = extract("month", UsageRecord.session_on)
+    month = _month(session, UsageRecord.session_on)
     reversed_documents = select(StockDocument.reverses_document_id).where(
         StockDocument.reverses_document_id.is_not(None)
     )
     rows = (
         await session.execute(
-            select(
-                UsageRecord.facility_id, Product.code, year, month, func.sum(UsageRecord.doses_administered)
-            )
+            select(UsageRecord.facility_id, Product.code, month, func.sum(UsageRecord.doses_administered))
             .join(Product, Product.id == UsageRecord.product_id)
             .where(
                 UsageRecord.facility_id.in_(facility_ids),
@@ -156,12 +173,10 @@ async def administered(
                 UsageRecord.session_on <= end,
                 UsageRecord.document_id.not_in(reversed_documents),
             )
-            .group_by(UsageRecord.facility_id, Product.code, year, month)
+            .group_by(UsageRecord.facility_id, Product.code, month)
         )
     ).all()
-    return pl.DataFrame(
-        [(f, p, int(y), int(m), int(d)) for f, p, y, m, d in rows], schema=ADMINISTERED, orient="row"
-    )
+    return pl.DataFrame([(f, p, *_ym(m), int(d)) for f, p, m, d in rows], schema=ADMINISTERED, orient="row")
 
 
 async def lot_movements(session: AsyncSession, facility_id: int, start: date, end: date) -> pl.DataFrame:
@@ -218,20 +233,17 @@ async def lot_administered(session: AsyncSession, facility_id: int, start: date,
 
 async def doses_given(session: AsyncSession, communes: list[str], start: date, end: date) -> pl.DataFrame:
     """Doses in the register per commune × antigen × dose × month, given on [start, end]."""
-    year = extract("year", ChildDose.given_on)
-    month = extract("month", ChildDose.given_on)
+    month = _month(session, ChildDose.given_on)
     rows = (
         await session.execute(
-            select(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, year, month, func.count())
+            select(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, month, func.count())
             .join(Child, Child.id == ChildDose.child_id)
             .where(Child.commune_code.in_(communes), ChildDose.given_on >= start, ChildDose.given_on <= end)
-            .group_by(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, year, month)
+            .group_by(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, month)
         )
     ).all()
     return pl.DataFrame(
-        [(c, a, int(n), int(y), int(m), int(d)) for c, a, n, y, m, d in rows],
-        schema=DOSES_GIVEN,
-        orient="row",
+        [(c, a, int(n), *_ym(m), int(d)) for c, a, n, m, d in rows], schema=DOSES_GIVEN, orient="row"
     )
 
 
@@ -249,17 +261,16 @@ async def completed(
         .having(func.count() == len(doses))
         .subquery()
     )
-    year = extract("year", last.c.done_on)
-    month = extract("month", last.c.done_on)
+    month = _month(session, last.c.done_on)
     rows = (
         await session.execute(
-            select(Child.commune_code, year, month, func.count())
+            select(Child.commune_code, month, func.count())
             .join(last, last.c.child_id == Child.id)
             .where(Child.commune_code.in_(communes), last.c.done_on >= start, last.c.done_on <= end)
-            .group_by(Child.commune_code, year, month)
+            .group_by(Child.commune_code, month)
         )
     ).all()
-    return pl.DataFrame([(c, int(y), int(m), int(n)) for c, y, m, n in rows], schema=COMPLETED, orient="row")
+    return pl.DataFrame([(c, *_ym(m), int(n)) for c, m, n in rows], schema=COMPLETED, orient="row")
 
 
 async def zero_dose(

@@ -102,22 +102,31 @@ def _signed() -> pl.Expr:
     return pl.when(pl.col("category").is_in(OUTFLOWS)).then(-pl.col("doses")).otherwise(pl.col("doses"))
 
 
-def _rates(row: dict[str, Any]) -> dict[str, Any]:
-    """The usage report's rates of one row, from its counts (exact), rounded half-up once."""
-    given, opened, closed = row["administered"], row["doses_used"], row["closed_vial_wastage"]
+def half_up(numerator: pl.Expr, denominator: pl.Expr, *, places: int, times: int = 100) -> pl.Expr:
+    """numerator × times ÷ denominator rounded half away from zero to ``places`` decimals, in integer
+    arithmetic (so exact, like domain.round_half_up on the fraction); null when the denominator is 0."""
+    scale = 10**places
+    n = numerator.cast(pl.Int64) * (times * scale)
+    d = denominator.cast(pl.Int64)
+    quotient = n.abs() // d.abs()
+    rest = n.abs() % d.abs()
+    rounded = quotient + (2 * rest >= d.abs()).cast(pl.Int64)
+    # divide by a column, not a literal: polars turns "/ literal" into "× reciprocal" (33.300000000000004)
+    divisor = (d * 0 + scale).cast(pl.Float64)
+    return pl.when(d == 0).then(None).otherwise((n.sign() * d.sign() * rounded).cast(pl.Float64) / divisor)
+
+
+def _rate_columns() -> list[pl.Expr]:
+    """The usage report's rates from its counts: doses used = opened + closed-vial wastage (S31, S33)."""
+    given, opened, closed = pl.col("administered"), pl.col("doses_used"), pl.col("closed_vial_wastage")
     used = opened + closed
-    return {
-        "usage_rate": domain.shown(domain.usage_rate(given, used)),
-        "wastage_rate": domain.shown(domain.wastage_rate(given, used)),
-        "wastage_factor": domain.shown(domain.wastage_factor(given, used), domain.FACTOR_DECIMALS),
-        "open_vial_wastage_rate": domain.shown(domain.share(opened - given, opened)),
-        "closed_vial_wastage_rate": domain.shown(domain.share(closed, used)),
-    }
-
-
-def _with_rates(frame: pl.DataFrame, rates: Sequence[str], compute) -> pl.DataFrame:
-    values = [compute(row) for row in frame.iter_rows(named=True)]
-    return frame.with_columns(pl.Series(name, [v[name] for v in values], dtype=pl.Float64) for name in rates)
+    return [
+        half_up(given, used, places=domain.PERCENT_DECIMALS).alias("usage_rate"),
+        half_up(used - given, used, places=domain.PERCENT_DECIMALS).alias("wastage_rate"),
+        half_up(used, given, places=domain.FACTOR_DECIMALS, times=1).alias("wastage_factor"),
+        half_up(opened - given, opened, places=domain.PERCENT_DECIMALS).alias("open_vial_wastage_rate"),
+        half_up(closed, used, places=domain.PERCENT_DECIMALS).alias("closed_vial_wastage_rate"),
+    ]
 
 
 class ReportsService:
@@ -223,6 +232,7 @@ class ReportsService:
     async def usage(self, period_text: str, facility: str | None = None) -> Report:
         """Báo cáo sử dụng vắc xin: per facility × product, with district and total roll-ups, and by month."""
         period = self._period(period_text)
+        await repository.tune(self.session)
         tree, root = await self._tree(facility, period)
         ids = tree["facility_id"].to_list()
         year_start = date(period.start.year, 1, 1)
@@ -278,7 +288,7 @@ class ReportsService:
             )
         )
         rows = self._rolled_up(rows, tree, root, ["product_code"], COUNTS)
-        rows = _with_rates(rows, RATES, _rates)
+        rows = rows.with_columns(_rate_columns())
         diluents = list(await self.session.scalars(select(Product.code).where(Product.is_diluent)))
         monthly_rows = self._rolled_up(
             monthly.filter(pl.col("ym") <= last),
@@ -294,14 +304,12 @@ class ReportsService:
             .alias("open_vial_wastage_ytd"),
             pl.date(pl.col("ym") // 12, pl.col("ym") % 12 + 1, 1).alias("month"),
         ).drop("ym")
-        monthly_rows = _with_rates(
-            monthly_rows,
-            ("wastage_rate",),
-            lambda r: {
-                "wastage_rate": domain.shown(
-                    domain.wastage_rate(r["administered"], r["doses_used"] + r["closed_vial_wastage"])
-                )
-            },
+        monthly_rows = monthly_rows.with_columns(
+            half_up(
+                pl.col("doses_used") + pl.col("closed_vial_wastage") - pl.col("administered"),
+                pl.col("doses_used") + pl.col("closed_vial_wastage"),
+                places=domain.PERCENT_DECIMALS,
+            ).alias("wastage_rate")
         )
         rows = rows.with_columns(pl.col("product_code").is_in(diluents).alias("diluent"))
         monthly_rows = monthly_rows.with_columns(pl.col("product_code").is_in(diluents).alias("diluent"))
@@ -390,6 +398,7 @@ class ReportsService:
     async def stock(self, period_text: str, facility: str | None = None) -> Report:
         """Báo cáo xuất – nhập – tồn of one facility: one row per product and lot."""
         period = self._period(period_text)
+        await repository.tune(self.session)
         _tree, root = await self._tree(facility, period)
         moves = await repository.lot_movements(self.session, root["facility_id"], period.start, period.end)
         given = await repository.lot_administered(self.session, root["facility_id"], period.start, period.end)
@@ -478,6 +487,7 @@ class ReportsService:
         """Báo cáo kết quả tiêm chủng: doses by antigen and dose, coverage, dropout, fully immunized and
         zero-dose children per commune, for the period and the year to date against the annual plan."""
         period = self._period(period_text)
+        await repository.tune(self.session)
         tree, root = await self._tree(facility, period)
         settings = await self.settings()
         communes = tree.filter(

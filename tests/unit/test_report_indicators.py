@@ -85,3 +85,24 @@ def test_the_calendar_defaults_follow_tt_34_2018() -> None:
     changed = domain.calendar_from({**domain.DEFAULT_SETTINGS, "deadline.station_to_district.month": 3})
     month = next(d for d in changed if d.route == "station_to_district" and d.period_kind == "month")
     assert domain.due_on(month, date(2026, 11, 30)) == date(2026, 12, 3)
+
+
+def test_the_vectorised_rounding_agrees_with_the_exact_helper_on_every_pair() -> None:
+    import random
+
+    import polars as pl
+
+    from inventory.reports.service import half_up
+
+    rng = random.Random(14)
+    pairs = [(rng.randint(-500, 5000), rng.randint(-50, 5000)) for _ in range(5000)]
+    pairs += [(8125, 10000), (1875, 10000), (6043, 8595), (1, 8), (0, 0), (5, 0)]
+    frame = pl.DataFrame(pairs, schema={"n": pl.Int64, "d": pl.Int64}, orient="row")
+    got = frame.select(
+        half_up(pl.col("n"), pl.col("d"), places=1).alias("pct"),
+        half_up(pl.col("n"), pl.col("d"), places=2, times=1).alias("factor"),
+    )
+    for (n, d), pct, factor in zip(pairs, got["pct"], got["factor"], strict=True):
+        expected_pct = None if d == 0 else float(domain.round_half_up(Fraction(100 * n, d), 1))
+        expected_factor = None if d == 0 else float(domain.round_half_up(Fraction(n, d), 2))
+        assert (pct, factor) == (expected_pct, expected_factor), (n, d)
