@@ -31,6 +31,7 @@ from inventory.web.forecast_pages import ForecastPages
 from inventory.web.pages import AuthPages
 from inventory.web.posting_pages import PostingPages
 from inventory.web.register_pages import RegisterPages
+from inventory.web.report_pages import ReportPages
 from inventory.web.stock_pages import StockPages
 from inventory.web.templating import STATIC, template_config
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ForecastController,
             ForecastPages,
             ReportsController,
+            ReportPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

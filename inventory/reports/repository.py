@@ -148,9 +148,7 @@ async def monthly_movements(
         .where(Movement.occurred_on < start)
         .group_by(Location.facility_id, Product.code)
     )
-    rows = [
-        (f, p, *_ym(m), k, r, int(d)) for f, p, m, k, r, d in (await session.execute(within)).all()
-    ]
+    rows = [(f, p, *_ym(m), k, r, int(d)) for f, p, m, k, r, d in (await session.execute(within)).all()]
     rows += [(f, p, 0, 0, "opening", None, int(d)) for f, p, d in (await session.execute(before)).all()]
     return pl.DataFrame(rows, schema=MONTHLY_MOVES, orient="row")
 

@@ -373,3 +373,52 @@ def test_the_command_line_prints_the_report_and_writes_the_files(settings: Setti
         main, ["--database", settings.database_url, "report", "usage", "--period", "2026-14"]
     )
     assert refused.exit_code == 1 and "period" in refused.output
+
+
+async def test_the_reports_page_shows_the_table_charts_downloads_and_who_has_not_submitted(
+    quarter: Settings,
+) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from inventory.app import create_app
+    from tests.integration.test_auth import sign_in
+
+    async with AsyncTestClient(app=create_app(quarter)) as client:
+        await sign_in(client, "keeper")
+        page = await client.get(
+            "/reports", params={"kind": "usage", "period": "2026-02", "facility": "TTYT-MT"}
+        )
+        assert page.status_code == 200, page.text
+        assert 'id="report-table"' in page.text and 'id="download-xlsx"' in page.text
+        assert 'data-chart="wastage"' in page.text
+        assert 'data-facility="TYT-03433" class="missing"' in page.text  # not submitted yet
+        chart = await client.get(
+            "/api/v1/reports/usage/chart/wastage", params={"period": "2026-02", "facility": "TTYT-MT"}
+        )
+        assert chart.status_code == 200 and chart.content[:4] == b"\x89PNG"
+        results = await client.get(
+            "/reports", params={"kind": "results", "period": "2026-02", "facility": "TTYT-MT"}
+        )
+        assert results.status_code == 200 and 'data-chart="coverage"' in results.text
+        bad = await client.get("/reports", params={"kind": "usage", "period": "2026-13"})
+        assert bad.status_code == 422 and 'data-error-for="period"' in bad.text
+        await sign_in(client, "commune")
+        await client.get("/reports")
+        sent = await client.post(
+            "/reports/submit",
+            data={
+                "kind": "usage",
+                "period": "2026-02",
+                "facility": COMMUNE,
+                "idempotency_key": "form-report-submit-1",
+                "_csrf_token": client.cookies.get("csrftoken", ""),
+            },
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303, sent.text
+        await sign_in(client, "keeper")
+        again = await client.get(
+            "/reports", params={"kind": "usage", "period": "2026-02", "facility": "TTYT-MT"}
+        )
+        assert f'data-facility="{COMMUNE}" class="missing"' not in again.text
+        assert 'data-facility="TYT-03433" class="missing"' in again.text
