@@ -8,7 +8,8 @@ and the immunization results report of the year 2026 for the whole province (fac
 province roll-ups, by month). Loading is not timed.
 
 Run: ``uv run python bench/reports.py`` (needs a PostgreSQL superuser URL in VAXSTOCK_BENCH_ADMIN_URL,
-default postgresql://postgres@127.0.0.1:5432/test). Prints ``figure province_year_report_seconds``.
+default postgresql://postgres@127.0.0.1:5432/test; ``--reuse`` skips loading when an earlier run's scratch
+database is there). Prints ``figure province_year_report_seconds``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import os
 import random
 import statistics
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -296,10 +298,17 @@ async def timed(settings: Settings) -> tuple[float, dict[str, int]]:
 
 async def main() -> None:
     rng = random.Random(2026)
-    settings = await fresh_database()
-    t = time.perf_counter()
-    counts = await load(rng)
-    print(f"loaded in {time.perf_counter() - t:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if "--reuse" in sys.argv:  # the scratch database of an earlier run (same seed, same data)
+        settings = Settings(database_url=url(DATABASE))
+        print("reusing the loaded scratch database")
+    else:
+        settings = await fresh_database()
+        t = time.perf_counter()
+        counts = await load(rng)
+        print(
+            f"loaded in {time.perf_counter() - t:.1f} s: "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        )
     runs = []
     for n in range(RUNS + 1):
         seconds, sizes = await timed(settings)

@@ -601,9 +601,10 @@ class ReportsService:
 
             for antigen, dose in sorted(product_of):
                 target_year = annual(antigen, dose)
-                exact_targets[(scope, code, antigen, dose)] = (target_year, goal(antigen, dose))
+                aim = goal(antigen, dose)
+                exact_targets[(scope, code, antigen, dose)] = (target_year, aim)
                 doses, doses_ytd = total(count, antigen, dose), total(count_ytd, antigen, dose)
-                plan_ytd = target_year * goal(antigen, dose) * months_ytd / 12
+                plan_ytd = target_year * aim * months_ytd / 12
                 dose_rows.append(
                     {
                         "scope": scope,
