@@ -22,6 +22,7 @@ from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
 from inventory.refusals import RefusalAudit
 from inventory.register.api import RegisterController
+from inventory.reports.api import ReportsController
 from inventory.routes.api import RoutesController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
@@ -32,6 +33,7 @@ from inventory.web.forecast_pages import ForecastPages
 from inventory.web.pages import AuthPages
 from inventory.web.posting_pages import PostingPages
 from inventory.web.register_pages import RegisterPages
+from inventory.web.report_pages import ReportPages
 from inventory.web.stock_pages import StockPages
 from inventory.web.templating import STATIC, template_config
 from inventory.web.user_pages import AccountPages, AdminUserPages
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegisterPages,
             ForecastController,
             ForecastPages,
+            ReportsController,
+            ReportPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

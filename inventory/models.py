@@ -4,6 +4,7 @@ from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
 from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
+from inventory.reports.models import ReportSetting, ReportSubmission
 from inventory.routes.models import SupplyRoute
 from inventory.stock.models import (
     Balance,
@@ -37,6 +38,8 @@ __all__ = [
     "LotEvent",
     "Movement",
     "Product",
+    "ReportSetting",
+    "ReportSubmission",
     "ScheduleTable",
     "Shipment",
     "ShipmentLine",

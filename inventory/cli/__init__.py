@@ -13,6 +13,7 @@ from rich.table import Table
 
 from inventory.cli.backups import backup, restore
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
+from inventory.cli.report import report
 from inventory.cli.reports import backlog, forecast, register, schedule
 from inventory.cli.routes import route
 from inventory.cli.users import user
@@ -202,3 +203,4 @@ main.add_command(schedule)
 main.add_command(forecast)
 main.add_command(backup)
 main.add_command(restore)
+main.add_command(report)

@@ -1,0 +1,130 @@
+"""`vaxstock report usage|results|stock`: a monthly report as a table, a workbook, a Word report, CSV; submit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.cli.common import CLI, console, run_in_session
+from inventory.i18n import cli_language, translate
+from inventory.settings import Settings
+
+SHOWN = {
+    "usage": (
+        "facility_code",
+        "product_code",
+        "opening",
+        "received",
+        "issued",
+        "administered",
+        "doses_used",
+        "closed_vial_wastage",
+        "open_vial_wastage",
+        "open_vial_wastage_ytd",
+        "closing",
+        "wastage_rate",
+        "wastage_factor",
+    ),
+    "stock": (
+        "product_code",
+        "lot_number",
+        "expires_on",
+        "opening",
+        "received",
+        "issued",
+        "doses_used",
+        "closed_vial_wastage",
+        "adjustments",
+        "closing",
+    ),
+    "results": (
+        "facility_code",
+        "dtp1",
+        "dtp3",
+        "mcv1",
+        "coverage_dtp3",
+        "dropout_dtp1_dtp3",
+        "dropout_dtp1_mcv1",
+        "fully_immunized",
+        "zero_dose",
+        "coverage_dtp3_ytd",
+    ),
+}
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["usage", "results", "stock"]))
+@click.option("--period", required=True, help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")
+@click.option("--facility", default=None, help="The facility (default: the province, i.e. everything).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Excel workbook (.xlsx)."
+)
+@click.option(
+    "--doc", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Word report (.docx)."
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder for one CSV file per table.",
+)
+@click.option("--signer", default="", help="Name printed under the signature of the Word report.")
+@click.option("--submit", is_flag=True, help="Submit the report (a frozen copy; again = a new version).")
+@click.option("--note", default=None, help="A note kept with the submission.")
+@click.pass_obj
+def report(
+    settings: Settings,
+    kind: str,
+    period: str,
+    facility: str | None,
+    out: Path | None,
+    doc: Path | None,
+    csv_dir: Path | None,
+    signer: str,
+    submit: bool,
+    note: str | None,
+) -> None:
+    """A monthly report: vaccine usage and wastage, immunization results, or stock movement (nhập – xuất – tồn)."""
+    from inventory.reports import documents
+    from inventory.reports.service import ReportsService
+
+    lang = cli_language()
+
+    async def work(session: AsyncSession) -> tuple[Any, bytes | None, bytes | None, dict | None]:
+        service = ReportsService(session, CLI)
+        result = await service.report(kind, period, facility)
+        xlsx = service.workbook(result, lang) if out else None
+        docx = await service.word(result, lang, signer) if doc else None
+        done = await service.submit(kind, period, result.facility, note) if submit else None
+        return result, xlsx, docx, done
+
+    result, xlsx, docx, done = run_in_session(settings, work)
+    label = result.period.label_vi if lang == "vi" else result.period.label
+    title = f"{translate(f'reports.title.{kind}', lang)} — {result.facility_name} — {label}"
+    table = Table(title=title, caption=translate("reports.rounding", lang))
+    frame = result.tables[kind]
+    columns = [c for c in SHOWN[kind] if c in frame.columns]
+    for column in columns:
+        table.add_column(
+            documents.label(column, lang), justify="left" if column.endswith(("code", "number")) else "right"
+        )
+    for row in frame.iter_rows(named=True):
+        table.add_row(*(documents.cell_text(c, row[c], lang) for c in columns))
+    console.print(table)
+    for path, body in ((out, xlsx), (doc, docx)):
+        if path and body:
+            path.write_bytes(body)
+            console.print(translate("reports.cli.written", lang, {"path": str(path)}))
+    if csv_dir:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in result.tables.items():
+            path = csv_dir / f"{name}-{result.facility}-{result.period.label}.csv"
+            path.write_text(documents.csv_text(frame), encoding="utf-8")
+            console.print(translate("reports.cli.written", lang, {"path": str(path)}))
+    if done:
+        console.print(translate("reports.cli.submitted", lang, {**done, "facility": done["facility"]}))

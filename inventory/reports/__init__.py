@@ -1,0 +1,1 @@
+"""Monthly reports: vaccine usage and wastage, stock movement, immunization results; submission."""
