@@ -27,14 +27,14 @@ from inventory.stock.models import (
 from inventory.users.models import ApiToken, LoginAttempt, User, UserSession
 
 __all__ = [
+    "AdminUnit",
+    "AdminUnitSuccession",
     "Alert",
     "AlertDelivery",
     "AlertEvaluation",
     "AlertSetting",
     "AlertSubscription",
     "AlertWebhook",
-    "AdminUnit",
-    "AdminUnitSuccession",
     "ApiToken",
     "AuditEvent",
     "Balance",

@@ -303,6 +303,24 @@ class AlertRepository:
         ).one()
         return row[0], row[1]
 
+    async def facility_names(self, ids: set[int]) -> dict[int, tuple[str, str, str]]:
+        stmt = select(Facility.id, Facility.code, Facility.name, Facility.level).where(
+            Facility.id.in_(sorted(ids))
+        )
+        return {i: (c, n, lvl) for i, c, n, lvl in await self._rows(stmt)}
+
+    async def open_counts(self, ids: set[int]) -> dict[int, dict[str, tuple[int, int]]]:
+        """facility -> kind -> (open alerts, most severe rank)."""
+        stmt = (
+            select(Alert.facility_id, Alert.kind, func.count(), func.min(Alert.severity_rank))
+            .where(Alert.resolved_at.is_(None), Alert.facility_id.in_(sorted(ids)))
+            .group_by(Alert.facility_id, Alert.kind)
+        )
+        found: dict[int, dict[str, tuple[int, int]]] = {}
+        for facility_id, kind, count, rank in await self._rows(stmt):
+            found.setdefault(facility_id, {})[kind] = (int(count), int(rank))
+        return found
+
     async def open_levels(self, facility_id: int) -> dict[str, str]:
         """product code -> the open stock-level kind at a facility (the dashboard's colours)."""
         stmt = (

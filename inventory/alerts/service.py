@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -14,11 +14,10 @@ from inventory.alerts import domain, rules
 from inventory.alerts.models import Alert, AlertEvaluation, AlertSetting
 from inventory.alerts.repository import AlertRepository
 from inventory.alerts.schemas import AlertPage, AlertRead, EvaluationRead
-from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.errors import Conflict, NotFound, UnknownReference, ValidationFailed
 from inventory.i18n import translate
-from inventory.timeutil import today_vn, utcnow
+from inventory.timeutil import today_vn, utcnow, vietnam_day
 
 STATES = ("open", "unacknowledged", "resolved", "all")
 MAX_PER_PAGE = 200
@@ -219,9 +218,25 @@ class AlertService:
         await self.session.flush()
         return result
 
-    async def is_stale(self, seconds: float) -> bool:
+    async def refresh(self, max_age_seconds: float) -> EvaluationRead | None:
+        """Evaluate when the last evaluation is older than max_age_seconds (or was for another day)."""
         last = await self.repo.last_evaluation()
-        return last is None or (utcnow() - last).total_seconds() > seconds
+        fresh = last is not None and (utcnow() - last).total_seconds() <= max_age_seconds
+        if fresh and last is not None and vietnam_day(last) == self.today:
+            return None
+        return await self.evaluate()
+
+    async def overrides(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": s.name,
+                "value": json.loads(s.value),
+                "facility": s.facility_code or None,
+                "product": s.product_code or None,
+                "updated_by": s.updated_by,
+            }
+            for s in await self.repo.alert_settings()
+        ]
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -272,11 +287,61 @@ class AlertService:
     async def count_open(self) -> int:
         return await self.repo.count_open(self.principal.readable)
 
-    async def levels(self, facility_id: int) -> dict[str, str]:
+    async def facility_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of every current facility the reader may see, for the page's filter."""
+        ids = {
+            i for i in (await self.repo.facilities())["facility_id"].to_list() if self.principal.can_read(i)
+        }
+        return sorted((code, name) for code, name, _ in (await self.repo.facility_names(ids)).values())
+
+    async def across(self, root: str | None) -> list[AcrossRow]:
+        """Open alerts per facility × kind for a store and every facility it supplies (default: the reader's
+        facility, or everything), the store first and then its communes by code."""
+        facilities = (await self.repo.facilities()).to_dicts()
+        by_code = {f["facility_code"]: f for f in facilities}
+        start = root or self.principal.facility_code
+        if start:
+            if start not in by_code:
+                raise UnknownReference(
+                    message="error.alerts.unknown_facility", params={"facility": start}, field="facility"
+                )
+            children: dict[int | None, list[int]] = {}
+            for f in facilities:
+                children.setdefault(f["supplier_id"], []).append(f["facility_id"])
+            tree, todo = {by_code[start]["facility_id"]}, [by_code[start]["facility_id"]]
+            while todo:
+                for child in children.get(todo.pop(), []):
+                    if child not in tree:
+                        tree.add(child)
+                        todo.append(child)
+        else:
+            tree = {f["facility_id"] for f in facilities}
+        visible = {i for i in tree if self.principal.can_read(i)}
+        counts = await self.repo.open_counts(visible)
+        names = await self.repo.facility_names(visible)
+        rows = []
+        for facility_id in sorted(
+            visible, key=lambda i: (names[i][2] != "district", names[i][2] != "province", names[i][0])
+        ):
+            mine = counts.get(facility_id, {})
+            worst = min((rank for _, rank in mine.values()), default=None)
+            rows.append(
+                AcrossRow(
+                    facility=names[facility_id][0],
+                    name=names[facility_id][1],
+                    level=names[facility_id][2],
+                    counts={k: n for k, (n, _) in mine.items()},
+                    worst={1: "critical", 2: "warning", 3: "info"}.get(worst) if worst else None,
+                )
+            )
+        return rows
+
+    async def levels(self, facility_code: str) -> dict[str, str]:
         """product code -> open stock-level kind at a facility the reader may see (dashboard colours)."""
-        if not self.principal.can_read(facility_id):
+        ids = await self.repo.facility_ids([facility_code])
+        if facility_code not in ids or not self.principal.can_read(ids[facility_code]):
             return {}
-        return await self.repo.open_levels(facility_id)
+        return await self.repo.open_levels(ids[facility_code])
 
     # ---- acknowledging -------------------------------------------------------------------------------------
 
@@ -303,13 +368,6 @@ class AlertService:
         alert.acknowledged_at = utcnow()
         alert.acknowledged_by = self.principal.username
         alert.acknowledgement_note = note or None
-        record(
-            self.session,
-            self.principal,
-            "alert.acknowledge",
-            changes={"alert": alert_id, "kind": alert.kind, "note": note},
-            entity=f"alert {alert_id}",
-        )
         await self.session.flush()
         return await self._read(alert, lang)
 
@@ -348,13 +406,6 @@ class AlertService:
             self.session.add(row)
         else:
             row.value, row.updated_at, row.updated_by = stored, utcnow(), self.principal.username
-        record(
-            self.session,
-            self.principal,
-            "alert.setting",
-            changes={"name": name, "value": json.loads(stored), "facility": facility, "product": product},
-            facility_code=facility,
-        )
         await self.session.flush()
 
     async def _may_set(self, facility: str | None, product: str | None) -> None:
@@ -374,3 +425,12 @@ class AlertService:
             )
         if not self.principal.can_read(ids[facility]):
             raise Forbidden(message="error.alerts.not_yours", params={"facility": facility}, field="facility")
+
+
+@dataclass(frozen=True)
+class AcrossRow:
+    facility: str
+    name: str
+    level: str
+    counts: dict[str, int]
+    worst: str | None

@@ -12,7 +12,6 @@ from alembic import op
 
 import inventory.types
 
-
 revision: str = "0006_alerts"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None

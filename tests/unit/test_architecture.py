@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "inventory.*.use_cases.*",
             "inventory.*.service",
+            "inventory.alerts.delivery",
         ],
     ),
     (
@@ -56,6 +57,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.stock.ledger",
             "inventory.stock.ledger.*",
             "inventory.register.parsing",
+            "inventory.alerts.rules",
             "inventory.catalog.seed",
             "inventory.migrate",
         ],
@@ -65,6 +67,8 @@ LAYERS: list[tuple[str, list[str]]] = [
         "base",
         [
             "inventory",
+            "inventory.alerts",
+            "inventory.alerts.config",
             "inventory.audit",
             "inventory.catalog",
             "inventory.forecast",
