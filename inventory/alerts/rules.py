@@ -31,7 +31,10 @@ STOCK = pl.Schema(
     }
 )
 """Balance rows at storage locations (not transit), including rows at zero (the product was held there)."""
-OUTFLOW = pl.Schema({"facility_id": pl.Int64, "product_id": pl.Int64, "day": pl.Date, "doses": pl.Int64})
+OUTFLOW = pl.Schema(
+    {"facility_id": pl.Int64, "product_id": pl.Int64, "consumption_days": pl.Int64, "doses": pl.Int64}
+)
+"""Doses used per facility × product over the last `consumption_days` days (today included)."""
 TRANSIT = pl.Schema({"facility_id": pl.Int64, "product_id": pl.Int64, "doses": pl.Int64})
 OPEN_SHIPMENTS = pl.Schema(
     {
@@ -169,9 +172,8 @@ def stock_lines(
         outflow.lazy()
         .join(
             thresholds.lazy().select("facility_id", "product_id", "consumption_days"),
-            on=["facility_id", "product_id"],
+            on=["facility_id", "product_id", "consumption_days"],
         )
-        .filter(pl.col("day") > pl.lit(today) - pl.duration(days=pl.col("consumption_days")))
         .group_by("facility_id", "product_id")
         .agg(pl.col("doses").sum().alias("used"))
     )

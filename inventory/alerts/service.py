@@ -143,7 +143,6 @@ class AlertService:
         """Every condition today (and the stock lines behind the level kinds), read in a fixed number of queries."""
         facilities = await self.repo.facilities()
         line_thresholds, facility_thresholds = await self._threshold_frames(facilities)
-        longest = int(line_thresholds["consumption_days"].max() or 0) if line_thresholds.height else 0
         longest_discrepancy = (
             int(facility_thresholds["discrepancy_days"].max() or 0) if facility_thresholds.height else 0
         )
@@ -151,7 +150,9 @@ class AlertService:
             today=self.today,
             facilities=facilities,
             stock=await self.repo.stock(),
-            outflow=await self.repo.outflow(self.today - timedelta(days=longest)),
+            outflow=await self.repo.outflow(
+                self.today, line_thresholds["consumption_days"].unique().to_list()
+            ),
             transit=await self.repo.transit(),
             open_shipments=await self.repo.open_shipments(),
             received=await self.repo.received_shipments(self.today - timedelta(days=longest_discrepancy)),

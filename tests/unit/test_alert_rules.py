@@ -69,10 +69,8 @@ def world(
 ) -> pl.DataFrame:
     """The conditions of a small district; `used` = doses used per facility over the last 90 days."""
     used = {COMMUNE: 900} if used is None else used
-    outflow = [
-        (f, PRODUCT, TODAY - timedelta(days=1 + i % 89), d // 10) for f, d in used.items() for i in range(10)
-    ]
     t = domain.Thresholds(**overrides)  # type: ignore[arg-type]
+    outflow = [(f, PRODUCT, t.consumption_days, d) for f, d in used.items()]
     lines = pl.DataFrame(
         [
             (
