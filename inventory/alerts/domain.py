@@ -190,3 +190,29 @@ def expiry_severity(days_left: int, windows: tuple[int, ...]) -> str | None:
 
 def link_for(kind: str, *, facility: str, product: str | None, shipment: int | None) -> str:
     return KINDS[kind].link.format(facility=facility, product=product or "", shipment=shipment or "")
+
+
+def facility_tree(suppliers: Mapping[int, int | None], root: int) -> set[int]:
+    """A facility and every facility it supplies, directly or through others (facility -> its supplier)."""
+    children: dict[int | None, list[int]] = {}
+    for facility, supplier in suppliers.items():
+        children.setdefault(supplier, []).append(facility)
+    tree, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in tree:
+                tree.add(child)
+                todo.append(child)
+    return tree
+
+
+def readable_by(
+    role: str, facility_id: int | None, suppliers: Mapping[int, int | None]
+) -> frozenset[int] | None:
+    """What a user reads (as inventory.users.service.principal): everything (admin, viewer; None), a store
+    and what it supplies (store keeper), its own station (commune worker)."""
+    if facility_id is None or role in ("admin", "viewer"):
+        return None
+    if role == "store_keeper":
+        return frozenset(facility_tree(suppliers, facility_id))
+    return frozenset({facility_id})

@@ -25,9 +25,15 @@ from inventory.types import BigId, UTCDateTime
 
 SEVERITIES = ("critical", "warning", "info")
 
-MOVEMENTS_BY_DAY = Index("ix_movement_occurred_on", Movement.occurred_on, postgresql_using="brin")
+MOVEMENTS_BY_DAY = Index(
+    "ix_movement_occurred_on",
+    Movement.occurred_on,
+    postgresql_using="brin",
+    postgresql_with={"autosummarize": "on"},
+)
 """Recent consumption reads the last days of the ledger. Movements are appended in (nearly) day order, so on
-PostgreSQL a BRIN index finds a window for almost no cost to postings; SQLite gets a plain index."""
+PostgreSQL a BRIN index finds a window for almost no cost to postings (autovacuum summarises each new range
+as it fills); SQLite gets a plain index."""
 
 
 class Alert(Base):
@@ -142,6 +148,8 @@ class AlertDelivery(Base):
     payload: Mapped[str] = mapped_column(Text)
     """JSON: the alert ids (new, resolved, still open) the digest carries."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """A run sending it holds it until then: two runs at once never both send it."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -227,6 +227,9 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "error.alerts.per_page": ("Mỗi trang từ 1 đến {most} dòng", "Between 1 and {most} rows a page"),
     "error.alerts.viewer": ("Người xem không ghi nhận cảnh báo", "A viewer does not acknowledge alerts"),
     "error.alerts.not_found": ("Không có cảnh báo {id}", "No alert {id}"),
+    "error.alerts.email": ("{email} không phải địa chỉ e-mail", "{email} is not an e-mail address"),
+    "error.alerts.url": ("{url} không phải địa chỉ http(s)", "{url} is not an http(s) address"),
+    "error.alerts.unknown_user": ("Không có người dùng {user}", "Unknown user {user}"),
     "error.alerts.acknowledged": (
         "Cảnh báo đã được {by} ghi nhận lúc {at}",
         "Already acknowledged by {by} at {at}",

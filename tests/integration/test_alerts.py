@@ -42,13 +42,17 @@ async def issue(api: Api, to: str, doses: int, *, days_ago: int = 0, product: st
     return await api.ok("/issues", body)
 
 
-@pytest.fixture
-async def district(api: Api) -> Api:
+async def make_district(api: Api) -> Api:
     """PENTA at the district; two shipments sent 8 days ago, one to each commune, not yet confirmed."""
     await api.ok("/receipts", receipt(lot("PENTA", "P-1", 1000, expires_in_days=400), occurred_on=day(-20)))
     await issue(api, COMMUNE, 100, days_ago=8)
     await issue(api, OTHER, 100, days_ago=8)
     return api
+
+
+@pytest.fixture
+async def district(api: Api) -> Api:
+    return await make_district(api)
 
 
 async def test_an_evaluation_opens_one_alert_per_condition_and_a_second_duplicates_nothing(

@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.reads",
             "inventory.register.base",
             "inventory.forecast.inputs",
+            "inventory.alerts.reads",
         ],
     ),
     (
