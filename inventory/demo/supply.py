@@ -23,6 +23,9 @@ from inventory.stock.context import StockContext
 from inventory.stock.domain import pick_lots
 from inventory.stock.use_cases import confirmation, issuing, receiving, views
 
+FORGOTTEN = "TYT-03442"
+"""A remote station whose confirmation of last month's delivery is missing (an alert on the day the demo loads)."""
+
 
 async def _month(
     clock: _Clock,
@@ -133,6 +136,8 @@ async def _month(
         arrive = issue_day + timedelta(days=rng.randint(1, 3) + (2 if commune.code in REMOTE else 0))
         if arrive > today - timedelta(days=1):
             continue
+        if commune.code == FORGOTTEN and month == (last_month - timedelta(days=1)).replace(day=1):
+            continue  # last month's delivery to a remote station was never confirmed: an overdue confirmation
         shipment = await views.get_shipment(stock, doc.shipment_id or 0)
         confirm = []
         for line in shipment.lines:
