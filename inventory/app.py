@@ -14,6 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from inventory.alerts.api import AlertsController
 from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
@@ -27,6 +28,7 @@ from inventory.routes.api import RoutesController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
+from inventory.web.alert_pages import AlertPages
 from inventory.web.audit_pages import AuditPages
 from inventory.web.document_pages import DocumentPages
 from inventory.web.forecast_pages import ForecastPages
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ForecastPages,
             ReportsController,
             ReportPages,
+            AlertsController,
+            AlertPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

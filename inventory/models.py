@@ -1,5 +1,13 @@
 """Every model, imported once so that Base.metadata knows all tables (migrations, tests)."""
 
+from inventory.alerts.models import (
+    Alert,
+    AlertDelivery,
+    AlertEvaluation,
+    AlertSetting,
+    AlertSubscription,
+    AlertWebhook,
+)
 from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
 from inventory.forecast.models import ForecastSetting
@@ -24,6 +32,12 @@ from inventory.users.models import ApiToken, SignInFailure, User, UserSession
 __all__ = [
     "AdminUnit",
     "AdminUnitSuccession",
+    "Alert",
+    "AlertDelivery",
+    "AlertEvaluation",
+    "AlertSetting",
+    "AlertSubscription",
+    "AlertWebhook",
     "ApiToken",
     "AuditEvent",
     "Balance",

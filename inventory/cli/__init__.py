@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from inventory.cli.alerts import alerts
 from inventory.cli.backups import backup, restore
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.report import report
@@ -204,3 +205,4 @@ main.add_command(forecast)
 main.add_command(backup)
 main.add_command(restore)
 main.add_command(report)
+main.add_command(alerts)

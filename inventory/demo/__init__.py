@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.alerts.service import AlertService
+from inventory.auth import Principal
 from inventory.catalog.models import Facility, Product
 from inventory.demo.clock import COMMUNE_ACTOR, DEMO_ACTOR, _Clock
 from inventory.demo.events import _events
@@ -74,4 +76,5 @@ async def load_demo(
         await _month(clock, rng, month, today, products, district, communes, lots, counts, last_month)
         month = (month + timedelta(days=32)).replace(day=1)
     await _events(clock, today, products, district, counts)
-    return {**counts, **counts_register}
+    evaluated = await AlertService(session, Principal.system("demo"), today=today).evaluate()
+    return {**counts, **counts_register, "alerts": evaluated.still_open}

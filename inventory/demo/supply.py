@@ -27,6 +27,9 @@ from inventory.stock.context import StockContext
 from inventory.stock.domain import pick_lots
 from inventory.stock.use_cases import confirmation, issuing, receiving, views
 
+FORGOTTEN = "TYT-03442"
+"""A remote station whose confirmation of last month's delivery is missing (an alert on the day the demo loads)."""
+
 
 async def _month(
     clock: _Clock,
@@ -175,6 +178,9 @@ async def _issue(
     arrive = issue_day + timedelta(days=rng.randint(1, 3) + (2 if commune.code in REMOTE else 0))
     if arrive > today - timedelta(days=1):
         return
+    previous_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if commune.code == FORGOTTEN and issue_day.replace(day=1) == previous_month:
+        return  # last month's delivery to a remote station was never confirmed: an overdue confirmation
     at(arrive, 2, partial(_confirm, clock, rng, stock, doc.shipment_id or 0, arrive, products, counts))
 
 

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory import i18n
+from inventory.alerts.service import AlertService
 from inventory.auth import Principal
 from inventory.authn import SESSION_COOKIE
 from inventory.catalog.models import Facility
@@ -77,6 +78,7 @@ class Page:
         visible = [f for f in facilities if f.valid_to is None]
         context.setdefault("form", Form())
         context.setdefault("facility_options", [(f.code, f"{f.code} — {f.name}") for f in visible])
+        context.setdefault("alert_count", await AlertService(self.session, self.principal).count_open())
         return Template(
             template_name=name,
             context={

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from inventory.alerts.service import AlertService
 from inventory.auth import Forbidden
 from inventory.authn import SESSION_COOKIE
 from inventory.errors import InventoryError
@@ -42,7 +43,8 @@ class StockPages(Controller):
         self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
     ) -> Template:
         board = await views.dashboard(page.stock, page.facility_code(facility))
-        return await page.render("dashboard.html", board=board)
+        levels = await AlertService(page.session, page.principal).levels(board.facility)
+        return await page.render("dashboard.html", board=board, levels=levels)
 
     @get("/stock", operation_id="StockPage", include_in_schema=False)
     async def stock(self, page: NamedDependency[Page], facility: FromQuery[str | None] = None) -> Template:

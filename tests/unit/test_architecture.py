@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "inventory.*.use_cases.*",
             "inventory.*.service",
+            "inventory.alerts.delivery",
         ],
     ),
     (
@@ -47,6 +48,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.reads",
             "inventory.register.base",
             "inventory.forecast.inputs",
+            "inventory.alerts.reads",
         ],
     ),
     (
@@ -58,6 +60,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.stock.ledger",
             "inventory.stock.ledger.*",
             "inventory.register.parsing",
+            "inventory.alerts.rules",
             "inventory.catalog.seed",
             "inventory.migrate",
             "inventory.backup",
@@ -69,6 +72,8 @@ LAYERS: list[tuple[str, list[str]]] = [
         "base",
         [
             "inventory",
+            "inventory.alerts",
+            "inventory.alerts.config",
             "inventory.audit",
             "inventory.catalog",
             "inventory.forecast",

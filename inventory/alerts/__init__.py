@@ -1,0 +1,1 @@
+"""Stock alerts: what needs attention today, for whom (docs/alerts.md)."""

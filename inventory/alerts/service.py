@@ -1,0 +1,397 @@
+"""Alerts: evaluate every rule for the whole supply chain, keep one alert per condition, read and acknowledge."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.alerts import domain, rules
+from inventory.alerts.models import Alert, AlertEvaluation, AlertSetting
+from inventory.alerts.reads import render
+from inventory.alerts.repository import AlertRepository
+from inventory.alerts.schemas import AlertPage, AlertRead, EvaluationRead
+from inventory.auth import Forbidden, Principal
+from inventory.errors import Conflict, NotFound, UnknownReference, ValidationFailed
+from inventory.timeutil import today_vn, utcnow, vietnam_day
+
+STATES = ("open", "unacknowledged", "resolved", "all")
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    facility: str | None = None
+    kind: str | None = None
+    severity: str | None = None
+    state: str = "open"
+    page: int = 1
+    per_page: int = 50
+
+
+class AlertService:
+    def __init__(self, session: AsyncSession, principal: Principal, *, today: date | None = None) -> None:
+        self.session = session
+        self.principal = principal
+        self.today = today or today_vn()
+        self.repo = AlertRepository(session)
+
+    # ---- thresholds ----------------------------------------------------------------------------------------
+
+    async def thresholds(self) -> domain.ThresholdTable:
+        """The defaults with every stored override (alert settings; reserve and lead time from the forecast)."""
+        defaults: dict[str, Any] = {}
+        by_product: dict[str, dict[str, Any]] = {}
+        by_facility: dict[str, dict[str, Any]] = {}
+        by_pair: dict[tuple[str, str], dict[str, Any]] = {}
+        for facility, product, name, value in await self.repo.overrides():
+            if value is None:
+                continue
+            value = domain.check_threshold(name, value)
+            if facility and product:
+                by_pair.setdefault((facility, product), {})[name] = value
+            elif facility:
+                by_facility.setdefault(facility, {})[name] = value
+            elif product:
+                by_product.setdefault(product, {})[name] = value
+            else:
+                defaults[name] = value
+        return domain.ThresholdTable(
+            defaults=domain.Thresholds(**defaults),
+            by_product=by_product,
+            by_facility=by_facility,
+            by_facility_product=by_pair,
+        )
+
+    async def _threshold_frames(self, facilities: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        table = await self.thresholds()
+        products = await self.repo.products()
+        line_rows, facility_rows = [], []
+        for facility_id, code in facilities.select("facility_id", "facility_code").iter_rows():
+            own = table.for_line(code, None)
+            facility_rows.append(
+                (facility_id, own.confirm_within_days, own.discrepancy_days, own.count_period_days)
+            )
+            for product_id, product in products:
+                t = table.for_line(code, product)
+                line_rows.append(
+                    (
+                        facility_id,
+                        product_id,
+                        product,
+                        t.consumption_days,
+                        t.supply_interval_months,
+                        t.reserve_share,
+                        t.lead_time_days,
+                        t.expiry_windows_days[0],
+                        t.expiry_windows_days[-1],
+                        t.expiry_risk_min_doses,
+                    )
+                )
+        return (
+            pl.DataFrame(line_rows, schema=rules.LINE_THRESHOLDS, orient="row"),
+            pl.DataFrame(facility_rows, schema=rules.FACILITY_THRESHOLDS, orient="row"),
+        )
+
+    # ---- evaluation ----------------------------------------------------------------------------------------
+
+    async def conditions(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Every condition today (and the stock lines behind the level kinds), read in a fixed number of queries."""
+        facilities = await self.repo.facilities()
+        line_thresholds, facility_thresholds = await self._threshold_frames(facilities)
+        longest_discrepancy = (
+            int(facility_thresholds["discrepancy_days"].max() or 0) if facility_thresholds.height else 0
+        )
+        return rules.conditions(
+            today=self.today,
+            facilities=facilities,
+            stock=await self.repo.stock(),
+            outflow=await self.repo.outflow(
+                self.today, line_thresholds["consumption_days"].unique().to_list()
+            ),
+            transit=await self.repo.transit(),
+            open_shipments=await self.repo.open_shipments(),
+            received=await self.repo.received_shipments(self.today - timedelta(days=longest_discrepancy)),
+            counts=await self.repo.counts(),
+            holds=await self.repo.holds(),
+            line_thresholds=line_thresholds,
+            facility_thresholds=facility_thresholds,
+        )
+
+    async def evaluate(self) -> EvaluationRead:
+        """Open an alert for each new condition, update one whose numbers changed, resolve one whose condition
+        ended; one evaluation at a time (PostgreSQL: an advisory lock; SQLite: one writer)."""
+        await self.repo.lock_evaluation()
+        found, _lines = await self.conditions()
+        now = utcnow()
+        existing = await self.repo.open_alerts()
+        known = pl.DataFrame(
+            [(k, i, s, n) for k, (i, s, n, _d) in existing.items()],
+            schema={"key": pl.String, "id": pl.Int64, "old_severity": pl.String, "old_numbers": pl.String},
+            orient="row",
+        )
+        found = found.unique("key", keep="first", maintain_order=True)
+        new = found.join(known, on="key", how="anti").with_columns(pl.col("since").fill_null(self.today))
+        changed = found.join(known, on="key", how="inner").filter(
+            (pl.col("numbers") != pl.col("old_numbers")) | (pl.col("severity") != pl.col("old_severity"))
+        )
+        gone = known.join(found.select("key"), on="key", how="anti")["id"].to_list()
+        await self.repo.insert_alerts(
+            [
+                {**row, "opened_at": now, "updated_at": now}
+                for row in new.select(
+                    "key",
+                    "kind",
+                    "facility_id",
+                    "product_id",
+                    "lot_id",
+                    "location_id",
+                    "shipment_id",
+                    "severity",
+                    "severity_rank",
+                    "since",
+                    "numbers",
+                ).to_dicts()
+            ]
+        )
+        await self.repo.update_alerts(
+            [
+                {**row, "updated_at": now}
+                for row in changed.select("id", "severity", "severity_rank", "numbers").to_dicts()
+            ]
+        )
+        await self.repo.resolve_alerts(gone, now)
+        result = EvaluationRead(self.today, new.height, changed.height, len(gone), found.height)
+        self.repo.record_evaluation(
+            AlertEvaluation(
+                evaluated_at=now,
+                evaluated_on=self.today,
+                opened=new.height,
+                updated=changed.height,
+                resolved=len(gone),
+                still_open=found.height,
+            )
+        )
+        await self.session.flush()
+        return result
+
+    async def refresh(self, max_age_seconds: float) -> EvaluationRead | None:
+        """Evaluate when the last evaluation is older than max_age_seconds (or was for another day)."""
+        last = await self.repo.last_evaluation()
+        fresh = last is not None and (utcnow() - last).total_seconds() <= max_age_seconds
+        if fresh and last is not None and vietnam_day(last) == self.today:
+            return None
+        return await self.evaluate()
+
+    async def overrides(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": s.name,
+                "value": json.loads(s.value),
+                "facility": s.facility_code or None,
+                "product": s.product_code or None,
+                "updated_by": s.updated_by,
+            }
+            for s in await self.repo.alert_settings()
+        ]
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    async def _facility_ids(self, code: str | None) -> list[int] | None:
+        if not code:
+            return None
+        ids = await self.repo.facility_ids([code])
+        if code not in ids:
+            raise UnknownReference(
+                message="error.alerts.unknown_facility", params={"facility": code}, field="facility"
+            )
+        self.principal.require_read(ids[code], code, field="facility")
+        return [ids[code]]
+
+    async def list(self, filters: Filters, lang: str) -> AlertPage:
+        if filters.kind and filters.kind not in domain.KINDS:
+            raise ValidationFailed(message="error.alerts.kind", params={"kind": filters.kind}, field="kind")
+        if filters.severity and filters.severity not in domain.SEVERITY_RANK:
+            raise ValidationFailed(
+                message="error.alerts.severity", params={"severity": filters.severity}, field="severity"
+            )
+        if filters.state not in STATES:
+            raise ValidationFailed(
+                message="error.alerts.state", params={"state": filters.state}, field="state"
+            )
+        if filters.page < 1:
+            raise ValidationFailed(message="error.alerts.page", field="page")
+        if not 1 <= filters.per_page <= MAX_PER_PAGE:
+            raise ValidationFailed(
+                message="error.alerts.per_page", params={"most": MAX_PER_PAGE}, field="per_page"
+            )
+        rows, total = await self.repo.list_alerts(
+            offset=(filters.page - 1) * filters.per_page,
+            limit=filters.per_page,
+            readable=self.principal.readable,
+            facility_ids=await self._facility_ids(filters.facility),
+            kind=filters.kind,
+            severity=filters.severity,
+            state=filters.state,
+        )
+        return AlertPage(
+            items=[render(a, code, name, lang) for a, code, name in rows],
+            total=total,
+            page=filters.page,
+            per_page=filters.per_page,
+        )
+
+    async def count_open(self) -> int:
+        return await self.repo.count_open(self.principal.readable)
+
+    async def facility_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of every current facility the reader may see, for the page's filter."""
+        ids = {
+            i for i in (await self.repo.facilities())["facility_id"].to_list() if self.principal.can_read(i)
+        }
+        return sorted((code, name) for code, name, _ in (await self.repo.facility_names(ids)).values())
+
+    async def across(self, root: str | None) -> list[AcrossRow]:
+        """Open alerts per facility × kind for a store and every facility it supplies (default: the reader's
+        facility, or everything), the store first and then its communes by code."""
+        facilities = (await self.repo.facilities()).to_dicts()
+        by_code = {f["facility_code"]: f for f in facilities}
+        start = root or self.principal.facility_code
+        if start:
+            if start not in by_code:
+                raise UnknownReference(
+                    message="error.alerts.unknown_facility", params={"facility": start}, field="facility"
+                )
+            children: dict[int | None, list[int]] = {}
+            for f in facilities:
+                children.setdefault(f["supplier_id"], []).append(f["facility_id"])
+            tree, todo = {by_code[start]["facility_id"]}, [by_code[start]["facility_id"]]
+            while todo:
+                for child in children.get(todo.pop(), []):
+                    if child not in tree:
+                        tree.add(child)
+                        todo.append(child)
+        else:
+            tree = {f["facility_id"] for f in facilities}
+        visible = {i for i in tree if self.principal.can_read(i)}
+        counts = await self.repo.open_counts(visible)
+        names = await self.repo.facility_names(visible)
+        rows = []
+        for facility_id in sorted(
+            visible, key=lambda i: (names[i][2] != "district", names[i][2] != "province", names[i][0])
+        ):
+            mine = counts.get(facility_id, {})
+            worst = min((rank for _, rank in mine.values()), default=None)
+            rows.append(
+                AcrossRow(
+                    facility=names[facility_id][0],
+                    name=names[facility_id][1],
+                    level=names[facility_id][2],
+                    counts={k: n for k, (n, _) in mine.items()},
+                    worst={1: "critical", 2: "warning", 3: "info"}.get(worst) if worst else None,
+                )
+            )
+        return rows
+
+    async def levels(self, facility_code: str) -> dict[str, str]:
+        """product code -> open stock-level kind at a facility the reader may see (dashboard colours)."""
+        ids = await self.repo.facility_ids([facility_code])
+        if facility_code not in ids or not self.principal.can_read(ids[facility_code]):
+            return {}
+        return await self.repo.open_levels(ids[facility_code])
+
+    # ---- acknowledging -------------------------------------------------------------------------------------
+
+    async def acknowledge(self, alert_id: int, note: str, lang: str) -> AlertRead:
+        """Who, when and a note; the same acknowledgement again is answered as it stands (safe to retry), a
+        different one is refused; a viewer acknowledges nothing."""
+        if self.principal.role == "viewer":
+            raise Forbidden(message="error.alerts.viewer", field="alert_id")
+        alert = await self.repo.alert(alert_id, for_update=True)
+        if alert is None or not self.principal.can_read(alert.facility_id):
+            raise NotFound(message="error.alerts.not_found", params={"id": alert_id}, field="alert_id")
+        note = note.strip()
+        if alert.acknowledged_at is not None:
+            if (
+                alert.acknowledged_by == self.principal.username
+                and (alert.acknowledgement_note or "") == note
+            ):
+                return await self._read(alert, lang)
+            raise Conflict(
+                message="error.alerts.acknowledged",
+                params={"by": alert.acknowledged_by or "", "at": alert.acknowledged_at},
+                field="alert_id",
+            )
+        alert.acknowledged_at = utcnow()
+        alert.acknowledged_by = self.principal.username
+        alert.acknowledgement_note = note or None
+        await self.session.flush()
+        return await self._read(alert, lang)
+
+    async def _read(self, alert: Alert, lang: str) -> AlertRead:
+        code, name = await self.repo.facility_name(alert.facility_id)
+        return render(alert, code, name, lang)
+
+    # ---- thresholds, set by whom the forecast parameters allow ------------------------------------------------
+
+    async def set_threshold(
+        self, *, name: str, value: Any, facility: str | None, product: str | None
+    ) -> None:
+        """Admins set defaults for everyone; a store keeper for its own facility and those it supplies; the
+        reserve share and lead time are forecast settings (set there)."""
+        if name in domain.FORECAST_NAMES:
+            raise ValidationFailed(
+                message="error.alerts.forecast_setting", params={"name": name}, field="name"
+            )
+        value = domain.check_threshold(name, value)
+        if name in domain.FACILITY_ONLY and product:
+            raise ValidationFailed(
+                message="error.alerts.facility_only", params={"name": name}, field="product"
+            )
+        await self._may_set(facility, product)
+        row = await self.repo.alert_setting(facility or "", product or "", name)
+        stored = json.dumps(list(value) if isinstance(value, tuple) else value)
+        if row is None:
+            row = AlertSetting(
+                facility_code=facility or "",
+                product_code=product or "",
+                name=name,
+                value=stored,
+                updated_at=utcnow(),
+                updated_by=self.principal.username,
+            )
+            self.session.add(row)
+        else:
+            row.value, row.updated_at, row.updated_by = stored, utcnow(), self.principal.username
+        await self.session.flush()
+
+    async def _may_set(self, facility: str | None, product: str | None) -> None:
+        self.principal.require_role("admin", "store_keeper", action="change alert thresholds")
+        if product and product not in {c for _, c in await self.repo.products()}:
+            raise UnknownReference(
+                message="error.alerts.unknown_product", params={"product": product}, field="product"
+            )
+        if not facility:
+            if not self.principal.is_admin:
+                raise Forbidden(message="error.alerts.defaults_admin", field="facility")
+            return
+        ids = await self.repo.facility_ids([facility])
+        if facility not in ids:
+            raise UnknownReference(
+                message="error.alerts.unknown_facility", params={"facility": facility}, field="facility"
+            )
+        if not self.principal.can_read(ids[facility]):
+            raise Forbidden(message="error.alerts.not_yours", params={"facility": facility}, field="facility")
+
+
+@dataclass(frozen=True)
+class AcrossRow:
+    facility: str
+    name: str
+    level: str
+    counts: dict[str, int]
+    worst: str | None
