@@ -1,0 +1,108 @@
+"""Cold chain: Fridge-tag reports, logger series, equipment, readings and excursions."""
+
+from __future__ import annotations
+
+ENTRIES: dict[str, tuple[str, str]] = {
+    # Fridge-tag 2 report: every refusal names its line.
+    "error.coldchain.report.encoding": (
+        "Dòng {line}: tệp không phải văn bản UTF-8/ASCII",
+        "Line {line}: the file is not UTF-8/ASCII text",
+    ),
+    "error.coldchain.report.not_fridgetag": (
+        "Dòng {line}: không phải báo cáo Fridge-tag (thiếu dòng 'Device:')",
+        "Line {line}: not a Fridge-tag report (no 'Device:' line)",
+    ),
+    "error.coldchain.report.indentation": (
+        "Dòng {line}: thụt lề bằng ký tự tab, báo cáo dùng dấu cách",
+        "Line {line}: indented with a tab; the report uses spaces",
+    ),
+    "error.coldchain.report.syntax": (
+        "Dòng {line}: không đúng dạng 'khóa: giá trị'",
+        "Line {line}: not of the form 'key: value'",
+    ),
+    "error.coldchain.report.truncated": (
+        "Dòng {line}: báo cáo bị cắt ngang (không có chữ ký 'Sig:' ở cuối)",
+        "Line {line}: the report is cut short (no 'Sig:' signature at its end)",
+    ),
+    "error.coldchain.report.missing": (
+        "Dòng {line}: thiếu mục '{key}'",
+        "Line {line}: '{key}' is missing",
+    ),
+    "error.coldchain.report.number": (
+        "Dòng {line}: '{key}' phải là số nguyên, không phải '{value}'",
+        "Line {line}: '{key}' must be a whole number, not '{value}'",
+    ),
+    "error.coldchain.report.temperature": (
+        "Dòng {line}: '{key}' không phải nhiệt độ: '{value}'",
+        "Line {line}: '{key}' is not a temperature: '{value}'",
+    ),
+    "error.coldchain.report.time": (
+        "Dòng {line}: '{key}' không phải thời điểm: '{value}'",
+        "Line {line}: '{key}' is not a time: '{value}'",
+    ),
+    "error.coldchain.report.date": (
+        "Dòng {line}: ngày không hợp lệ: '{value}' (yyyy-mm-dd)",
+        "Line {line}: not a date: '{value}' (yyyy-mm-dd)",
+    ),
+    "error.coldchain.report.unit": (
+        "Dòng {line}: đơn vị nhiệt độ không rõ: '{value}' (C hoặc F)",
+        "Line {line}: unknown temperature unit '{value}' (C or F)",
+    ),
+    "error.coldchain.report.duplicate_day": (
+        "Dòng {line}: ngày {day} xuất hiện hai lần",
+        "Line {line}: the day {day} appears twice",
+    ),
+    "error.coldchain.report.day_order": (
+        "Dòng {line}: ngày {day} không theo thứ tự (báo cáo ghi ngày mới nhất trước)",
+        "Line {line}: the day {day} is out of order (the report lists the newest day first)",
+    ),
+    "error.coldchain.report.no_days": (
+        "Dòng {line}: báo cáo không có ngày nào",
+        "Line {line}: the report holds no days",
+    ),
+    "error.coldchain.report.min_above_max": (
+        "Dòng {line}: nhiệt độ thấp nhất cao hơn nhiệt độ cao nhất",
+        "Line {line}: the minimum temperature is above the maximum",
+    ),
+    "error.coldchain.report.unknown_alarm": (
+        "Dòng {line}: báo động {index} không có trong cấu hình (Conf)",
+        "Line {line}: alarm {index} is not in the configuration (Conf)",
+    ),
+    "error.coldchain.report.minutes": (
+        "Dòng {line}: số phút '{value}' không hợp lệ (0 đến 1.440 trong một ngày)",
+        "Line {line}: '{value}' minutes is not possible (0 to 1,440 in a day)",
+    ),
+    # Generic logger CSV: every refusal names row and column.
+    "error.coldchain.csv.syntax": ("Dòng {row}: tệp CSV không đọc được", "Row {row}: the CSV cannot be read"),
+    "error.coldchain.csv.empty": ("Tệp trống", "The file is empty"),
+    "error.coldchain.csv.no_rows": ("Tệp không có dòng dữ liệu", "The file has no data rows"),
+    "error.coldchain.csv.column_missing": (
+        "Dòng 1: không có cột '{column}' (các cột: {found})",
+        "Row 1: no column '{column}' (columns: {found})",
+    ),
+    "error.coldchain.csv.unit": (
+        "Dòng 1: đơn vị nhiệt độ không rõ: '{value}' (C hoặc F)",
+        "Row 1: unknown temperature unit '{value}' (C or F)",
+    ),
+    "error.coldchain.csv.short_row": (
+        "Dòng {row}: thiếu cột (chỉ có {cells} ô)",
+        "Row {row}: columns are missing (only {cells} cells)",
+    ),
+    "error.coldchain.csv.time": (
+        "Dòng {row}, cột {column}: '{value}' không phải thời điểm (yyyy-mm-dd HH:MM hoặc dd/mm/yyyy HH:MM)",
+        "Row {row}, column {column}: '{value}' is not a time (yyyy-mm-dd HH:MM or dd/mm/yyyy HH:MM)",
+    ),
+    "error.coldchain.csv.duplicate": (
+        "Dòng {row}, cột {column}: thời điểm '{value}' đã có ở dòng {first}",
+        "Row {row}, column {column}: the time '{value}' is already on row {first}",
+    ),
+    "error.coldchain.csv.temperature": (
+        "Dòng {row}, cột {column}: '{value}' không phải nhiệt độ",
+        "Row {row}, column {column}: '{value}' is not a temperature",
+    ),
+    "error.coldchain.csv.implausible": (
+        "Dòng {row}, cột {column}: nhiệt độ '{value}' không thể có trong thiết bị dây chuyền lạnh",
+        "Row {row}, column {column}: the temperature '{value}' is not possible in cold-chain equipment",
+    ),
+    "error.coldchain.csv.zone": ("Múi giờ không rõ: '{zone}'", "Unknown time zone '{zone}'"),
+}
