@@ -2,12 +2,23 @@
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+from inventory.coldchain.models import (
+    Equipment,
+    EquipmentStatus,
+    Excursion,
+    ExposedLot,
+    LoggerDay,
+    LoggerFile,
+    ManualReading,
+    TemperatureReading,
+)
 from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.stock.models import (
     Balance,
     Lot,
     LotEvent,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -26,13 +37,21 @@ __all__ = [
     "Balance",
     "Child",
     "ChildDose",
+    "Equipment",
+    "EquipmentStatus",
+    "Excursion",
+    "ExposedLot",
     "Facility",
     "ForecastSetting",
     "IdempotencyRecord",
     "Location",
+    "LoggerDay",
+    "LoggerFile",
     "LoginAttempt",
     "Lot",
     "LotEvent",
+    "LotPlaceState",
+    "ManualReading",
     "Movement",
     "Product",
     "ScheduleTable",
@@ -41,6 +60,7 @@ __all__ = [
     "StockCount",
     "StockCountLine",
     "StockDocument",
+    "TemperatureReading",
     "UsageRecord",
     "User",
     "UserSession",

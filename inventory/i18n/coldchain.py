@@ -3,6 +3,24 @@
 from __future__ import annotations
 
 ENTRIES: dict[str, tuple[str, str]] = {
+    # Lot state per place (VVM stage and hold at a storage location).
+    "error.rule_violated.vvm_goes_back": (
+        "Lô {lot} đã ở giai đoạn VVM {stage}; VVM không bao giờ nhạt lại",
+        "Lot {lot} is already at VVM stage {stage}; a VVM never goes back",
+    ),
+    "error.conflict.no_stock_here": (
+        "Lô {lot} không có tồn kho ở nơi bạn được ghi",
+        "Lot {lot} has no stock at a place you may record for",
+    ),
+    "error.conflict.already_held": (
+        "Lô {lot} đã tạm dừng ở {place}",
+        "Lot {lot} is already on hold at {place}",
+    ),
+    "error.conflict.not_held": ("Lô {lot} không tạm dừng ở {place}", "Lot {lot} is not on hold at {place}"),
+    "error.validation_failed.location_needs_facility": (
+        "Cần ghi cơ sở của vị trí bảo quản",
+        "A storage location needs its facility",
+    ),
     # Fridge-tag 2 report: every refusal names its line.
     "error.coldchain.report.encoding": (
         "Dòng {line}: tệp không phải văn bản UTF-8/ASCII",

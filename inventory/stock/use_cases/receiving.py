@@ -44,7 +44,7 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
             check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
         prepared.append((i, product, location, line))
     entries: list[Entry] = []
-    readings: list[tuple[Lot, int]] = []  # (lot, VVM stage) new or darker on receipt, for the events
+    readings: list[tuple[Lot, int, int]] = []  # (lot, VVM stage, location) new or darker on receipt
     locked = await stock.repo.lock_lots([(product.id, line.lot_number) for _, product, _, line in prepared])
     for i, product, location, line in prepared:
         lot = locked.get((product.id, line.lot_number))
@@ -57,12 +57,11 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
                 manufacturer=line.manufacturer,
                 gtin=line.gtin,
                 vvm_stage=line.vvm_stage,
-                on_hold=False,
                 created_at=stock.now(),
             )
             locked[(product.id, line.lot_number)] = lot
         if new:
-            readings.append((lot, line.vvm_stage))
+            readings.append((lot, line.vvm_stage, location.id))
         else:
             if lot.expires_on != line.expires_on:
                 raise RuleViolation(
@@ -70,8 +69,11 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
                     f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
                     field=f"lines[{i}].expires_on",
                 )
-            if stock.raise_vvm(lot, line.vvm_stage, field=f"lines[{i}].vvm_stage"):
-                readings.append((lot, line.vvm_stage))
+            place = await stock.place(location.id, lot)  # the stage where it is received
+            if stock.raise_vvm(
+                place, line.vvm_stage, lot_number=lot.lot_number, field=f"lines[{i}].vvm_stage"
+            ):
+                readings.append((lot, line.vvm_stage, location.id))
         entries.append(
             Entry(
                 Line(location.id, lot.id, line.doses, "receipt", f"lines[{i}].doses"),
@@ -95,8 +97,14 @@ async def _receive(stock: StockContext, cmd: s.ReceiptCreate, record: Record) ->
         counterparty=supplier.code if supplier else None,
         record=record,
     )
-    for lot, stage in readings:
+    for lot, stage, location_id in readings:
         stock.lot_event(
-            lot, "vvm", vvm_stage=stage, reason="on receipt", facility=facility, document=document
+            lot,
+            "vvm",
+            vvm_stage=stage,
+            reason="on receipt",
+            facility=facility,
+            document=document,
+            location_id=location_id,
         )
     return received
