@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
+from inventory.coldchain.api import ColdChainController
 from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegisterController,
             RegisterPages,
             ForecastController,
+            ColdChainController,
             ForecastPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -123,4 +123,47 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "Row {row}, column {column}: the temperature '{value}' is not possible in cold-chain equipment",
     ),
     "error.coldchain.csv.zone": ("Múi giờ không rõ: '{zone}'", "Unknown time zone '{zone}'"),
+    "error.coldchain.csv.conflicting_reading": (
+        "Thời điểm {at} đã có nhiệt độ {stored} °C, tệp ghi {value} °C",
+        "The time {at} already has {stored} °C; the file says {value} °C",
+    ),
+    "error.coldchain.equipment_exists": (
+        "Vị trí {location} đã được ghi là thiết bị dây chuyền lạnh",
+        "The location {location} is already recorded as cold-chain equipment",
+    ),
+    "error.coldchain.no_equipment": (
+        "Vị trí {location} chưa được ghi là thiết bị dây chuyền lạnh",
+        "The location {location} is not recorded as cold-chain equipment",
+    ),
+    "error.coldchain.device_elsewhere": (
+        "Thiết bị ghi nhiệt {serial} đang gắn ở {place}: báo cáo của nó không nhập cho vị trí này",
+        "The logger {serial} is attached at {place}: its report is not imported for this location",
+    ),
+    "error.coldchain.reading_exists": (
+        "Đã có số đo {period} ngày {day}",
+        "The {period} reading of {day} is already recorded",
+    ),
+    "error.coldchain.no_excursion": ("Không có sự cố nhiệt độ số {id}", "No temperature excursion {id}"),
+    "error.coldchain.not_exposed": (
+        "Lô {lot} không nằm trong sự cố này",
+        "Lot {lot} is not exposed in this excursion",
+    ),
+    "error.coldchain.decided": ("Lô {lot} đã được quyết định", "Lot {lot} is decided already"),
+    "error.coldchain.release_vvm": (
+        "VVM giai đoạn {stage}: không được dùng, hãy hủy lô",
+        "VVM stage {stage}: it may not be used; write the lot off",
+    ),
+    "error.coldchain.release_needs_vvm": (
+        "Sau sự cố nóng, cần đọc VVM trước khi cho dùng lại",
+        "After a heat excursion a VVM reading is needed before release",
+    ),
+    "error.coldchain.release_needs_shake_test": (
+        "Sau sự cố đông băng, cần làm nghiệm pháp lắc trước khi cho dùng lại",
+        "After a freeze excursion a shake test is needed before release",
+    ),
+    "error.coldchain.shake_test_failed": (
+        "Nghiệm pháp lắc không đạt: vắc xin đã bị đông băng, hãy hủy lô",
+        "The shake test failed: the vaccine was frozen; write the lot off",
+    ),
+    "reason.heat_exposure": ("Tiếp xúc nhiệt độ cao", "Heat exposure"),
 }

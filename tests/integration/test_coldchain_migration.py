@@ -62,5 +62,7 @@ def test_a_held_lot_is_held_at_every_place_holding_it_after_the_migration_and_ba
         db.execute("UPDATE lot_place_state SET vvm_stage = 4 WHERE lot_id = 3")
     command.downgrade(alembic_config(settings), "0005")
     with connected(path) as db:
-        lots = db.execute("SELECT lot_number, vvm_stage, on_hold, hold_reason FROM lot ORDER BY id").fetchall()
+        lots = db.execute(
+            "SELECT lot_number, vvm_stage, on_hold, hold_reason FROM lot ORDER BY id"
+        ).fetchall()
     assert lots == [("HELD", 2, 1, "freeze alarm"), ("FINE", 1, 0, None), ("DARK", 4, 0, None)]
