@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from inventory.cli.coldchain import temps
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.reports import backlog, forecast, register, schedule
 from inventory.cli.users import user
@@ -194,3 +195,4 @@ main.add_command(register)
 main.add_command(backlog)
 main.add_command(schedule)
 main.add_command(forecast)
+main.add_command(temps)

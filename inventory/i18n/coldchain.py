@@ -166,4 +166,16 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "The shake test failed: the vaccine was frozen; write the lot off",
     ),
     "reason.heat_exposure": ("Tiếp xúc nhiệt độ cao", "Heat exposure"),
+    "cli.temps.fridgetag": (
+        "{file} → {place}: {days} ngày mới, {known} ngày đã có, {excursions} sự cố nhiệt độ mới",
+        "{file} → {place}: {days} new days, {known} already known, {excursions} new excursions",
+    ),
+    "cli.temps.csv": (
+        "{file} → {place}: {readings} số đo mới, {known} số đo đã có, {excursions} sự cố nhiệt độ mới",
+        "{file} → {place}: {readings} new readings, {known} already known, {excursions} new excursions",
+    ),
+    "cli.temps.already": (
+        "{file} đã được nhập cho {place}: không ghi gì thêm",
+        "{file} was imported for {place} already: nothing written",
+    ),
 }
