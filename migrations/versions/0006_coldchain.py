@@ -233,12 +233,6 @@ def upgrade() -> None:
         sa.Column("at", inventory.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("celsius", sa.Float(), nullable=False),
         sa.Column("file_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["file_id"], ["logger_file.id"], name=op.f("fk_temperature_reading_file_id_logger_file")
-        ),
-        sa.ForeignKeyConstraint(
-            ["location_id"], ["location.id"], name=op.f("fk_temperature_reading_location_id_location")
-        ),
         sa.PrimaryKeyConstraint("location_id", "at", name=op.f("pk_temperature_reading")),
     )
     op.create_table(
