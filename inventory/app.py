@@ -26,6 +26,7 @@ from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
 from inventory.web.audit_pages import AuditPages
+from inventory.web.coldchain_pages import ColdChainPages
 from inventory.web.document_pages import DocumentPages
 from inventory.web.forecast_pages import ForecastPages
 from inventory.web.pages import AuthPages
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegisterPages,
             ForecastController,
             ColdChainController,
+            ColdChainPages,
             ForecastPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],

@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.parsing",
             "inventory.coldchain.fridgetag",
             "inventory.coldchain.series",
+            "inventory.coldchain.charts",
             "inventory.catalog.seed",
             "inventory.migrate",
         ],
