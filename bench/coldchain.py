@@ -92,39 +92,50 @@ def copy_buffer(location_id: int, instants: np.ndarray, celsius: np.ndarray) -> 
     return b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8 + rows.tobytes() + b"\xff\xff"
 
 
-SCAN = """
-WITH beyond AS (
+def scan_sql(rules: tuple[AlarmRule, ...]) -> str:
+    """One statement for every rule: one pass over the table picks the readings beyond any rule's limit
+    (each with its next reading, by an index step); the runs of each rule are then found among those few.
+    A run goes on while each reading's next reading is the following one beyond the limit, within the gap."""
+
+    def beyond(rule: AlarmRule, column: str) -> str:
+        op = (">=" if rule.inclusive else ">") if rule.kind == "heat" else ("<=" if rule.inclusive else "<")
+        return f"{column} {op} {rule.threshold_c!r}"
+
+    per_rule = "\n    UNION ALL\n".join(
+        f"    SELECT '{r.name}' AS rule, location_id, at, celsius, next_at FROM candidates WHERE {beyond(r, 'celsius')}"
+        for r in rules
+    )
+    minutes = " ".join(f"WHEN '{r.name}' THEN {r.minutes}" for r in rules)
+    extreme = " ".join(f"WHEN '{r.name}' THEN {'max' if r.kind == 'heat' else 'min'}(celsius)" for r in rules)
+    return f"""
+WITH candidates AS MATERIALIZED (
     SELECT t.location_id, t.at, t.celsius,
            (SELECT n.at FROM temperature_reading n
             WHERE n.location_id = t.location_id AND n.at > t.at ORDER BY n.at LIMIT 1) AS next_at
     FROM temperature_reading t
-    WHERE {beyond}
+    WHERE {" OR ".join(beyond(r, "t.celsius") for r in rules)}
+), beyond AS (
+{per_rule}
 ), pieces AS (
-    SELECT location_id, at, celsius,
-           CASE WHEN next_at - at <= make_interval(secs => $3) THEN next_at ELSE at END AS piece_end,
+    SELECT rule, location_id, at, celsius,
+           CASE WHEN next_at - at <= make_interval(secs => $1) THEN next_at ELSE at END AS piece_end,
            lag(next_at) OVER w AS previous_next, lag(at) OVER w AS previous_at
     FROM beyond
-    WINDOW w AS (PARTITION BY location_id ORDER BY at)
+    WINDOW w AS (PARTITION BY rule, location_id ORDER BY at)
 ), runs AS (
-    SELECT location_id, at, piece_end, celsius,
+    SELECT rule, location_id, at, piece_end, celsius,
            count(*) FILTER (
-               WHERE previous_next IS DISTINCT FROM at OR at - previous_at > make_interval(secs => $3)
-           ) OVER (PARTITION BY location_id ORDER BY at) AS run
+               WHERE previous_next IS DISTINCT FROM at OR at - previous_at > make_interval(secs => $1)
+           ) OVER (PARTITION BY rule, location_id ORDER BY at) AS run
     FROM pieces
 )
-SELECT location_id, min(at) AS started_at, max(piece_end) AS ended_at, {extreme}(celsius) AS extreme_c
+SELECT rule, location_id, min(at) AS started_at, max(piece_end) AS ended_at,
+       CASE rule {extreme} END AS extreme_c
 FROM runs
-GROUP BY location_id, run
-HAVING max(piece_end) - min(at) >= make_interval(mins => $2)
-ORDER BY location_id, started_at
+GROUP BY rule, location_id, run
+HAVING max(piece_end) - min(at) >= make_interval(mins => CASE rule {minutes} END)
+ORDER BY rule, location_id, started_at
 """
-"""Only the readings beyond the limit are read with their next reading (an index step each): a run goes on
-while each one's next reading is the following one beyond the limit, within the gap."""
-
-
-def scan_sql(rule: AlarmRule) -> str:
-    op = (">=" if rule.inclusive else ">") if rule.kind == "heat" else ("<=" if rule.inclusive else "<")
-    return SCAN.format(beyond=f"t.celsius {op} $1", extreme="max" if rule.kind == "heat" else "min")
 
 
 async def prepare(fridges: int) -> list[int]:
@@ -174,10 +185,8 @@ async def main(fridges: int) -> None:
     await connection.execute("ANALYZE temperature_reading")
 
     started = time.perf_counter()
-    found = {
-        rule.name: await connection.fetch(scan_sql(rule), rule.threshold_c, rule.minutes, MAX_GAP_SECONDS)
-        for rule in RULES
-    }
+    rows_found = await connection.fetch(scan_sql(RULES), MAX_GAP_SECONDS)
+    found = {rule.name: [r for r in rows_found if r["rule"] == rule.name] for rule in RULES}
     scanned = time.perf_counter() - started
     await connection.close()
 

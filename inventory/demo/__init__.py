@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.catalog.models import Facility, Product
 from inventory.demo.clock import COMMUNE_ACTOR, DEMO_ACTOR, _Clock
+from inventory.demo.coldchain import _cold_chain
 from inventory.demo.events import _events
 from inventory.demo.people import DEMO_NAMES, DEMO_USERS, _demo_register, _demo_users
 from inventory.demo.plan import (
@@ -74,4 +75,6 @@ async def load_demo(
         await _month(clock, rng, month, today, products, district, communes, lots, counts, last_month)
         month = (month + timedelta(days=32)).replace(day=1)
     await _events(clock, today, products, district, counts)
-    return {**counts, **counts_register}
+    commune = next((f for f in communes if f.code == "TYT-03451"), communes[0] if communes else None)
+    cold = await _cold_chain(clock, today, district, commune)
+    return {**counts, **counts_register, **cold}
