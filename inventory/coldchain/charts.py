@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
 BAND = (2.0, 8.0)
@@ -55,6 +56,7 @@ def draw_temperatures(
     for start, end, kind in excursions:
         ax.axvspan(start, end or start, color="#e34a33" if kind == "heat" else "#3182bd", alpha=0.3)
     ax.set_ylabel("°C")
+    ax.xaxis.set_major_formatter(DateFormatter("%d/%m"))
     ax.grid(True, linewidth=0.3)
     ax.legend(loc="upper left", fontsize=7)
     return ax
