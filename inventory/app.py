@@ -18,6 +18,7 @@ from inventory.alerts.api import AlertsController
 from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
+from inventory.coldchain.api import ColdChainController
 from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
@@ -30,6 +31,7 @@ from inventory.stock.api import StockController
 from inventory.users.api import UsersController
 from inventory.web.alert_pages import AlertPages
 from inventory.web.audit_pages import AuditPages
+from inventory.web.coldchain_pages import ColdChainPages
 from inventory.web.document_pages import DocumentPages
 from inventory.web.forecast_pages import ForecastPages
 from inventory.web.pages import AuthPages
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegisterController,
             RegisterPages,
             ForecastController,
+            ColdChainController,
+            ColdChainPages,
             ForecastPages,
             ReportsController,
             ReportPages,

@@ -10,6 +10,16 @@ from inventory.alerts.models import (
 )
 from inventory.audit.models import AuditEvent, IdempotencyRecord
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility, Location, Product
+from inventory.coldchain.models import (
+    Equipment,
+    EquipmentStatus,
+    Excursion,
+    ExposedLot,
+    LoggerDay,
+    LoggerFile,
+    ManualReading,
+    TemperatureReading,
+)
 from inventory.forecast.models import ForecastSetting
 from inventory.register.models import Child, ChildDose, ScheduleTable
 from inventory.reports.models import ReportSetting, ReportSubmission
@@ -19,6 +29,7 @@ from inventory.stock.models import (
     LedgerChain,
     Lot,
     LotEvent,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -43,13 +54,21 @@ __all__ = [
     "Balance",
     "Child",
     "ChildDose",
+    "Equipment",
+    "EquipmentStatus",
+    "Excursion",
+    "ExposedLot",
     "Facility",
     "ForecastSetting",
     "IdempotencyRecord",
     "LedgerChain",
     "Location",
+    "LoggerDay",
+    "LoggerFile",
     "Lot",
     "LotEvent",
+    "LotPlaceState",
+    "ManualReading",
     "Movement",
     "Product",
     "ReportSetting",
@@ -62,6 +81,7 @@ __all__ = [
     "StockCountLine",
     "StockDocument",
     "SupplyRoute",
+    "TemperatureReading",
     "UsageRecord",
     "User",
     "UserSession",

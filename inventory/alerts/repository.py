@@ -20,7 +20,7 @@ from inventory.forecast.models import ForecastSetting
 from inventory.stock.models import (
     Balance,
     Lot,
-    LotEvent,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -69,13 +69,18 @@ class AlertRepository:
                 Product.code,
                 Lot.lot_number,
                 Lot.expires_on,
-                Lot.vvm_stage,
-                Lot.on_hold,
+                # the lot's state at this place (cold chain: a hold or VVM reading belongs to a place)
+                func.coalesce(LotPlaceState.vvm_stage, Lot.vvm_stage),
+                func.coalesce(LotPlaceState.on_hold, False),
                 Balance.doses,
             )
             .join(Location, Location.id == Balance.location_id)
             .join(Lot, Lot.id == Balance.lot_id)
             .join(Product, Product.id == Lot.product_id)
+            .outerjoin(
+                LotPlaceState,
+                (LotPlaceState.location_id == Balance.location_id) & (LotPlaceState.lot_id == Balance.lot_id),
+            )
             .where(Location.kind != "transit", Product.is_diluent.is_(False))
         )
         return _frame(await self._rows(stmt), rules.STOCK)
@@ -189,10 +194,9 @@ class AlertRepository:
 
     async def holds(self) -> pl.DataFrame:
         stmt = (
-            select(LotEvent.lot_id, func.max(LotEvent.recorded_at))
-            .join(Lot, Lot.id == LotEvent.lot_id)
-            .where(Lot.on_hold.is_(True), LotEvent.kind == "hold")
-            .group_by(LotEvent.lot_id)
+            select(LotPlaceState.lot_id, func.min(LotPlaceState.updated_at))
+            .where(LotPlaceState.on_hold.is_(True))
+            .group_by(LotPlaceState.lot_id)
         )
         rows = [(lot, vietnam_day(at)) for lot, at in await self._rows(stmt)]
         return _frame(rows, rules.HOLDS)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from inventory.cli.alerts import alerts
 from inventory.cli.backups import backup, restore
+from inventory.cli.coldchain import temps
 from inventory.cli.common import CLI, console, prepare_database, run_in_session
 from inventory.cli.report import report
 from inventory.cli.reports import backlog, forecast, register, schedule
@@ -206,3 +207,4 @@ main.add_command(backup)
 main.add_command(restore)
 main.add_command(report)
 main.add_command(alerts)
+main.add_command(temps)

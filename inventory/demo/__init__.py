@@ -16,6 +16,7 @@ from inventory.alerts.service import AlertService
 from inventory.auth import Principal
 from inventory.catalog.models import Facility, Product
 from inventory.demo.clock import COMMUNE_ACTOR, DEMO_ACTOR, _Clock
+from inventory.demo.coldchain import _cold_chain
 from inventory.demo.events import _events
 from inventory.demo.people import DEMO_NAMES, DEMO_USERS, _demo_register, _demo_users
 from inventory.demo.plan import (
@@ -76,5 +77,7 @@ async def load_demo(
         await _month(clock, rng, month, today, products, district, communes, lots, counts, last_month)
         month = (month + timedelta(days=32)).replace(day=1)
     await _events(clock, today, products, district, counts)
+    commune = next((f for f in communes if f.code == "TYT-03451"), communes[0] if communes else None)
+    cold = await _cold_chain(clock, today, district, commune)
     evaluated = await AlertService(session, Principal.system("demo"), today=today).evaluate()
-    return {**counts, **counts_register, "alerts": evaluated.still_open}
+    return {**counts, **counts_register, **cold, "alerts": evaluated.still_open}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,6 +21,7 @@ from inventory.stock.domain import is_usable
 from inventory.stock.models import (
     Balance,
     Lot,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -242,17 +243,21 @@ class ForecastInputs:
         codes = facilities["facility_code"].to_list()
         rows = (
             await self.session.execute(
-                select(Facility.code, Product.code, Lot, Balance.doses)
+                select(Facility.code, Product.code, Lot, Balance.doses, LotPlaceState)
                 .join(Location, Location.id == Balance.location_id)
                 .join(Facility, Facility.id == Location.facility_id)
                 .join(Lot, Lot.id == Balance.lot_id)
                 .join(Product, Product.id == Lot.product_id)
+                .outerjoin(
+                    LotPlaceState,
+                    and_(LotPlaceState.lot_id == Lot.id, LotPlaceState.location_id == Balance.location_id),
+                )
                 .where(Facility.code.in_(codes), Location.kind != "transit", Balance.doses > 0)
             )
         ).all()
         on_hand: dict[tuple[str, str], int] = {}
-        for facility, product, lot, doses in rows:
-            if is_usable(lot_state(lot, product), self.today):
+        for facility, product, lot, doses, place in rows:
+            if is_usable(lot_state(lot, product, place), self.today):
                 on_hand[(facility, product)] = on_hand.get((facility, product), 0) + doses
         transit_rows = (
             await self.session.execute(

@@ -18,12 +18,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from inventory.i18n import alerts, backupnum, credentials, errors, labels, ledgerproof, reports, routes
+from inventory.i18n import (
+    alerts,
+    backupnum,
+    coldchain,
+    credentials,
+    errors,
+    labels,
+    ledgerproof,
+    reports,
+    routes,
+)
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts)
+PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain)
 """Every module of entries; a new topic adds its module here."""
 
 

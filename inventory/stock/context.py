@@ -26,7 +26,7 @@ from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.domain import check_occurred_on
 from inventory.stock.ledger import Dispatch, DocumentHeader, LedgerRecord, Line, post_document
-from inventory.stock.models import Lot, LotEvent, Shipment, StockDocument
+from inventory.stock.models import Lot, LotEvent, LotPlaceState, Shipment, StockDocument
 from inventory.stock.repository import StockRepository
 from inventory.timeutil import today_vn, utcnow
 
@@ -147,6 +147,7 @@ class StockContext:
         reason: str | None = None,
         facility: Facility | None = None,
         document: DocumentHeader | None = None,
+        location_id: int | None = None,
     ) -> None:
         self.session.add(
             LotEvent(
@@ -155,24 +156,39 @@ class StockContext:
                 vvm_stage=vvm_stage,
                 reason=reason,
                 facility_id=facility.id if facility else None,
+                location_id=location_id,
                 document_id=document.id if document else None,
                 recorded_at=self.now(),
                 recorded_by=self.actor,
             )
         )
 
-    @staticmethod
-    def raise_vvm(lot: Lot, stage: int, *, field: str = "vvm_stage") -> bool:
-        """Apply a VVM reading; the indicator only darkens, so a lower stage is refused. True if it darkened."""
-        if stage < lot.vvm_stage:
+    async def place(self, location_id: int, lot: Lot) -> LotPlaceState:
+        """The lot's state at a storage location, locked for a change (made at the lot's stage if new)."""
+        return await self.repo.lock_place_state(location_id, lot, at=self.now(), by=self.actor)
+
+    def raise_vvm(
+        self, state: Lot | LotPlaceState, stage: int, *, lot_number: str, field: str = "vvm_stage"
+    ) -> bool:
+        """Apply a VVM reading to a lot at a place (or to a lot's own stage); the indicator only darkens, so a
+        lower stage is refused. True if it darkened."""
+        if stage < state.vvm_stage:
             raise RuleViolation(
-                f"lot {lot.lot_number} is already at VVM stage {lot.vvm_stage}; a VVM never goes back",
+                message="error.rule_violated.vvm_goes_back",
+                params={"lot": lot_number, "stage": state.vvm_stage},
                 field=field,
             )
-        if stage == lot.vvm_stage:
+        if stage == state.vvm_stage:
             return False
-        lot.vvm_stage = stage
+        state.vvm_stage = stage
+        if isinstance(state, LotPlaceState):
+            state.updated_at, state.updated_by = self.now(), self.actor
         return True
+
+    def set_place_hold(self, state: LotPlaceState, *, hold: bool, reason: str | None) -> None:
+        state.on_hold = hold
+        state.hold_reason = reason if hold else None
+        state.updated_at, state.updated_by = self.now(), self.actor
 
     # ---- documents ----------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ REASON_DIRECTIONS: Mapping[str, int] = {
     "expired": -1,
     "vvm_discard": -1,
     "frozen": -1,
+    "heat_exposure": -1,
     "broken": -1,
     "cold_chain_failure": -1,
     "lost": -1,

@@ -53,9 +53,25 @@ class Lot(Base):
     manufacturer: Mapped[str | None] = mapped_column(String(200))
     gtin: Mapped[str | None] = mapped_column(String(14))
     vvm_stage: Mapped[int] = mapped_column(SmallInteger, default=1)
+    """The stage known for the whole lot (on its first receipt): the stage at a place that has no reading of
+    its own. VVM readings and holds belong to the lot at a place (LotPlaceState)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LotPlaceState(Base):
+    """A lot's VVM stage and hold at one storage location: a commune's freeze does not block the district's
+    stock of the same lot. A (location, lot) without a row is at the lot's stage and not on hold."""
+
+    __tablename__ = "lot_place_state"
+    __table_args__ = (CheckConstraint("vvm_stage BETWEEN 1 AND 4", name="vvm_stage_range"),)
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), primary_key=True, index=True)
+    vvm_stage: Mapped[int] = mapped_column(SmallInteger)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class LotEvent(Base):
@@ -70,6 +86,8 @@ class LotEvent(Base):
     vvm_stage: Mapped[int | None] = mapped_column(SmallInteger)
     reason: Mapped[str | None] = mapped_column(Text)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    """The place the reading or hold is about (None: events from before lot state was per place)."""
     document_id: Mapped[int | None] = mapped_column(ForeignKey("stock_document.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str] = mapped_column(String(100))

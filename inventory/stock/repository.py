@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, join, select, tuple_
+from sqlalchemy import Row, and_, bindparam, false, func, join, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -17,6 +18,7 @@ from inventory.stock.models import (
     Balance,
     Lot,
     LotEvent,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -27,17 +29,25 @@ from inventory.stock.models import (
 from inventory.stock.repository_reads import LedgerReads
 
 # the reads every posting makes, built once
-_PICKABLE = join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0)).join(
-    Location, and_(Location.id == Balance.location_id, Location.kind != "transit")
+_PICKABLE = (
+    join(Lot, Balance, and_(Balance.lot_id == Lot.id, Balance.doses > 0))
+    .join(Location, and_(Location.id == Balance.location_id, Location.kind != "transit"))
+    .outerjoin(
+        LotPlaceState, and_(LotPlaceState.lot_id == Lot.id, LotPlaceState.location_id == Balance.location_id)
+    )
 )
-"""Lots with doses at storage locations (not in transit); each query joins it at one facility."""
+"""Lots with doses at storage locations (not in transit), with their state there; each query joins it at one
+facility."""
+PLACE_VVM_STAGE = func.coalesce(LotPlaceState.vvm_stage, Lot.vvm_stage)
+"""A lot's VVM stage at a place: its reading there, else the lot's (LotPlaceState outer-joined)."""
+PLACE_ON_HOLD = func.coalesce(LotPlaceState.on_hold, false())
 _PICKABLE_COLUMNS = (
     Lot.id.label("lot_id"),
     Product.code.label("product_code"),
     Lot.lot_number,
     Lot.expires_on,
-    Lot.vvm_stage,
-    Lot.on_hold,
+    PLACE_VVM_STAGE.label("vvm_stage"),
+    PLACE_ON_HOLD.label("on_hold"),
     Location.id.label("location_id"),
     Location.code.label("location_code"),
     Balance.doses,
@@ -96,9 +106,11 @@ def _collect(
         balances.append(_pickable(row))
 
 
-def lot_state(lot: Lot, product_code: str) -> LotState:
-    """The rule-relevant view of a lot."""
-    return LotState(lot.id, product_code, lot.lot_number, lot.expires_on, lot.vvm_stage, lot.on_hold)
+def lot_state(lot: Lot, product_code: str, place: LotPlaceState | None = None) -> LotState:
+    """The rule-relevant view of a lot at a place (its state there; none: the lot's stage, not on hold)."""
+    if place is None:
+        return LotState(lot.id, product_code, lot.lot_number, lot.expires_on, lot.vvm_stage, False)
+    return LotState(lot.id, product_code, lot.lot_number, lot.expires_on, place.vvm_stage, place.on_hold)
 
 
 class StockRepository(LedgerReads):
@@ -142,6 +154,66 @@ class StockRepository(LedgerReads):
         if product_id is not None:
             stmt = stmt.where(Lot.product_id == product_id)
         return (await self.session.execute(stmt.order_by(Product.code, Lot.expires_on, Lot.lot_number))).all()
+
+    async def place_state(self, location_id: int, lot_id: int) -> LotPlaceState | None:
+        return await self.session.get(LotPlaceState, (location_id, lot_id))
+
+    async def lock_place_state(self, location_id: int, lot: Lot, *, at: datetime, by: str) -> LotPlaceState:
+        """The lot's state at a place, made (at the lot's stage, not on hold) unless it exists, and locked: two
+        requests changing it at once take turns."""
+        insert = (pg_insert if is_postgresql(self.session) else sqlite_insert)(LotPlaceState.__table__)
+        await self.session.execute(
+            insert.values(
+                location_id=location_id,
+                lot_id=lot.id,
+                vvm_stage=lot.vvm_stage,
+                on_hold=False,
+                updated_at=at,
+                updated_by=by,
+            ).on_conflict_do_nothing(index_elements=["location_id", "lot_id"])
+        )
+        stmt = (
+            select(LotPlaceState)
+            .where(LotPlaceState.location_id == location_id, LotPlaceState.lot_id == lot.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(stmt)).one()
+
+    async def places_with_stock(
+        self, lot_id: int, *, facility_id: int | None = None, location_id: int | None = None
+    ) -> Sequence[Row[tuple[Location, Facility, int]]]:
+        """The storage locations (not transit) where the lot has doses, optionally at one facility or place."""
+        stmt = (
+            select(Location, Facility, Balance.doses)
+            .join(Balance, Balance.location_id == Location.id)
+            .join(Facility, Facility.id == Location.facility_id)
+            .where(Balance.lot_id == lot_id, Balance.doses > 0, Location.kind != "transit")
+            .order_by(Facility.code, Location.code)
+        )
+        if facility_id is not None:
+            stmt = stmt.where(Location.facility_id == facility_id)
+        if location_id is not None:
+            stmt = stmt.where(Location.id == location_id)
+        return (await self.session.execute(stmt)).all()
+
+    async def place_states(self, lot_id: int) -> Sequence[Row[tuple[LotPlaceState, int, str, str, int]]]:
+        """A lot's state at every place that has one: the facility's id and code, the location's code and the
+        doses there."""
+        stmt = (
+            select(LotPlaceState, Facility.id, Facility.code, Location.code, func.coalesce(Balance.doses, 0))
+            .join(Location, Location.id == LotPlaceState.location_id)
+            .join(Facility, Facility.id == Location.facility_id)
+            .outerjoin(
+                Balance,
+                and_(
+                    Balance.location_id == LotPlaceState.location_id, Balance.lot_id == LotPlaceState.lot_id
+                ),
+            )
+            .where(LotPlaceState.lot_id == lot_id)
+            .order_by(Facility.code, Location.code)
+        )
+        return (await self.session.execute(stmt)).all()
 
     async def lot_events(self, lot_id: int) -> list[LotEvent]:
         stmt = select(LotEvent).where(LotEvent.lot_id == lot_id).order_by(LotEvent.recorded_at, LotEvent.id)

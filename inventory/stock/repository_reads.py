@@ -14,6 +14,7 @@ from inventory.catalog.models import Facility, Location, Product
 from inventory.stock.models import (
     Balance,
     Lot,
+    LotPlaceState,
     Movement,
     Shipment,
     ShipmentLine,
@@ -26,12 +27,20 @@ class LedgerReads:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def stock_on_hand(self, facility_id: int) -> Sequence[Row[tuple[Lot, Product, str, int]]]:
+    async def stock_on_hand(
+        self, facility_id: int
+    ) -> Sequence[Row[tuple[Lot, Product, str, int, LotPlaceState | None]]]:
+        """Per lot and storage location: the lot, its product, the location's code, doses, the lot's state
+        there (None: the lot's stage, not on hold)."""
         stmt = (
-            select(Lot, Product, Location.code, Balance.doses)
+            select(Lot, Product, Location.code, Balance.doses, LotPlaceState)
             .join(Balance, Balance.lot_id == Lot.id)
             .join(Location, Location.id == Balance.location_id)
             .join(Product, Product.id == Lot.product_id)
+            .outerjoin(
+                LotPlaceState,
+                and_(LotPlaceState.lot_id == Lot.id, LotPlaceState.location_id == Balance.location_id),
+            )
             .where(Location.facility_id == facility_id, Location.kind != "transit", Balance.doses > 0)
             .order_by(Product.code, Lot.expires_on, Lot.lot_number, Location.code)
         )

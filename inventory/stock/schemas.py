@@ -268,13 +268,22 @@ class ReversalCreate(Command):
 
 
 class VVMUpdate(Command):
+    """A VVM reading where the lot is: at `location` of `facility`, at the facility's storage locations, or
+    (neither given) at every place with stock of the lot."""
+
     vvm_stage: VVMStage
     facility: Code | None = None
     note: Text | None = None
+    location: Code | None = None
 
 
 class HoldUpdate(Command):
+    """A hold or release where the lot is: at `location` of `facility`, at the facility's storage locations,
+    or (neither given) at every place with stock of the lot that the user may record for."""
+
     reason: Reason
+    facility: Code | None = None
+    location: Code | None = None
 
 
 class LotEventRead(msgspec.Struct):
@@ -285,6 +294,15 @@ class LotEventRead(msgspec.Struct):
     recorded_by: str
 
 
+class LotPlaceRead(msgspec.Struct):
+    facility: str
+    location: str
+    vvm_stage: int
+    on_hold: bool
+    hold_reason: str | None
+    doses: int
+
+
 class LotRead(msgspec.Struct):
     id: int
     product: str
@@ -293,9 +311,13 @@ class LotRead(msgspec.Struct):
     manufacturer: str | None
     gtin: str | None
     vvm_stage: int
+    """The darkest stage known at any place."""
     on_hold: bool
+    """On hold at some place (see `places`)."""
     hold_reason: str | None
     history: list[LotEventRead] = []
+    places: list[LotPlaceRead] = []
+    """The lot's VVM stage and hold at each storage location that has a state of its own."""
 
 
 # ---- documents and views -----------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ async def test_usage_takes_opened_vials_out_of_stock(api) -> None:
     assert refused.status_code == 422 and refused.json()["field"] == "lines[0].doses_administered"
 
 
-async def test_a_freeze_alarm_on_arrival_puts_a_freeze_sensitive_lot_on_hold(stocked) -> None:
+async def test_a_freeze_alarm_on_arrival_holds_a_freeze_sensitive_lot_there_and_not_upstream(stocked) -> None:
     api = stocked
     issued = await api.ok(
         "/issues",
@@ -152,13 +152,17 @@ async def test_a_freeze_alarm_on_arrival_puts_a_freeze_sensitive_lot_on_hold(sto
     lot_read = await api.read("/lots/PENTA/P-EARLY")
     assert lot_read["on_hold"] is True and lot_read["vvm_stage"] == 2
     assert [e["kind"] for e in lot_read["history"]] == ["vvm", "vvm", "hold"]
-    refused = await api.post(
+    [place] = lot_read["places"]
+    assert (place["facility"], place["on_hold"], place["vvm_stage"], place["doses"]) == (COMMUNE, True, 2, 10)
+    # the commune's freeze does not block the district's stock of the same lot
+    await api.ok(
         "/issues",
         {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "PENTA", "doses": 101}]},
     )
-    assert refused.status_code == 409  # only P-LATE's 100 doses are usable now
-    assert refused.json()["available"] == 100
-    await api.ok("/lots/PENTA/P-EARLY/release", {"reason": "shake test passed"})
+    used = {"product": "PENTA", "lot_number": "P-EARLY", "location": place["location"], "vials_opened": 1}
+    refused = await api.post("/usage", {"facility": COMMUNE, "lines": [{**used, "doses_administered": 1}]})
+    assert refused.status_code == 422 and refused.json()["code"] == "rule_violated"
+    await api.ok("/lots/PENTA/P-EARLY/release", {"reason": "shake test passed", "facility": COMMUNE})
     assert (await api.read("/lots/PENTA/P-EARLY"))["on_hold"] is False
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by, ins
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
-from inventory.stock.ledger.write import LedgerWrite, Written, issuable_vvm
+from inventory.stock.ledger.write import LedgerWrite, Written, usable_at_place
 from inventory.stock.models import (
     MOVEMENT_CHAIN_COLUMNS,
     Balance,
@@ -83,9 +83,8 @@ def _build(*, recorded: bool) -> Any:
         .cte("locked")
     )
     usable = and_(
-        not_(LOT.c.on_hold),
         LOT.c.expires_on >= bindparam("occurred_on", type_=DOCUMENT.c.occurred_on.type),
-        issuable_vvm(LOT.c.vvm_stage),
+        usable_at_place(draw.c.location_id, draw.c.lot_id, LOT.c.vvm_stage),
     )
     drawn = (
         update(BALANCE)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent, IdempotencyRecord
-from inventory.stock.ledger.write import LedgerRecord, LedgerWrite, Written, issuable_vvm
+from inventory.stock.ledger.write import LedgerRecord, LedgerWrite, Written, usable_at_place
 from inventory.stock.models import Balance, Lot, Movement, Shipment, ShipmentLine, StockDocument
 
 BALANCE, LOT, MOVEMENT = Balance.__table__, Lot.__table__, Movement.__table__
@@ -19,9 +19,8 @@ AUDIT, RECORD = AuditEvent.__table__, IdempotencyRecord.__table__
 _ADD_DOCUMENT = DOCUMENT.insert().returning(DOCUMENT.c.id)
 _USABLE_LOT = exists().where(
     LOT.c.id == bindparam("t"),
-    not_(LOT.c.on_hold),
     LOT.c.expires_on >= bindparam("day"),
-    issuable_vvm(LOT.c.vvm_stage),
+    usable_at_place(bindparam("l"), bindparam("t"), LOT.c.vvm_stage),
 )
 _DRAW = (
     update(BALANCE)

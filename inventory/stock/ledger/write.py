@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, or_
+from sqlalchemy import ColumnElement, and_, exists, literal_column, not_, or_
 
 from inventory.stock.domain import ISSUABLE_VVM_STAGES
-from inventory.stock.models import StockDocument
+from inventory.stock.models import LotPlaceState, StockDocument
 
 Pair = tuple[int, int]
 """(location_id, lot_id): one balance row."""
@@ -116,3 +116,12 @@ def issuable_vvm(stage: ColumnElement[int]) -> ColumnElement[bool]:
     """SQL: the VVM stage is one an issue may draw (domain.ISSUABLE_VVM_STAGES), written into the statement as
     constants: an `IN` list of parameters would make SQLAlchemy render the whole statement again each time."""
     return or_(*(stage == literal_column(str(int(s))) for s in ISSUABLE_VVM_STAGES))
+
+
+def usable_at_place(location_id: Any, lot_id: Any, lot_vvm_stage: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the lot is neither on hold nor at VVM 3/4 at this location (its state there, LotPlaceState; a place
+    without one is at the lot's stage and not on hold)."""
+    place = LotPlaceState.__table__
+    here = and_(place.c.location_id == location_id, place.c.lot_id == lot_id)
+    blocked = exists().where(here, or_(place.c.on_hold, not_(issuable_vvm(place.c.vvm_stage))))
+    return and_(not_(blocked), or_(exists().where(here), issuable_vvm(lot_vvm_stage)))

@@ -137,16 +137,25 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
         line.freeze_indicator_alarm = c.freeze_indicator_alarm
         line.difference_reason = c.difference_reason
         locked = locked_lots[(lot.product_id, lot.lot_number)]
-        if stock.raise_vvm(locked, c.vvm_stage, field=f"lines[{i}].vvm_stage"):
+        place = await stock.place(location.id, locked)  # the lot's state where it arrives, not elsewhere
+        if stock.raise_vvm(place, c.vvm_stage, lot_number=locked.lot_number, field=f"lines[{i}].vvm_stage"):
             events.append((locked, "vvm", c.vvm_stage, "on arrival"))
         product = await stock.catalog.product(c.product, field=f"lines[{i}].product")
-        if c.freeze_indicator_alarm and product.freeze_sensitive and not locked.on_hold:
-            locked.on_hold = True
-            locked.hold_reason = f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
-            events.append((locked, "hold", None, locked.hold_reason))
+        if c.freeze_indicator_alarm and product.freeze_sensitive and not place.on_hold:
+            reason = f"freeze indicator alarm on arrival at {destination.code}: shake test needed"
+            stock.set_place_hold(place, hold=True, reason=reason)
+            events.append((locked, "hold", None, reason))
     await stock.post(document, entries, facility=destination.code)
     for lot, kind, stage, reason in events:
-        stock.lot_event(lot, kind, vvm_stage=stage, reason=reason, facility=destination, document=document)
+        stock.lot_event(
+            lot,
+            kind,
+            vvm_stage=stage,
+            reason=reason,
+            facility=destination,
+            document=document,
+            location_id=location.id,
+        )
     shipment.status = "received"
     shipment.receipt_document_id = document.id
     await stock.session.flush()

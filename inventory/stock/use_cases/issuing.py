@@ -247,14 +247,15 @@ async def _issue_choices(
         for i in indexes:
             line = cmd.lines[i]
             lot = await stock.lot(product, line.lot_number or "", field=f"lines[{i}].lot_number")
-            reason = why_not_issuable(lot_state(lot, code), day)
-            if reason:
-                raise RuleViolation(f"{reason}; it may not be issued", field=f"lines[{i}].lot_number")
             location = (
                 await stock.catalog.location(source, line.location, field=f"lines[{i}].location")
                 if line.location
                 else await stock.catalog.sole_storage_location(source, field=f"lines[{i}].location")
             )
+            place = await stock.repo.place_state(location.id, lot.id)  # held or darker at this location?
+            reason = why_not_issuable(lot_state(lot, code, place), day)
+            if reason:
+                raise RuleViolation(f"{reason}; it may not be issued", field=f"lines[{i}].lot_number")
             if source.counts_whole_vials:
                 check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
             chosen.append(_Choice.named(product, lot, location, line.doses, field=f"lines[{i}].doses"))

@@ -1,11 +1,9 @@
-"""Lot state: a lot's details and events, VVM readings and holds."""
+"""Lot state: a lot's details and events, VVM readings and holds, each at a storage location."""
 
 from __future__ import annotations
 
-from inventory.errors import (
-    Conflict,
-    UnknownReference,
-)
+from inventory.catalog.models import Facility, Location
+from inventory.errors import Conflict, UnknownReference, ValidationFailed
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.models import Lot
@@ -15,7 +13,8 @@ async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.
     product = await stock.catalog.product(product_code, field="product")
     lot = await stock.lot(product, lot_number, field="lot_number")
     events = await stock.repo.lot_events(lot.id)
-    return _lot_read(
+    return await _lot_read(
+        stock,
         lot,
         product.code,
         [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events],
@@ -24,10 +23,23 @@ async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.
 
 async def list_lots(stock: StockContext, product_code: str | None) -> list[s.LotRead]:
     product = await stock.catalog.product(product_code, field="product") if product_code else None
-    return [_lot_read(lot, code) for lot, code in await stock.repo.lots(product.id if product else None)]
+    return [
+        await _lot_read(stock, lot, code)
+        for lot, code in await stock.repo.lots(product.id if product else None)
+    ]
 
 
-def _lot_read(lot: Lot, product_code: str, history: list[s.LotEventRead] | None = None) -> s.LotRead:
+async def _lot_read(
+    stock: StockContext, lot: Lot, product_code: str, history: list[s.LotEventRead] | None = None
+) -> s.LotRead:
+    """The lot with its state at every place that has one. The lot's own `vvm_stage` is the darkest known
+    anywhere, `on_hold` says whether it is held anywhere (the first such place's reason)."""
+    places = [
+        s.LotPlaceRead(facility, location, state.vvm_stage, state.on_hold, state.hold_reason, doses)
+        for state, facility_id, facility, location, doses in await stock.repo.place_states(lot.id)
+        if stock.principal.can_read(facility_id)
+    ]
+    held = [p for p in places if p.on_hold]
     return s.LotRead(
         lot.id,
         product_code,
@@ -35,10 +47,11 @@ def _lot_read(lot: Lot, product_code: str, history: list[s.LotEventRead] | None 
         lot.expires_on,
         lot.manufacturer,
         lot.gtin,
-        lot.vvm_stage,
-        lot.on_hold,
-        lot.hold_reason,
+        max([lot.vvm_stage, *(p.vvm_stage for p in places)]),
+        bool(held),
+        held[0].hold_reason if held else None,
         history or [],
+        places,
     )
 
 
@@ -51,17 +64,56 @@ async def _locked(stock: StockContext, product_code: str, lot_number: str) -> Lo
     return lot
 
 
+async def _places(
+    stock: StockContext, lot: Lot, facility_code: str | None, location_code: str | None
+) -> list[tuple[Location, Facility]]:
+    """The places a reading or hold is about: one location, the storage locations of one facility, or (neither
+    given) every place the lot has stock at that the principal may record for."""
+    if location_code and not facility_code:
+        raise ValidationFailed(message="error.validation_failed.location_needs_facility", field="location")
+    facility = await stock.writable(facility_code, field="facility") if facility_code else None
+    location = (
+        await stock.catalog.location(facility, location_code, field="location")
+        if facility and location_code
+        else None
+    )
+    rows = await stock.repo.places_with_stock(
+        lot.id, facility_id=facility.id if facility else None, location_id=location.id if location else None
+    )
+    places = [(loc, fac) for loc, fac, _ in rows if stock.principal.can_write(fac.id)]
+    if location is not None and not places:
+        places = [(location, facility)]  # type: ignore[list-item]  # a named place is recorded even if empty
+    return places
+
+
 async def record_vvm(
     stock: StockContext, product_code: str, lot_number: str, cmd: s.VVMUpdate, *, key: str | None
 ) -> s.LotRead:
-    """Record a VVM reading for a lot (stages only go up)."""
+    """Record a VVM reading of a lot where it is (stages only go up): at a location, at a facility's
+    locations, or at every place with stock; a lot with no stock anywhere gets the reading as its own stage."""
     stock.principal.require_role("admin", "store_keeper", action="record a lot's VVM stage")
 
     async def action() -> s.LotRead:
         lot = await _locked(stock, product_code, lot_number)
-        facility = await stock.catalog.facility(cmd.facility, field="facility") if cmd.facility else None
-        if stock.raise_vvm(lot, cmd.vvm_stage):
-            stock.lot_event(lot, "vvm", vvm_stage=cmd.vvm_stage, reason=cmd.note, facility=facility)
+        places = await _places(stock, lot, cmd.facility, cmd.location)
+        if not places:
+            if cmd.facility or await stock.repo.places_with_stock(lot.id):
+                raise Conflict(
+                    message="error.conflict.no_stock_here", params={"lot": lot_number}, field="lot_number"
+                )
+            if stock.raise_vvm(lot, cmd.vvm_stage, lot_number=lot_number):
+                stock.lot_event(lot, "vvm", vvm_stage=cmd.vvm_stage, reason=cmd.note)
+        for location, facility in places:
+            place = await stock.place(location.id, lot)
+            if stock.raise_vvm(place, cmd.vvm_stage, lot_number=lot_number):
+                stock.lot_event(
+                    lot,
+                    "vvm",
+                    vvm_stage=cmd.vvm_stage,
+                    reason=cmd.note,
+                    facility=facility,
+                    location_id=location.id,
+                )
         await stock.session.flush()
         return await get_lot(stock, product_code, lot_number)
 
@@ -71,16 +123,38 @@ async def record_vvm(
 async def set_hold(
     stock: StockContext, product_code: str, lot_number: str, cmd: s.HoldUpdate, *, hold: bool, key: str | None
 ) -> s.LotRead:
-    """Put a lot on hold (quarantine) or release it, with a reason."""
+    """Put a lot on hold (quarantine) or release it, with a reason, where it is: at a location, at a facility's
+    locations, or at every place with stock the principal may record for."""
     stock.principal.require_role("admin", "store_keeper", action="hold or release a lot")
 
     async def action() -> s.LotRead:
         lot = await _locked(stock, product_code, lot_number)
-        if lot.on_hold == hold:
-            raise Conflict(f"lot {lot_number} is {'already' if hold else 'not'} on hold", field="lot_number")
-        lot.on_hold = hold
-        lot.hold_reason = cmd.reason if hold else None
-        stock.lot_event(lot, "hold" if hold else "release", reason=cmd.reason)
+        places = await _places(stock, lot, cmd.facility, cmd.location)
+        states = [(location, facility, await stock.place(location.id, lot)) for location, facility in places]
+        changing = [
+            (location, facility, state) for location, facility, state in states if state.on_hold != hold
+        ]
+        if not changing:
+            if not states:
+                raise Conflict(
+                    message="error.conflict.no_stock_here", params={"lot": lot_number}, field="lot_number"
+                )
+            where = ", ".join(f"{f.code}/{loc.code}" for loc, f, _ in states)
+            case = "already_held" if hold else "not_held"
+            raise Conflict(
+                message=f"error.conflict.{case}",
+                params={"lot": lot_number, "place": where},
+                field="lot_number",
+            )
+        for location, facility, state in changing:
+            stock.set_place_hold(state, hold=hold, reason=cmd.reason)
+            stock.lot_event(
+                lot,
+                "hold" if hold else "release",
+                reason=cmd.reason,
+                facility=facility,
+                location_id=location.id,
+            )
         await stock.session.flush()
         return await get_lot(stock, product_code, lot_number)
 

@@ -65,7 +65,7 @@ async def _receive(
         prepared.append((i, product, location, line))
     document_kind = "direct_receipt" if isinstance(cmd, s.DirectReceiptCreate) else "receipt"
     entries: list[Entry] = []
-    readings: list[tuple[Lot, int]] = []  # (lot, VVM stage) new or darker on receipt, for the events
+    readings: list[tuple[Lot, int, int]] = []  # (lot, VVM stage, location) new or darker on receipt
     locked = await stock.repo.lock_lots([(product.id, line.lot_number) for _, product, _, line in prepared])
     for i, product, location, line in prepared:
         lot = locked.get((product.id, line.lot_number))
@@ -78,12 +78,11 @@ async def _receive(
                 manufacturer=line.manufacturer,
                 gtin=line.gtin,
                 vvm_stage=line.vvm_stage,
-                on_hold=False,
                 created_at=stock.now(),
             )
             locked[(product.id, line.lot_number)] = lot
         if new:
-            readings.append((lot, line.vvm_stage))
+            readings.append((lot, line.vvm_stage, location.id))
         else:
             if lot.expires_on != line.expires_on:
                 raise RuleViolation(
@@ -91,8 +90,11 @@ async def _receive(
                     f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
                     field=f"lines[{i}].expires_on",
                 )
-            if stock.raise_vvm(lot, line.vvm_stage, field=f"lines[{i}].vvm_stage"):
-                readings.append((lot, line.vvm_stage))
+            place = await stock.place(location.id, lot)  # the stage where it is received
+            if stock.raise_vvm(
+                place, line.vvm_stage, lot_number=lot.lot_number, field=f"lines[{i}].vvm_stage"
+            ):
+                readings.append((lot, line.vvm_stage, location.id))
         entries.append(
             Entry(
                 Line(location.id, lot.id, line.doses, document_kind, f"lines[{i}].doses"),
@@ -117,8 +119,14 @@ async def _receive(
         counterparty=supplier.code if supplier else None,
         record=record,
     )
-    for lot, stage in readings:
+    for lot, stage, location_id in readings:
         stock.lot_event(
-            lot, "vvm", vvm_stage=stage, reason="on receipt", facility=facility, document=document
+            lot,
+            "vvm",
+            vvm_stage=stage,
+            reason="on receipt",
+            facility=facility,
+            document=document,
+            location_id=location_id,
         )
     return received

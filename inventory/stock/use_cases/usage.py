@@ -33,7 +33,8 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate, record: Record) -> s.D
         if line.vials_opened == 0 and line.doses_administered == 0:
             raise ValidationFailed("nothing given and no vial opened", field=f"lines[{i}].doses_administered")
         # also doses from a vial opened earlier (multi-dose vial policy): a lot held since may not be used
-        reason = why_not_issuable(lot_state(lot, product.code), day)
+        place = await stock.repo.place_state(location.id, lot.id)  # the lot's hold and stage at this location
+        reason = why_not_issuable(lot_state(lot, product.code, place), day)
         if reason:
             raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
         opened_doses = line.vials_opened * product.doses_per_vial

@@ -36,16 +36,17 @@ async def stock_on_hand(stock: StockContext, facility_code: str) -> s.StockOnHan
     facility = await stock.readable(facility_code, field="facility")
     rows: list[s.StockRow] = []
     totals: dict[str, list[int]] = {}
-    for lot, product, location_code, doses in await stock.repo.stock_on_hand(facility.id):
+    for lot, product, location_code, doses, place in await stock.repo.stock_on_hand(facility.id):
         vials, part = doses_to_vials(doses, product.doses_per_vial)
-        usable = is_usable(lot_state(lot, product.code), stock.today)
+        state = lot_state(lot, product.code, place)  # the lot's VVM stage and hold at this location
+        usable = is_usable(state, stock.today)
         rows.append(
             s.StockRow(
                 product.code,
                 lot.lot_number,
                 lot.expires_on,
-                lot.vvm_stage,
-                lot.on_hold,
+                state.vvm_stage,
+                state.on_hold,
                 location_code,
                 doses,
                 vials,

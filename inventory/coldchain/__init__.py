@@ -1,0 +1,1 @@
+"""The cold chain: equipment, temperature readings and logger reports, excursions that hold exposed stock."""

@@ -1,0 +1,124 @@
+"""JSON API for the cold chain: equipment, readings, logger imports, excursions and their decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+
+from inventory.coldchain import schemas as c
+from inventory.coldchain.series import DEFAULT_ZONE, ColumnMapping
+from inventory.coldchain.service import ColdChain
+from inventory.stock.api import IdempotencyKey, provide_stock
+from inventory.stock.context import StockContext
+from inventory.types import RowIdPath
+
+
+async def provide_coldchain(stock: NamedDependency[StockContext]) -> ColdChain:
+    return ColdChain(stock)
+
+
+class ColdChainController(Controller):
+    path = "/api/v1"
+    tags = ["cold chain"]
+    dependencies = {"stock": Provide(provide_stock), "coldchain": Provide(provide_coldchain)}
+
+    @post(
+        "/equipment", operation_id="RegisterEquipment", summary="make a storage location cold-chain equipment"
+    )
+    async def register_equipment(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        data: JSONBody[c.EquipmentCreate],
+        idempotency_key: IdempotencyKey,
+    ) -> c.EquipmentRead:
+        return await coldchain.register_equipment(data, key=idempotency_key)
+
+    @get("/equipment", operation_id="ListEquipment", summary="equipment with its status and volume in use")
+    async def list_equipment(
+        self, coldchain: NamedDependency[ColdChain], facility: FromQuery[str | None] = None
+    ) -> list[c.EquipmentRead]:
+        return await coldchain.equipment_list(facility)
+
+    @post(
+        "/facilities/{facility:str}/locations/{location:str}/status",
+        operation_id="RecordEquipmentStatus",
+        summary="append a status (working, needs repair, broken, decommissioned) with the reason",
+    )
+    async def record_status(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        facility: FromPath[str],
+        location: FromPath[str],
+        data: JSONBody[c.StatusCreate],
+        idempotency_key: IdempotencyKey,
+    ) -> c.EquipmentRead:
+        return await coldchain.record_status(facility, location, data, key=idempotency_key)
+
+    @post("/readings", operation_id="RecordReading", summary="a twice-daily thermometer reading")
+    async def record_reading(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        data: JSONBody[c.ReadingCreate],
+        idempotency_key: IdempotencyKey,
+    ) -> c.ReadingRead:
+        return await coldchain.record_reading(data, key=idempotency_key)
+
+    @post(
+        "/facilities/{facility:str}/locations/{location:str}/temperature-files",
+        operation_id="ImportTemperatureFile",
+        summary="import a Fridge-tag 2 report or a logger CSV (told apart by content), all or nothing",
+    )
+    async def import_file(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        facility: FromPath[str],
+        location: FromPath[str],
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        idempotency_key: IdempotencyKey,
+        time_column: FromQuery[str | None] = None,
+        temperature_column: FromQuery[str | None] = None,
+        unit: FromQuery[str | None] = None,
+        zone: FromQuery[str] = DEFAULT_ZONE,
+    ) -> c.ImportRead:
+        content = await data.read()
+        mapping = ColumnMapping(time_column, temperature_column, unit, zone)
+        return await coldchain.import_file(
+            facility, location, data.filename or "upload", content, mapping=mapping, key=idempotency_key
+        )
+
+    @get(
+        "/excursions", operation_id="ListExcursions", summary="temperature excursions and their exposed lots"
+    )
+    async def list_excursions(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        facility: FromQuery[str | None] = None,
+        location: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+    ) -> list[c.ExcursionRead]:
+        return await coldchain.excursions(facility_code=facility, location_code=location, status=status)
+
+    @get("/excursions/{excursion_id:int}", operation_id="GetExcursion")
+    async def get_excursion(
+        self, coldchain: NamedDependency[ColdChain], excursion_id: FromPath[RowIdPath]
+    ) -> c.ExcursionRead:
+        return await coldchain.excursion(excursion_id)
+
+    @post(
+        "/excursions/{excursion_id:int}/decisions",
+        operation_id="DecideExposedLot",
+        summary="release an exposed lot (VVM reading or shake test) or write it off",
+    )
+    async def decide(
+        self,
+        coldchain: NamedDependency[ColdChain],
+        excursion_id: FromPath[RowIdPath],
+        data: JSONBody[c.DecisionCreate],
+        idempotency_key: IdempotencyKey,
+    ) -> c.ExcursionRead:
+        return await coldchain.decide(excursion_id, data, key=idempotency_key)

@@ -1,0 +1,142 @@
+"""API schemas for the cold chain: commands in, results out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from inventory.stock.schemas import Code, Command, Reason, Text, VVMStage
+
+EquipmentType = Literal[
+    "refrigerator",
+    "freezer",
+    "ice_lined_refrigerator",
+    "solar_direct_drive",
+    "cold_box",
+    "vaccine_carrier",
+    "cold_room",
+]
+EquipmentStatusName = Literal["working", "needs_repair", "broken", "decommissioned"]
+Celsius = Annotated[float, msgspec.Meta(ge=-90, le=70, description="°C")]
+
+
+class EquipmentCreate(Command):
+    facility: Code
+    location: Code
+    equipment_type: EquipmentType
+    pqs_code: Code | None = None
+    model: Text | None = None
+    net_volume_litres: Annotated[float, msgspec.Meta(gt=0, le=100_000)] | None = None
+    energy_source: Literal["electricity", "solar", "kerosene", "gas", "passive"] | None = None
+    installed_on: date | None = None
+    logger_serial: Code | None = None
+
+
+class StatusCreate(Command):
+    status: EquipmentStatusName
+    reason: Reason
+
+
+class StatusRead(msgspec.Struct):
+    status: str
+    reason: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class EquipmentRead(msgspec.Struct):
+    facility: str
+    location: str
+    equipment_type: str
+    pqs_code: str | None
+    model: str | None
+    net_volume_litres: float | None
+    energy_source: str | None
+    installed_on: date | None
+    logger_serial: str | None
+    status: str
+    statuses: list[StatusRead]
+    volume_used_litres: float | None = None
+    """Doses at the location × packed volume per dose (catalogue)."""
+
+
+class ReadingCreate(Command):
+    """A twice-daily thermometer reading at a storage location."""
+
+    facility: Code
+    location: Code
+    period: Literal["morning", "afternoon"]
+    celsius: Celsius
+    freeze_indicator: Literal["not_checked", "ok", "alarm"] = "not_checked"
+    day: date | None = None
+    note: Text | None = None
+
+
+class ReadingRead(msgspec.Struct):
+    facility: str
+    location: str
+    day: date
+    period: str
+    celsius: float
+    freeze_indicator: str
+    recorded_at: datetime
+    recorded_by: str
+    excursion_id: int | None = None
+
+
+class ImportRead(msgspec.Struct):
+    kind: str
+    """fridgetag or csv."""
+    facility: str
+    location: str
+    file_id: int
+    already_imported: bool
+    device_serial: str | None
+    days_added: int
+    days_already_known: int
+    readings_added: int
+    readings_already_known: int
+    excursions: list[int]
+
+
+class ExposedLotRead(msgspec.Struct):
+    product: str
+    lot_number: str
+    doses: int
+    decision: str | None
+    vvm_stage: int | None
+    shake_test_passed: bool | None
+    reason: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    document_id: int | None
+
+
+class ExcursionRead(msgspec.Struct):
+    id: int
+    facility: str
+    location: str
+    kind: str
+    rule: str
+    source: str
+    started_at: datetime
+    alarm_at: datetime
+    ended_at: datetime | None
+    minutes_beyond: float | None
+    extreme_c: float | None
+    across_gap: bool
+    status: str
+    lots: list[ExposedLotRead]
+
+
+class DecisionCreate(Command):
+    """Release an exposed lot after a VVM reading (heat) or a shake test (freeze), or write it off."""
+
+    product: Code
+    lot_number: Code
+    decision: Literal["release", "write_off"]
+    reason: Reason
+    vvm_stage: VVMStage | None = None
+    shake_test_passed: bool | None = None

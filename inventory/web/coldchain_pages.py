@@ -1,0 +1,162 @@
+"""Cold-chain pages: equipment and open excursions with their decisions; per location the reading form (fast
+on a phone), the month sheet in the paper layout, and the temperature chart."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import anyio.to_thread
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+
+from forecasting.charts import figure_to_png
+from inventory.coldchain import schemas as c
+from inventory.coldchain.charts import temperature_figure
+from inventory.coldchain.service import ColdChain
+from inventory.errors import InventoryError
+from inventory.i18n import translate
+from inventory.timeutil import today_vn
+from inventory.web.forms import Form
+from inventory.web.pages import FormData, Page, provide_page
+
+
+class ColdChainPages(Controller):
+    dependencies = {"page": Provide(provide_page)}
+
+    @get("/coldchain", operation_id="ColdChainPage", include_in_schema=False)
+    async def overview(self, page: NamedDependency[Page], facility: FromQuery[str | None] = None) -> Template:
+        return await self._overview(page, facility, Form())
+
+    async def _overview(self, page: Page, facility: str | None, form: Form, status: int = 200) -> Template:
+        code = page.facility_code(facility)
+        coldchain = ColdChain(page.stock)
+        return await page.render(
+            "coldchain.html",
+            status,
+            equipment=await coldchain.equipment_list(code),
+            excursions=await coldchain.excursions(facility_code=code, status="open"),
+            facility=code,
+            form=form,
+        )
+
+    @post(
+        "/coldchain/excursions/{excursion_id:int}/decide", operation_id="DecideForm", include_in_schema=False
+    )
+    async def decide(
+        self, page: NamedDependency[Page], excursion_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        key = f"web:{data.get('idempotency_key') or uuid.uuid4().hex}"
+        stage = data.get("vvm_stage", "").strip()
+        shake = data.get("shake_test", "")
+        try:
+            cmd = c.DecisionCreate(
+                product=data.get("product", ""),
+                lot_number=data.get("lot_number", ""),
+                decision="write_off" if data.get("decision") == "write_off" else "release",
+                reason=data.get("reason", "").strip(),
+                vvm_stage=int(stage) if stage.isdigit() else None,
+                shake_test_passed={"pass": True, "fail": False}.get(shake),
+            )
+            await ColdChain(page.stock).decide(excursion_id, cmd, key=key)
+        except (InventoryError, ValueError) as exc:
+            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
+            form = Form(values=dict(data), errors={f"{excursion_id}/{data.get('lot_number', '')}": detail})
+            return await self._overview(page, None, form, getattr(exc, "status_code", 422))
+        return Redirect("/coldchain", status_code=303)
+
+    @get(
+        "/coldchain/{facility:str}/{location:str}",
+        operation_id="LocationTemperaturesPage",
+        include_in_schema=False,
+    )
+    async def location(
+        self,
+        page: NamedDependency[Page],
+        facility: FromPath[str],
+        location: FromPath[str],
+        month: FromQuery[str | None] = None,
+    ) -> Template:
+        return await self._location(page, facility, location, month, Form())
+
+    async def _location(
+        self, page: Page, facility: str, location: str, month: str | None, form: Form, status: int = 200
+    ) -> Template:
+        first = _month(month)
+        sheet = await ColdChain(page.stock).month(facility, location, first)
+        return await page.render("coldchain_location.html", status, sheet=sheet, month=first, form=form)
+
+    @post(
+        "/coldchain/{facility:str}/{location:str}/readings",
+        operation_id="ReadingForm",
+        include_in_schema=False,
+    )
+    async def reading(
+        self, page: NamedDependency[Page], facility: FromPath[str], location: FromPath[str], data: FormData
+    ) -> Template | Redirect:
+        key = f"web:{data.get('idempotency_key') or uuid.uuid4().hex}"
+        try:
+            cmd = c.ReadingCreate(
+                facility=facility,
+                location=location,
+                period="afternoon" if data.get("period") == "afternoon" else "morning",
+                celsius=float(data.get("celsius", "").replace(",", ".")),
+                freeze_indicator=data.get("freeze_indicator") or "not_checked",  # type: ignore[arg-type]
+            )
+            await ColdChain(page.stock).record_reading(cmd, key=key)
+        except (InventoryError, ValueError) as exc:
+            detail = (
+                exc.text(page.lang)
+                if isinstance(exc, InventoryError)
+                else translate("coldchain.celsius_needed", page.lang)
+            )
+            form = Form(values=dict(data), errors={"celsius": detail})
+            return await self._location(
+                page, facility, location, None, form, getattr(exc, "status_code", 422)
+            )
+        return Redirect(f"/coldchain/{facility}/{location}", status_code=303)
+
+    @get(
+        "/coldchain/{facility:str}/{location:str}/chart.png",
+        operation_id="TemperatureChart",
+        include_in_schema=False,
+    )
+    async def chart(
+        self,
+        page: NamedDependency[Page],
+        facility: FromPath[str],
+        location: FromPath[str],
+        days: FromQuery[int] = 30,
+    ) -> Response[bytes]:
+        end = today_vn()
+        data = await ColdChain(page.stock).series_for_chart(
+            facility, location, end - timedelta(days=max(1, min(days, 366))), end
+        )
+        labels = {
+            k: translate(f"coldchain.chart.{k}", page.lang) for k in ("band", "logger", "manual", "days")
+        }
+        excursions = [(e.started_at, e.ended_at, e.kind) for e in data["excursions"]]  # type: ignore[attr-defined]
+        title = f"{facility}/{location}"
+        png = await anyio.to_thread.run_sync(
+            lambda: figure_to_png(
+                temperature_figure(
+                    title,
+                    series=data["series"],
+                    manual=data["manual"],
+                    days=data["days"],
+                    excursions=excursions,
+                    labels=labels,
+                )
+            )
+        )
+        return Response(png, media_type="image/png")
+
+
+def _month(value: str | None) -> date:
+    try:
+        year, month = (int(x) for x in (value or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today_vn().replace(day=1)
