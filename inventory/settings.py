@@ -45,10 +45,16 @@ class Settings:
     """An API token's principal is remembered this long by each server process, so that a client's requests
     cost no authentication query; a deactivated user's token stops working within this time."""
 
+    max_body_bytes: int = 20_000_000
+    """The largest request body accepted, in bytes (a register upload is the largest); a larger one is refused
+    with 413 `body_too_large` before it is read whole."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
         if self.backdate_window_days < 0:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
+        if self.max_body_bytes < 1:
+            raise ValueError("VAXSTOCK_MAX_BODY_BYTES must be a positive number of bytes")
         if self.token_cache_seconds < 0:
             raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
 
@@ -73,6 +79,8 @@ class Settings:
             kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
         if env.get("VAXSTOCK_TOKEN_CACHE_SECONDS"):
             kwargs["token_cache_seconds"] = float(env["VAXSTOCK_TOKEN_CACHE_SECONDS"])
+        if env.get("VAXSTOCK_MAX_BODY_BYTES"):
+            kwargs["max_body_bytes"] = int(env["VAXSTOCK_MAX_BODY_BYTES"])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]

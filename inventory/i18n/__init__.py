@@ -18,12 +18,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from inventory.i18n import errors, labels
+from inventory.i18n import errors, inputs, labels
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors)
+PARTS = (labels, errors, inputs)
 """Every module of entries; a new topic adds its module here."""
 
 

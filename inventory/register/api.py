@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,13 @@ from inventory.register.service import RegisterService
 from inventory.stock.api import IdempotencyKey
 from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn
+
+
+@dataclass
+class RegisterUpload:
+    """The register export, as the `file` part of a multipart/form-data body."""
+
+    file: UploadFile
 
 
 async def provide_register_service(
@@ -89,15 +97,16 @@ class RegisterController(Controller):
     async def import_register(
         self,
         register_service: NamedDependency[RegisterService],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[RegisterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
     ) -> r.RegisterImported:
-        content = await data.read()
-        suffix = Path(data.filename or "register.csv").suffix.lower() or ".csv"
+        upload = data.file
+        content = await upload.read()
+        suffix = Path(upload.filename or "register.csv").suffix.lower() or ".csv"
 
         async def action() -> r.RegisterImported:
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"{Path(data.filename or 'register').stem}{suffix}"
+                path = Path(folder) / f"{Path(upload.filename or 'register').stem}{suffix}"
                 path.write_bytes(content)
                 try:
                     return await register_service.import_file(path)

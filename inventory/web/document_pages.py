@@ -122,7 +122,7 @@ class DocumentPages(Controller):
         for i in range(count):  # an unticked checkbox sends nothing
             values.setdefault(f"lines[{i}].freeze_indicator_alarm", "false")
         try:
-            command, form, origins = parse(values, s.ShipmentConfirm)
+            command, form, origins = parse(values, s.ShipmentConfirm, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._confirm_form(page, shipment_id, bad.form, 422)

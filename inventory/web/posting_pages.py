@@ -61,7 +61,7 @@ class PostingPages(Controller):
     async def receive(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         values = {k: v for k, v in data.items() if not k.endswith(".scan")}
         try:
-            command, form, origins = parse(values, s.ReceiptCreate)
+            command, form, origins = parse(values, s.ReceiptCreate, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._receive_form(page, bad.form, 422)
@@ -143,7 +143,7 @@ class PostingPages(Controller):
             return await self._issue_form(page, form, proposal if not form.errors else None, status)
         values = {k: v for k, v in data.items() if not k.startswith("want.")}
         try:
-            command, form, origins = parse(values, s.IssueCreate)
+            command, form, origins = parse(values, s.IssueCreate, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._issue_form(page, bad.form, [], 422)
@@ -201,7 +201,7 @@ class PostingPages(Controller):
         self, page: Page, data: dict[str, str], template: str, schema: type[Any], action: Any
     ) -> Template | Redirect:
         try:
-            command, form, origins = parse(data, schema)
+            command, form, origins = parse(data, schema, lang=page.lang)
         except FormInvalid as bad:
             return await self._lines_form(page, template, bad.form, 422)
         try:
@@ -237,7 +237,7 @@ class PostingPages(Controller):
         code = data.get("facility", page.facility_code())
         soh = await views.stock_on_hand(page.stock, code)
         try:
-            command, form, origins = parse(data, s.CountCreate)
+            command, form, origins = parse(data, s.CountCreate, lang=page.lang)
         except FormInvalid as bad:
             return await page.render("count.html", 422, form=bad.form, facility=code, soh=soh)
         try:

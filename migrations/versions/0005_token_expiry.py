@@ -37,7 +37,9 @@ def upgrade() -> None:
     connection = op.get_bind()
     for token_id, created_at in connection.execute(sa.select(tokens.c.id, tokens.c.created_at)).all():
         connection.execute(
-            tokens.update().where(tokens.c.id == token_id).values(expires_at=created_at + EXISTING_TOKENS_LAST)
+            tokens.update()
+            .where(tokens.c.id == token_id)
+            .values(expires_at=created_at + EXISTING_TOKENS_LAST)
         )
     with op.batch_alter_table("api_token") as batch:
         batch.alter_column(

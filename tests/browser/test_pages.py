@@ -133,7 +133,7 @@ def test_a_store_keeper_sees_the_backlog_and_the_vaccine_request(page, server: S
     content = write(tmp_path, register_rows()).read_bytes()
     response = httpx.post(
         f"{server.url}/api/v1/register/imports",
-        files={"data": ("register.csv", content)},
+        files={"file": ("register.csv", content)},
         headers={"Authorization": f"Bearer {TOKENS['admin']}", "Idempotency-Key": "browser-reg-01"},
     )
     assert response.status_code == 201, response.text
