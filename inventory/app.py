@@ -14,6 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from inventory.audit.api import AuditController
 from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CatalogController,
             StockController,
             UsersController,
+            AuditController,
             RegisterController,
             RegisterPages,
             ForecastController,

@@ -79,6 +79,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.timeutil",
             "inventory.types",
             "inventory.commands",
+            "inventory.paging",
             "inventory.tabular",
             "inventory.i18n",
             "inventory.i18n.*",

@@ -6,6 +6,7 @@ from inventory.errors import (
     Conflict,
     UnknownReference,
 )
+from inventory.paging import Window
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.models import Lot
@@ -25,6 +26,16 @@ async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.
 async def list_lots(stock: StockContext, product_code: str | None) -> list[s.LotRead]:
     product = await stock.catalog.product(product_code, field="product") if product_code else None
     return [_lot_read(lot, code) for lot, code in await stock.repo.lots(product.id if product else None)]
+
+
+async def page_lots(
+    stock: StockContext, product_code: str | None, window: Window
+) -> tuple[list[s.LotRead], int]:
+    """One window of the lots (by product, expiry, lot number) and how many there are."""
+    product = await stock.catalog.product(product_code, field="product") if product_code else None
+    product_id = product.id if product else None
+    rows = await stock.repo.lots(product_id, window)
+    return [_lot_read(lot, code) for lot, code in rows], await stock.repo.lot_count(product_id)
 
 
 def _lot_read(lot: Lot, product_code: str, history: list[s.LotEventRead] | None = None) -> s.LotRead:
