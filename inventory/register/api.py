@@ -7,9 +7,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get, post
+from litestar import Request as LitestarRequest
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -19,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Principal
 from inventory.errors import ValidationFailed
 from inventory.idempotency import Request, run_once
+from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
-from inventory.stock.api import IdempotencyKey
+from inventory.stock.api import IdempotencyKey, Limit, Offset, next_link
 from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn
 
@@ -63,9 +66,22 @@ class RegisterController(Controller):
         self,
         register_service: NamedDependency[RegisterService],
         commune: FromPath[str],
+        request: LitestarRequest[Any, Any, Any],
         session_on: FromQuery[date | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> r.DueList:
-        return await register_service.due_list(commune, session_on or today_vn())
+        window = Window(limit, offset)
+        due = await register_service.due_list(commune, session_on or today_vn())
+        total = len(due.children)
+        return msgspec.structs.replace(
+            due,
+            children=window.slice(due.children),
+            total=total,
+            limit=limit,
+            offset=offset,
+            next=next_link(request, window, total),
+        )
 
     @get(
         "/communes/{commune:str}/session-plan",

@@ -14,6 +14,7 @@ from inventory.app import create_app
 from inventory.settings import Settings
 from tests.integration.ledger_samples import COMMUNE, DISTRICT, lot, receipt
 from tests.integration.test_auth import sign_in
+from tests.integration.test_register import imported  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -158,3 +159,19 @@ async def test_the_lots_page_pages_and_keeps_the_product_filter(settings: Settin
         assert parse_qs(urlsplit(links[0]).query) == {"product": ["BOPV"], "limit": ["4"], "offset": ["4"]}
         rest = unescape((await client.get(links[0])).text)
         assert rest.count("<td>BOPV</td>") == 2 and 'rel="next"' not in rest
+
+
+@pytest.mark.usefixtures("imported")
+async def test_the_due_list_pages_its_children_in_birth_date_order(api) -> None:
+    whole = await api.read("/communes/03451/due-list", limit=500)
+    assert whole["total"] == len(whole["children"]) >= 4
+    paged = []
+    page = await api.read("/communes/03451/due-list", limit=3)
+    paged += page["children"]
+    while page["next"]:
+        assert parse_qs(urlsplit(page["next"]).query)["limit"] == ["3"]
+        page = (await api.client.get(page["next"], headers=api.auth)).json()
+        paged += page["children"]
+    assert paged == whole["children"]
+    keys = [(c["birth_date"], c["child_id"], c["antigen"], c["dose_number"]) for c in paged]
+    assert keys == sorted(keys)
