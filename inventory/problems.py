@@ -160,20 +160,13 @@ def server_error_to_response(request: Request[Any, Any, Any], exc: Exception) ->
 
 
 def _body_kind(handler: Any) -> tuple[str | None, Any]:
-    """The media type a handler reads its body as (None: JSON) and the type of its `data`."""
-    cached = _BODY_KINDS.get(id(handler))
-    if cached is None:
-        field = handler.parsed_fn_signature.parameters.get("data")
-        if field is None:
-            cached = (None, None)
-        else:
-            media = getattr(getattr(field.kwarg_definition, "media_type", None), "value", None)
-            cached = (media if media and media != "application/json" else None, field.annotation)
-        _BODY_KINDS[id(handler)] = cached
-    return cached
-
-
-_BODY_KINDS: dict[int, tuple[str | None, Any]] = {}
+    """The media type a handler reads its body as (None: JSON) and the type of its `data` (a few attribute
+    reads: not cached, since handler objects come and go with the apps that own them)."""
+    field = handler.parsed_fn_signature.parameters.get("data")
+    if field is None:
+        return None, None
+    media = getattr(getattr(field.kwarg_definition, "media_type", None), "value", None)
+    return (media if media and media != "application/json" else None), field.annotation
 
 
 class StrictRequest(Request[Any, Any, Any]):
