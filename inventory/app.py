@@ -15,13 +15,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from inventory.alerts.api import AlertsController
+from inventory.audit.api import AuditController
 from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.coldchain.api import ColdChainController
 from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
-from inventory.problems import EXCEPTION_HANDLERS, refuse_nul_in_parameters
+from inventory.problems import EXCEPTION_HANDLERS, StrictRequest, check_request, document_problems
 from inventory.refusals import RefusalAudit
 from inventory.register.api import RegisterController
 from inventory.reports.api import ReportsController
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def dispose_engine() -> None:
         await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             AuthPages,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StockController,
             UsersController,
             RoutesController,
+            AuditController,
             RegisterController,
             RegisterPages,
             ForecastController,
@@ -116,7 +118,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
         state=State({"settings": settings, "sessions": sessions}),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=refuse_nul_in_parameters,
+        before_request=check_request,
+        request_class=StrictRequest,
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="VaxStock API",
             version="1",
@@ -127,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "`Retry-After` header): nothing was written or decided, and with the same Idempotency-Key a "
             "posting is never recorded twice. Every 4xx (409 `insufficient_stock` or `conflict`, 422 "
             "`validation_failed`, `unknown_reference`, `rule_violated` or `idempotency_key_reused`, 400 "
-            "`malformed_body`...) is refused for good: sending it again gets the same answer. A 500 "
+            "`malformed_body`, 413 `body_too_large`, 415 `unsupported_media_type`...) is refused for good: sending it again gets the same answer. A 500 "
             "(`server_error`) carries a `request_id` to quote.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
@@ -135,3 +139,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[dispose_engine],
         debug=settings.debug,
     )
+    document_problems(app)
+    return app

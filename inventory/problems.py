@@ -9,19 +9,29 @@ is logged with its traceback and a request id that the answer carries too.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
+from litestar.types import Empty
 from sqlalchemy.exc import DBAPIError
 
 from inventory.auth import Unauthenticated
+from inventory.commands import (
+    BodyTooLarge,
+    InputRefused,
+    MalformedBody,
+    UnsupportedMediaType,
+    decode_json,
+    input_refused,
+)
 from inventory.db import ConnectionLost
-from inventory.errors import InventoryError, SendAgain, ValidationFailed
+from inventory.errors import InventoryError, SendAgain
 from inventory.i18n import language
 from inventory.idempotency import BUSY_SQLSTATES
 
@@ -104,46 +114,39 @@ def database_error_to_response(
 
 
 def validation_error_to_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Schema errors (unknown field, wrong type, malformed JSON): name the first field and say why."""
+    """Litestar's refusals of path and query parameters (and of a form body): the first one, read by the one
+    adapter (inventory.commands.input_refused) into a coded refusal naming the parameter."""
     errors = exc.extra if isinstance(exc.extra, list) else []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
-    field = re.sub(r"^data\.?", "", str(first.get("key") or "")) or None
-    reason = str(first.get("message") or exc.detail)
-    named = re.search(r"(?:unknown|missing required) field `([^`]+)`", reason)
-    if named:
-        field = f"{field}.{named.group(1)}" if field else named.group(1)
-    if not _is_api(request):
-        return _error_page(request, 400, f"{field or ''} {reason}")
-    return _problem(
-        422 if field else 400,
-        "Validation failed",
-        reason,
-        code="validation_failed",
-        field=field,
-        errors=errors,
-    )
+    refusal = input_refused(str(first.get("message") or exc.detail), str(first.get("key") or "") or None)
+    return inventory_error_to_response(request, refusal)
 
 
 def http_error_to_response(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         return server_error_to_response(request, exc)
+    if exc.status_code == 413:
+        limit = request.route_handler.resolve_request_max_body_size()
+        return inventory_error_to_response(
+            request, BodyTooLarge(message="error.body_too_large", params={"limit": limit or 0})
+        )
     if not _is_api(request):
         return _error_page(request, exc.status_code, str(exc.detail))
     return _problem(exc.status_code, "Request refused", str(exc.detail), code="request_refused")
 
 
 def malformed_body_to_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A body that is not UTF-8, or JSON nested too deep to read, is the client's error, not the server's."""
+    """A body that is not UTF-8, is not JSON, or is nested too deep to read, is the client's error, not the
+    server's."""
     if isinstance(exc, RecursionError) and "deserializ" not in str(exc):
         return server_error_to_response(request, exc)
-    reason = (
-        "the request body is not valid UTF-8"
-        if isinstance(exc, UnicodeDecodeError)
-        else "the request body is nested too deep to read"
-    )
-    if not _is_api(request):
-        return _error_page(request, 400, reason)
-    return _problem(400, "Malformed request", reason, code="malformed_body")
+    if isinstance(exc, UnicodeDecodeError):
+        case = "not_utf8"
+    elif isinstance(exc, RecursionError):
+        case = "too_deep"
+    else:
+        case = "not_json"
+    return inventory_error_to_response(request, MalformedBody(message=f"error.malformed_body.{case}"))
 
 
 def server_error_to_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -156,13 +159,92 @@ def server_error_to_response(request: Request[Any, Any, Any], exc: Exception) ->
     return _problem(500, "Internal Server Error", detail, code="server_error", request_id=request_id)
 
 
-async def refuse_nul_in_parameters(request: Request[Any, Any, Any]) -> None:
-    """A NUL character in a path or query parameter is refused, naming the parameter (PostgreSQL cannot
-    compare text with one, so it would otherwise fail deep in a query). Bodies are checked by their
-    schemas (inventory/stock/schemas.py)."""
+def _body_kind(handler: Any) -> tuple[str | None, Any]:
+    """The media type a handler reads its body as (None: JSON) and the type of its `data` (a few attribute
+    reads: not cached, since handler objects come and go with the apps that own them)."""
+    field = handler.parsed_fn_signature.parameters.get("data")
+    if field is None:
+        return None, None
+    media = getattr(getattr(field.kwarg_definition, "media_type", None), "value", None)
+    return (media if media and media != "application/json" else None), field.annotation
+
+
+class StrictRequest(Request[Any, Any, Any]):
+    """The app's request: a JSON body is decoded straight into the handler's command, strictly (`"doses":
+    "10"` is refused naming the field, not converted to 10; Litestar itself converts leniently, as a form
+    needs). Forms keep converting through inventory.web.forms."""
+
+    async def json(self) -> Any:
+        if self._json is Empty and self._connection_state.json is Empty:
+            media, kind = _body_kind(self.route_handler)
+            if media is None and isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+                body = await self.body()
+                self._json = self._connection_state.json = decode_json(body or b"null", kind)
+                return self._json
+        try:
+            return await super().json()
+        except SerializationException:
+            raise MalformedBody(message="error.malformed_body.not_json") from None
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """Before any parameter is read: a NUL character in a path or query parameter is refused, naming the
+    parameter (PostgreSQL cannot compare text with one, so it would otherwise fail deep in a query; bodies
+    are checked by their schemas, inventory/stock/schemas.py); a route that reads a multipart form refuses
+    a body of another media type (415) instead of finding no parts in it."""
     for name, value in [*request.path_params.items(), *request.query_params.items()]:
         if isinstance(value, str) and "\x00" in value:
-            raise ValidationFailed(f"{name} contains a NUL character", field=name)
+            raise InputRefused(field=name, message="error.input.nul")
+    media, _ = _body_kind(request.route_handler)
+    if media is not None and request.method in ("POST", "PUT", "PATCH"):
+        sent = request.content_type[0]
+        if sent != media:
+            raise UnsupportedMediaType(
+                field="Content-Type", message="error.unsupported_media_type", params={"expected": media}
+            )
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """A refusal or failure (RFC 9457 problem details), with the machine-readable `code`."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    field: str | None = None
+    message: str | None = None
+    params: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+PROBLEM_ANSWERS = {
+    400: "malformed_body: the body cannot be read (not UTF-8, not JSON, nested too deep)",
+    401: "unauthenticated: no valid token or session",
+    403: "forbidden: the user may not do this",
+    404: "not_found",
+    409: "insufficient_stock or conflict: refused for good in the state the data is in",
+    413: "body_too_large: the body is over the max_body_bytes setting",
+    415: "unsupported_media_type: a body of another media type than the route reads",
+    422: "validation_failed, unknown_reference, rule_violated, idempotency_key_reused: names the `field`",
+    500: "server_error: carries a request_id to quote",
+    503: "send_again: nothing was written; send the same request again after Retry-After seconds",
+}
+
+
+def document_problems(app: Any) -> None:
+    """Every API operation documents the problem documents it may answer with (the OpenAPI schema)."""
+    spec = {
+        status: ResponseSpec(
+            data_container=Problem, media_type=PROBLEM_JSON, description=text, generate_examples=False
+        )
+        for status, text in PROBLEM_ANSWERS.items()
+    }
+    for route in app.routes:
+        if not route.path.startswith("/api/"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            handler.responses = {**spec, **(handler.responses or {})}
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
@@ -171,6 +253,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     asyncpg.PostgresError: database_error_to_response,
     ConnectionLost: database_error_to_response,
     ValidationException: validation_error_to_response,
+    SerializationException: malformed_body_to_response,
     HTTPException: http_error_to_response,
     UnicodeDecodeError: malformed_body_to_response,
     RecursionError: malformed_body_to_response,

@@ -61,10 +61,16 @@ class Settings:
     """Failed sign-ins for one username from every address: past it, an address that has itself failed for
     that username is refused; an address without a failure of its own (the user's own) still signs in."""
 
+    max_body_bytes: int = 20_000_000
+    """The largest request body accepted, in bytes (a register upload is the largest); a larger one is refused
+    with 413 `body_too_large` before it is read whole."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
         if self.backdate_window_days < 0:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
+        if self.max_body_bytes < 1:
+            raise ValueError("VAXSTOCK_MAX_BODY_BYTES must be a positive number of bytes")
         if self.token_cache_seconds < 0:
             raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
         if self.one_month_days is not None and not 1 <= self.one_month_days <= 31:
@@ -104,6 +110,8 @@ class Settings:
         for variable, name in SIGN_IN_SETTINGS.items():
             if env.get(variable):
                 kwargs[name] = int(env[variable])
+        if env.get("VAXSTOCK_MAX_BODY_BYTES"):
+            kwargs["max_body_bytes"] = int(env["VAXSTOCK_MAX_BODY_BYTES"])
         if env.get("VAXSTOCK_DEBUG"):
             kwargs["debug"] = env["VAXSTOCK_DEBUG"].lower() in {"1", "true", "yes"}
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent
 from inventory.auth import Principal
+from inventory.paging import Window, count_of, windowed
 from inventory.timeutil import VIETNAM, to_vietnam, utcnow
 
 
@@ -68,6 +69,21 @@ class AuditFilter:
 
 async def events(session: AsyncSession, principal: Principal, flt: AuditFilter) -> list[AuditEvent]:
     """Audit events, newest first, for administrators only."""
+    stmt = _filtered(principal, flt).order_by(AuditEvent.id.desc()).limit(min(max(flt.limit, 1), 10_000))
+    return list((await session.scalars(stmt)).all())
+
+
+async def events_page(
+    session: AsyncSession, principal: Principal, flt: AuditFilter, window: Window
+) -> tuple[list[AuditEvent], int]:
+    """One window of the audit events that pass the filter, newest first (by id: the order they were
+    written), and how many pass it; for administrators only."""
+    stmt = _filtered(principal, flt)
+    rows = await session.scalars(windowed(stmt.order_by(AuditEvent.id.desc()), window))
+    return list(rows.all()), await count_of(session, stmt)
+
+
+def _filtered(principal: Principal, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
     principal.require_role("admin", action="read the audit trail")
     stmt = select(AuditEvent)
     if flt.username:
@@ -78,10 +94,9 @@ async def events(session: AsyncSession, principal: Principal, flt: AuditFilter) 
         stmt = stmt.where(AuditEvent.facility_code == flt.facility_code)
     if flt.date_from:
         stmt = stmt.where(AuditEvent.at >= datetime.combine(flt.date_from, time(), VIETNAM))
-    if flt.date_to:
+    if flt.date_to and flt.date_to < date.max:
         stmt = stmt.where(AuditEvent.at < datetime.combine(flt.date_to + timedelta(days=1), time(), VIETNAM))
-    stmt = stmt.order_by(AuditEvent.id.desc()).limit(min(max(flt.limit, 1), 10_000))
-    return list((await session.scalars(stmt)).all())
+    return stmt
 
 
 def to_csv(rows: list[AuditEvent]) -> str:

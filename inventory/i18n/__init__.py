@@ -24,6 +24,7 @@ from inventory.i18n import (
     coldchain,
     credentials,
     errors,
+    inputs,
     labels,
     ledgerproof,
     reports,
@@ -33,7 +34,7 @@ from inventory.i18n import (
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain)
+PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
 """Every module of entries; a new topic adds its module here."""
 
 

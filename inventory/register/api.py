@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get, post
+from litestar import Request as LitestarRequest
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -18,12 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Principal
 from inventory.errors import ValidationFailed
 from inventory.idempotency import Request, run_once
+from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
 from inventory.settings import Settings
-from inventory.stock.api import IdempotencyKey
+from inventory.stock.api import IdempotencyKey, Limit, Offset, next_link
 from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn
+
+
+@dataclass
+class RegisterUpload:
+    """The register export, as the `file` part of a multipart/form-data body."""
+
+    file: UploadFile
 
 
 async def provide_register_service(
@@ -58,9 +69,22 @@ class RegisterController(Controller):
         self,
         register_service: NamedDependency[RegisterService],
         commune: FromPath[str],
+        request: LitestarRequest[Any, Any, Any],
         session_on: FromQuery[date | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> r.DueList:
-        return await register_service.due_list(commune, session_on or today_vn())
+        window = Window(limit, offset)
+        due = await register_service.due_list(commune, session_on or today_vn())
+        total = len(due.children)
+        return msgspec.structs.replace(
+            due,
+            children=window.slice(due.children),
+            total=total,
+            limit=limit,
+            offset=offset,
+            next=next_link(request, window, total),
+        )
 
     @get(
         "/communes/{commune:str}/session-plan",
@@ -92,15 +116,16 @@ class RegisterController(Controller):
     async def import_register(
         self,
         register_service: NamedDependency[RegisterService],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[RegisterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
     ) -> r.RegisterImported:
-        content = await data.read()
-        suffix = Path(data.filename or "register.csv").suffix.lower() or ".csv"
+        upload = data.file
+        content = await upload.read()
+        suffix = Path(upload.filename or "register.csv").suffix.lower() or ".csv"
 
         async def action() -> r.RegisterImported:
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"{Path(data.filename or 'register').stem}{suffix}"
+                path = Path(folder) / f"{Path(upload.filename or 'register').stem}{suffix}"
                 path.write_bytes(content)
                 try:
                     return await register_service.import_file(path)

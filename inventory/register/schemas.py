@@ -49,10 +49,17 @@ class DueChild(msgspec.Struct):
 
 
 class DueList(msgspec.Struct):
+    """The doses to give at a vaccination day, by birth date then child (in the API, one page of them)."""
+
     commune_code: str
     commune: str
     session_on: date
     children: list[DueChild]
+    total: int = 0
+    """How many rows (a child and a dose) there are in all pages."""
+    limit: int = 0
+    offset: int = 0
+    next: str | None = None
 
 
 class SessionPlanRow(msgspec.Struct):

@@ -3,17 +3,19 @@
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.commands import command_from
 from inventory.errors import NotFound
+from inventory.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Window
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.use_cases import (
@@ -39,6 +41,18 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key", description="client-chosen key; a retry with it posts nothing new"
     ),
 ]
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"rows per page, at most {MAX_LIMIT}")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="rows skipped: the page's first row")]
+
+
+def next_link(request: Request[Any, Any, Any], window: Window, total: int) -> str | None:
+    """The link to the page after `window` (the same path and filters), or None on the last page."""
+    following = window.next_offset(total)
+    if following is None:
+        return None
+    query = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+    return f"{request.url.path}?{urlencode({**query, 'limit': window.limit, 'offset': following})}"
 
 
 async def provide_stock(
@@ -207,23 +221,40 @@ class StockController(Controller):
     async def voucher(self, stock: NamedDependency[StockContext], document_id: RowIdPath) -> s.Voucher:
         return await vouchers.voucher(stock, document_id)
 
-    @get("/facilities/{facility:str}/documents", operation_id="ListDocuments")
+    @get(
+        "/facilities/{facility:str}/documents",
+        operation_id="ListDocuments",
+        summary="A facility's documents, the latest day first, one page at a time",
+    )
     async def documents(
         self,
+        request: Request[Any, Any, Any],
         stock: NamedDependency[StockContext],
         facility: FromPath[str],
-        limit: FromQuery[int] = 100,
-    ) -> list[s.DocumentRead]:
-        return await views.list_documents(stock, facility, min(max(limit, 1), 500))
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> s.DocumentPage:
+        window = Window(limit, offset)
+        items, total = await views.list_documents(stock, facility, window)
+        return s.DocumentPage(items, total, limit, offset, next_link(request, window, total))
 
-    @get("/shipments", operation_id="ListShipments")
+    @get(
+        "/shipments",
+        operation_id="ListShipments",
+        summary="A facility's shipments in and out, newest first, one page at a time",
+    )
     async def shipments(
         self,
+        request: Request[Any, Any, Any],
         stock: NamedDependency[StockContext],
         facility: FromQuery[str],
         status: FromQuery[str | None] = None,
-    ) -> list[s.ShipmentRead]:
-        return await views.list_shipments(stock, facility, status)
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> s.ShipmentPage:
+        window = Window(limit, offset)
+        items, total = await views.list_shipments(stock, facility, status, window)
+        return s.ShipmentPage(items, total, limit, offset, next_link(request, window, total))
 
     @get("/shipments/{shipment_id:int}", operation_id="GetShipment")
     async def shipment(self, stock: NamedDependency[StockContext], shipment_id: RowIdPath) -> s.ShipmentRead:
@@ -243,11 +274,18 @@ class StockController(Controller):
     ) -> s.ShipmentRead:
         return await confirmation.confirm_shipment(stock, shipment_id, data, key=idempotency_key)
 
-    @get("/lots", operation_id="ListLots")
+    @get("/lots", operation_id="ListLots", summary="Lots by product, expiry and number, one page at a time")
     async def lots(
-        self, stock: NamedDependency[StockContext], product: FromQuery[str | None] = None
-    ) -> list[s.LotRead]:
-        return await lots.list_lots(stock, product)
+        self,
+        request: Request[Any, Any, Any],
+        stock: NamedDependency[StockContext],
+        product: FromQuery[str | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> s.LotPage:
+        window = Window(limit, offset)
+        items, total = await lots.page_lots(stock, product, window)
+        return s.LotPage(items, total, limit, offset, next_link(request, window, total))
 
     @get("/lots/{product:str}/{lot_number:str}", operation_id="GetLot")
     async def lot(
@@ -329,9 +367,23 @@ class StockController(Controller):
             stock, product, lot_number, data, hold=action == "hold", key=idempotency_key
         )
 
-    @get("/facilities/{facility:str}/stock", operation_id="StockOnHand")
-    async def stock(self, stock: NamedDependency[StockContext], facility: FromPath[str]) -> s.StockOnHand:
-        return await views.stock_on_hand(stock, facility)
+    @get(
+        "/facilities/{facility:str}/stock",
+        operation_id="StockOnHand",
+        summary="Stock on hand by product, lot and location, one page of rows at a time (totals of all)",
+    )
+    async def stock(
+        self,
+        request: Request[Any, Any, Any],
+        stock: NamedDependency[StockContext],
+        facility: FromPath[str],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> s.StockOnHand:
+        window = Window(limit, offset)
+        soh = await views.stock_on_hand(stock, facility, window)
+        soh.next = next_link(request, window, soh.total)
+        return soh
 
     @get("/facilities/{facility:str}/in-transit", operation_id="StockInTransit")
     async def in_transit(

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, false, func, join, select, tuple_
+from sqlalchemy import Row, Select, and_, bindparam, false, func, join, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import Facility, Location, Product
 from inventory.db import is_postgresql
+from inventory.paging import ALL, Window, count_of, windowed
 from inventory.stock.domain import LotBalance, LotState
 from inventory.stock.models import (
     Balance,
@@ -149,11 +150,24 @@ class StockRepository(LedgerReads):
         found = await self.lock_lots([(values["product_id"], values["lot_number"])])
         return found[(values["product_id"], values["lot_number"])], inserted
 
-    async def lots(self, product_id: int | None = None) -> Sequence[Row[tuple[Lot, str]]]:
+    async def lots(
+        self, product_id: int | None = None, window: Window | None = None
+    ) -> Sequence[Row[tuple[Lot, str]]]:
+        """Lots by product, expiry and number (a stable order: the lot's id breaks any tie)."""
+        stmt = self._lots(product_id)
+        if window is not None:
+            stmt = windowed(stmt, window)
+        return (await self.session.execute(stmt)).all()
+
+    async def lot_count(self, product_id: int | None = None) -> int:
+        return await count_of(self.session, self._lots(product_id))
+
+    @staticmethod
+    def _lots(product_id: int | None) -> Select[tuple[Lot, str]]:
         stmt = select(Lot, Product.code).join(Product, Product.id == Lot.product_id)
         if product_id is not None:
             stmt = stmt.where(Lot.product_id == product_id)
-        return (await self.session.execute(stmt.order_by(Product.code, Lot.expires_on, Lot.lot_number))).all()
+        return stmt.order_by(Product.code, Lot.expires_on, Lot.lot_number, Lot.id)
 
     async def place_state(self, location_id: int, lot_id: int) -> LotPlaceState | None:
         return await self.session.get(LotPlaceState, (location_id, lot_id))
@@ -276,13 +290,17 @@ class StockRepository(LedgerReads):
         )
         return (await self.session.execute(stmt)).all()
 
-    async def shipments(self, facility_id: int, status: str | None) -> list[Shipment]:
+    async def shipments(
+        self, facility_id: int, status: str | None, window: Window = ALL
+    ) -> tuple[list[Shipment], int]:
+        """A facility's shipments in and out, newest first, one window of them, and how many there are."""
         stmt = select(Shipment).where(
             (Shipment.to_facility_id == facility_id) | (Shipment.from_facility_id == facility_id)
         )
         if status:
             stmt = stmt.where(Shipment.status == status)
-        return list((await self.session.scalars(stmt.order_by(Shipment.id.desc()).limit(500))).all())
+        rows = await self.session.scalars(windowed(stmt.order_by(Shipment.id.desc()), window))
+        return list(rows.all()), await count_of(self.session, stmt)
 
     async def shipment_for_document(self, document_id: int) -> Shipment | None:
         return await self.session.scalar(select(Shipment).where(Shipment.issue_document_id == document_id))
@@ -337,14 +355,13 @@ class StockRepository(LedgerReads):
         )
         return (await self.session.execute(stmt)).all()
 
-    async def documents(self, facility_id: int, limit: int) -> list[StockDocument]:
-        stmt = (
-            select(StockDocument)
-            .where(StockDocument.facility_id == facility_id)
-            .order_by(StockDocument.occurred_on.desc(), StockDocument.id.desc())
-            .limit(limit)
-        )
-        return list((await self.session.scalars(stmt)).all())
+    async def documents(self, facility_id: int, window: Window) -> tuple[list[StockDocument], int]:
+        """A facility's documents, the latest day first (then the latest recorded), one window of them, and
+        how many there are."""
+        stmt = select(StockDocument).where(StockDocument.facility_id == facility_id)
+        ordered = stmt.order_by(StockDocument.occurred_on.desc(), StockDocument.id.desc())
+        rows = await self.session.scalars(windowed(ordered, window))
+        return list(rows.all()), await count_of(self.session, stmt)
 
     async def facility_codes(self, ids: set[int]) -> dict[int, str]:
         if not ids:

@@ -411,10 +411,48 @@ class ProductTotal(msgspec.Struct):
 
 
 class StockOnHand(msgspec.Struct):
+    """One page of the rows (product, expiry, lot number, location order) and the totals of all of them."""
+
     facility: str
     as_of: date
     rows: list[StockRow]
     totals: list[ProductTotal]
+    total: int = 0
+    """How many rows there are in all pages."""
+    limit: int = 0
+    offset: int = 0
+    next: str | None = None
+    """The link to the following page (same filters), or null on the last one."""
+
+
+class DocumentPage(msgspec.Struct):
+    """One page of a facility's documents, the latest day first, then the latest recorded."""
+
+    items: list[DocumentRead]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class ShipmentPage(msgspec.Struct):
+    """One page of a facility's shipments in and out, newest first."""
+
+    items: list[ShipmentRead]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class LotPage(msgspec.Struct):
+    """One page of lots by product, expiry and lot number."""
+
+    items: list[LotRead]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
 
 
 class InTransitRow(msgspec.Struct):

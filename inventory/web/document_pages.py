@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from inventory.catalog.service import TRANSIT
 from inventory.errors import InventoryError
+from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.stock import schemas as s
 from inventory.stock.domain import REASON_DIRECTIONS
 from inventory.stock.use_cases import confirmation, views, vouchers
@@ -19,6 +20,7 @@ from inventory.stock.use_cases import reversal as reversals
 from inventory.types import RowIdPath
 from inventory.web.forms import Form, FormInvalid, parse, refuse
 from inventory.web.pages import FormData, Page, provide_page, saved_redirect
+from inventory.web.paging import PageLimit, PageOffset, Pager
 
 
 class DocumentPages(Controller):
@@ -30,12 +32,17 @@ class DocumentPages(Controller):
 
     @get("/documents", operation_id="DocumentsPage", include_in_schema=False)
     async def documents(
-        self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
+        self,
+        page: NamedDependency[Page],
+        facility: FromQuery[str | None] = None,
+        limit: PageLimit = DEFAULT_LIMIT,
+        offset: PageOffset = 0,
     ) -> Template:
         code = page.facility_code(facility)
-        return await page.render(
-            "documents.html", facility=code, documents=await views.list_documents(page.stock, code, 200)
-        )
+        window = Window(limit, offset)
+        documents, total = await views.list_documents(page.stock, code, window)
+        paging = Pager("/documents", window, total, {"facility": facility})
+        return await page.render("documents.html", facility=code, documents=documents, paging=paging)
 
     @get("/documents/{document_id:int}", operation_id="DocumentPage", include_in_schema=False)
     async def document(
@@ -75,9 +82,8 @@ class DocumentPages(Controller):
         self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
     ) -> Template:
         code = page.facility_code(facility)
-        shipments = [
-            sh for sh in await views.list_shipments(page.stock, code, "in_transit") if sh.to_facility == code
-        ]
+        in_transit, _ = await views.list_shipments(page.stock, code, "in_transit")
+        shipments = [sh for sh in in_transit if sh.to_facility == code]
         return await page.render("confirm_list.html", facility=code, shipments=shipments)
 
     async def _confirm_form(
@@ -115,7 +121,7 @@ class DocumentPages(Controller):
         for i in range(count):  # an unticked checkbox sends nothing
             values.setdefault(f"lines[{i}].freeze_indicator_alarm", "false")
         try:
-            command, form, origins = parse(values, s.ShipmentConfirm)
+            command, form, origins = parse(values, s.ShipmentConfirm, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._confirm_form(page, shipment_id, bad.form, 422)

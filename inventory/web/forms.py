@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from inventory.commands import input_refused
 from inventory.errors import InventoryError
+from inventory.i18n import DEFAULT_LANGUAGE
 
 T = TypeVar("T")
 LINE_KEY = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
-AT_PATH = re.compile(r"- at `\$\.?([^`]*)`")
 
 
 @dataclass
@@ -76,9 +77,14 @@ def _original_field(path: str, origins: dict[str, list[int]]) -> str:
 
 
 def parse(
-    values: dict[str, str], schema: type[T], *, extra: dict[str, Any] | None = None
+    values: dict[str, str],
+    schema: type[T],
+    *,
+    extra: dict[str, Any] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> tuple[T, Form, dict[str, list[int]]]:
-    """Build a command from form fields, or raise FormInvalid naming the field."""
+    """Build a command from form fields (their text converted: "10" is 10), or raise FormInvalid naming the
+    field, with the reason in `lang` (the one adapter, inventory.commands.input_refused)."""
     form = Form(values=dict(values), key=values.get("idempotency_key") or uuid.uuid4().hex)
     data, origins = nest(values)
     if extra:
@@ -86,14 +92,8 @@ def parse(
     try:
         command = msgspec.convert(data, type=schema, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        match = AT_PATH.search(message)
-        path = match.group(1) if match else ""
-        named = re.search(r"(?:unknown|missing required) field `([^`]+)`", message)
-        if named:
-            path = f"{path}.{named.group(1)}" if path else named.group(1)
-        reason = AT_PATH.sub("", message).strip()
-        form.errors[_original_field(path, origins) or "form"] = reason
+        refusal = input_refused(str(exc))
+        form.errors[_original_field(refusal.field or "", origins) or "form"] = refusal.text(lang)
         raise FormInvalid(form) from None
     return command, form, origins
 

@@ -69,7 +69,9 @@ class PostingPages(Controller):
         drop = {"supplier", "note"} if direct else {"reason"}
         values = {k: v for k, v in values.items() if k not in drop}
         try:
-            command, form, origins = parse(values, s.DirectReceiptCreate if direct else s.ReceiptCreate)
+            command, form, origins = parse(
+                values, s.DirectReceiptCreate if direct else s.ReceiptCreate, lang=page.lang
+            )
         except FormInvalid as bad:
             bad.form.values = data
             return await self._receive_form(page, bad.form, 422)
@@ -155,7 +157,7 @@ class PostingPages(Controller):
             return await self._issue_form(page, form, proposal if not form.errors else None, status)
         values = {k: v for k, v in data.items() if not k.startswith("want.")}
         try:
-            command, form, origins = parse(values, s.IssueCreate)
+            command, form, origins = parse(values, s.IssueCreate, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = data
             return await self._issue_form(page, bad.form, [], 422)
@@ -250,7 +252,7 @@ class PostingPages(Controller):
         self, page: Page, data: dict[str, str], template: str, schema: type[Any], action: Any
     ) -> Template | Redirect:
         try:
-            command, form, origins = parse(data, schema)
+            command, form, origins = parse(data, schema, lang=page.lang)
         except FormInvalid as bad:
             return await self._lines_form(page, template, bad.form, 422)
         try:
@@ -338,7 +340,9 @@ class PostingPages(Controller):
             and not (k.endswith("difference_reason") and not v)
         }
         try:
-            command, form, origins = parse({**values, "idempotency_key": form.key}, s.CountCreate)
+            command, form, origins = parse(
+                {**values, "idempotency_key": form.key}, s.CountCreate, lang=page.lang
+            )
         except FormInvalid as bad:
             return await self._count_sheet(page, bad.form, code, soh, 422, review=True)
         try:

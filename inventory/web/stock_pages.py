@@ -15,6 +15,7 @@ from inventory.alerts.service import AlertService
 from inventory.auth import Forbidden
 from inventory.authn import SESSION_COOKIE
 from inventory.errors import InventoryError
+from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.stock import schemas as s
 from inventory.stock.use_cases import lots as lot_state
 from inventory.stock.use_cases import views
@@ -22,6 +23,7 @@ from inventory.timeutil import today_vn
 from inventory.users.service import UserService
 from inventory.web.forms import Form
 from inventory.web.pages import FormData, Page, day_param, provide_page
+from inventory.web.paging import PageLimit, PageOffset, Pager
 
 
 class StockPages(Controller):
@@ -47,9 +49,17 @@ class StockPages(Controller):
         return await page.render("dashboard.html", board=board, levels=levels)
 
     @get("/stock", operation_id="StockPage", include_in_schema=False)
-    async def stock(self, page: NamedDependency[Page], facility: FromQuery[str | None] = None) -> Template:
-        soh = await views.stock_on_hand(page.stock, page.facility_code(facility))
-        return await page.render("stock.html", soh=soh)
+    async def stock(
+        self,
+        page: NamedDependency[Page],
+        facility: FromQuery[str | None] = None,
+        limit: PageLimit = DEFAULT_LIMIT,
+        offset: PageOffset = 0,
+    ) -> Template:
+        window = Window(limit, offset)
+        soh = await views.stock_on_hand(page.stock, page.facility_code(facility), window)
+        paging = Pager("/stock", window, soh.total, {"facility": facility})
+        return await page.render("stock.html", soh=soh, paging=paging)
 
     # ---- stock card, lots ----------------------------------------------------------------------------------
 
@@ -83,9 +93,35 @@ class StockPages(Controller):
         lots = await lot_state.list_lots(page.stock, None)
         return await page.render("stock_card.html", card=card, form=form, facility=code, lots=lots)
 
+    async def _lots_page(
+        self,
+        page: Page,
+        product: str | None,
+        window: Window,
+        status: int = 200,
+        form: Form | None = None,
+    ) -> Template:
+        lots, total = await lot_state.page_lots(page.stock, product or None, window)
+        paging = Pager("/lots", window, total, {"product": product})
+        return await page.render(
+            "lots.html",
+            status,
+            lots=lots,
+            paging=paging,
+            product=product or "",
+            products=await page.products(),
+            form=form or Form(),
+        )
+
     @get("/lots", operation_id="LotsPage", include_in_schema=False)
-    async def lots(self, page: NamedDependency[Page]) -> Template:
-        return await page.render("lots.html", lots=await lot_state.list_lots(page.stock, None))
+    async def lots(
+        self,
+        page: NamedDependency[Page],
+        product: FromQuery[str | None] = None,
+        limit: PageLimit = DEFAULT_LIMIT,
+        offset: PageOffset = 0,
+    ) -> Template:
+        return await self._lots_page(page, product, Window(limit, offset))
 
     @post("/lots/{action:str}", operation_id="LotForm", include_in_schema=False)
     async def lot_action(
@@ -118,7 +154,7 @@ class StockPages(Controller):
             detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
             status = exc.status_code if isinstance(exc, InventoryError) else 422
             form = Form(values=dict(data), errors={f"{product}/{lot_number}": detail})
-            return await page.render(
-                "lots.html", status, lots=await lot_state.list_lots(page.stock, None), form=form
-            )
-        return Redirect("/lots", status_code=303)
+            return await self._lots_page(page, product, Window(), status, form)
+        back = data.get("back", "")  # the page of lots the form was on (only ever a /lots page)
+        safe = back.startswith("/lots") and "//" not in back
+        return Redirect(back if safe else "/lots", status_code=303)

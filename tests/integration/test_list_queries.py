@@ -37,8 +37,8 @@ async def _issue_penta(api, n: int) -> None:  # type: ignore[no-untyped-def]
 async def _queries(api, statements: list[str], path: str, **params: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     await api.read(path, **params)  # the first read of a token also reads its user (then cached)
     statements.clear()
-    rows = await api.read(path, **params)
-    return len(statements), len(rows)
+    page = await api.read(path, **params)
+    return len(statements), len(page["items"])
 
 
 @pytest.mark.parametrize(

@@ -223,5 +223,7 @@ async def test_a_lot_number_with_a_slash_can_be_held_from_the_lots_page(settings
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text
-    held = {(x["product"], x["lot_number"]): x["on_hold"] for x in await api.read("/lots")}
+    held = {
+        (x["product"], x["lot_number"]): x["on_hold"] for x in (await api.read("/lots", limit=500))["items"]
+    }
     assert held[("MR", "AB/12")] is True

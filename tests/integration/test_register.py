@@ -159,7 +159,7 @@ def test_the_register_import_api_takes_a_file_once(settings: Settings, tmp_path:
     async def go() -> None:
         async with AsyncTestClient(app=create_app(settings)) as client:
             headers = {"Authorization": f"Bearer {TOKENS['keeper']}", "Idempotency-Key": "register-file-0001"}
-            files = {"data": ("register.csv", content, "text/csv")}
+            files = {"file": ("register.csv", content, "text/csv")}
             first = await client.post("/api/v1/register/imports", files=files, headers=headers)
             again = await client.post("/api/v1/register/imports", files=files, headers=headers)
             assert first.status_code == 201, first.text

@@ -426,7 +426,7 @@ async def test_a_station_s_receive_form_posts_a_direct_receipt_with_its_reason(
             follow_redirects=False,
         )
         assert saved.status_code == 303
-    documents = await api.read(f"/facilities/{MU_CA}/documents")
+    documents = (await api.read(f"/facilities/{MU_CA}/documents"))["items"]
     assert [(d["kind"], d["note"]) for d in documents] == [("direct_receipt", "campaign")]
 
 
@@ -485,7 +485,7 @@ async def test_the_return_form_offers_only_the_supplier_and_posts_a_return(
             "<option value="
             not in (await client.get("/return")).text.split('name="to_facility"')[1].split("</select>")[0]
         )
-    documents = await everywhere.read(f"/facilities/{MU_CA}/documents")
+    documents = (await everywhere.read(f"/facilities/{MU_CA}/documents"))["items"]
     assert sorted((d["kind"], d["counterparty"] or "") for d in documents) == [
         ("direct_receipt", ""),  # the fixture's stock
         ("return", DISTRICT),  # the form's one posting: the refused one wrote nothing

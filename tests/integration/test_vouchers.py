@@ -45,7 +45,7 @@ async def test_the_issue_voucher_names_people_places_and_products_and_totals_dos
 
 async def test_a_receipt_has_its_receipt_voucher(stocked) -> None:
     api = stocked
-    documents = await api.read(f"/facilities/{DISTRICT}/documents")
+    documents = (await api.read(f"/facilities/{DISTRICT}/documents"))["items"]
     receipt = next(d for d in documents if d["kind"] == "receipt")
     v = await api.read(f"/documents/{receipt['id']}/voucher")
     assert v["kind"] == "receipt"

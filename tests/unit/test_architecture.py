@@ -95,6 +95,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.timeutil",
             "inventory.types",
             "inventory.commands",
+            "inventory.paging",
             "inventory.tabular",
             "inventory.i18n",
             "inventory.i18n.*",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inventory.catalog.models import Facility, Location
 from inventory.errors import Conflict, UnknownReference, ValidationFailed
+from inventory.paging import Window
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.models import Lot
@@ -27,6 +28,16 @@ async def list_lots(stock: StockContext, product_code: str | None) -> list[s.Lot
         await _lot_read(stock, lot, code)
         for lot, code in await stock.repo.lots(product.id if product else None)
     ]
+
+
+async def page_lots(
+    stock: StockContext, product_code: str | None, window: Window
+) -> tuple[list[s.LotRead], int]:
+    """One window of the lots (by product, expiry, lot number) and how many there are."""
+    product = await stock.catalog.product(product_code, field="product") if product_code else None
+    product_id = product.id if product else None
+    rows = await stock.repo.lots(product_id, window)
+    return [await _lot_read(stock, lot, code) for lot, code in rows], await stock.repo.lot_count(product_id)
 
 
 async def _lot_read(

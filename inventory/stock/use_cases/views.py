@@ -9,6 +9,7 @@ from inventory.errors import (
     NotFound,
     ValidationFailed,
 )
+from inventory.paging import ALL, Window
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.domain import (
@@ -26,13 +27,20 @@ async def get_document(stock: StockContext, document_id: int) -> s.DocumentRead:
     return await stock.read_document(document)
 
 
-async def list_documents(stock: StockContext, facility_code: str, limit: int = 100) -> list[s.DocumentRead]:
+async def list_documents(
+    stock: StockContext, facility_code: str, window: Window = ALL
+) -> tuple[list[s.DocumentRead], int]:
+    """One window of a facility's documents (the latest day first) and how many there are."""
     facility = await stock.readable(facility_code, field="facility")
-    return await stock.read_documents(await stock.repo.documents(facility.id, limit))
+    documents, total = await stock.repo.documents(facility.id, window)
+    return await stock.read_documents(documents), total
 
 
-async def stock_on_hand(stock: StockContext, facility_code: str) -> s.StockOnHand:
-    """Doses and vials per product, lot and location; usable means issuable today."""
+async def stock_on_hand(
+    stock: StockContext, facility_code: str, window: Window | None = None
+) -> s.StockOnHand:
+    """Doses and vials per product, lot and location; usable means issuable today. With a window, the rows
+    are that page of them (the totals stay those of every row)."""
     facility = await stock.readable(facility_code, field="facility")
     rows: list[s.StockRow] = []
     totals: dict[str, list[int]] = {}
@@ -61,8 +69,11 @@ async def stock_on_hand(stock: StockContext, facility_code: str) -> s.StockOnHan
     return s.StockOnHand(
         facility=facility.code,
         as_of=stock.today,
-        rows=rows,
+        rows=window.slice(rows) if window else rows,
         totals=[s.ProductTotal(code, d, u, v) for code, (d, u, v) in totals.items()],
+        total=len(rows),
+        limit=window.limit if window else len(rows),
+        offset=window.offset if window else 0,
     )
 
 
@@ -75,7 +86,7 @@ async def dashboard(
     outflow = await stock.repo.outflows(facility.id, stock.today - timedelta(days=consumption_days))
     names = {p.code: p.name for p in await stock.catalog.repo.products()}
     soon = stock.today + timedelta(days=expiring_within_days)
-    shipments = await list_shipments(stock, facility_code, "in_transit")
+    shipments, _ = await list_shipments(stock, facility_code, "in_transit")
     awaiting = [sh for sh in shipments if sh.to_facility == facility.code]
     # a product run out still shows (0 doses, 0 months): it was used lately or is on its way
     totals = {t.product: t for t in soh.totals}
@@ -177,6 +188,10 @@ async def get_shipment(stock: StockContext, shipment_id: int) -> s.ShipmentRead:
     return await stock.read_shipment(shipment_id)
 
 
-async def list_shipments(stock: StockContext, facility_code: str, status: str | None) -> list[s.ShipmentRead]:
+async def list_shipments(
+    stock: StockContext, facility_code: str, status: str | None, window: Window = ALL
+) -> tuple[list[s.ShipmentRead], int]:
+    """One window of a facility's shipments in and out (newest first) and how many there are."""
     facility = await stock.readable(facility_code, field="facility")
-    return await stock.read_shipments(await stock.repo.shipments(facility.id, status))
+    shipments, total = await stock.repo.shipments(facility.id, status, window)
+    return await stock.read_shipments(shipments), total
