@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, get, post
@@ -16,6 +17,13 @@ from inventory.coldchain.service import ColdChain
 from inventory.stock.api import IdempotencyKey, provide_stock
 from inventory.stock.context import StockContext
 from inventory.types import RowIdPath
+
+
+@dataclass
+class TemperatureUpload:
+    """A Fridge-tag report or a logger CSV, as the `file` part of a multipart/form-data body."""
+
+    file: UploadFile
 
 
 async def provide_coldchain(stock: NamedDependency[StockContext]) -> ColdChain:
@@ -78,17 +86,17 @@ class ColdChainController(Controller):
         coldchain: NamedDependency[ColdChain],
         facility: FromPath[str],
         location: FromPath[str],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[TemperatureUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         idempotency_key: IdempotencyKey,
         time_column: FromQuery[str | None] = None,
         temperature_column: FromQuery[str | None] = None,
         unit: FromQuery[str | None] = None,
         zone: FromQuery[str] = DEFAULT_ZONE,
     ) -> c.ImportRead:
-        content = await data.read()
+        content = await data.file.read()
         mapping = ColumnMapping(time_column, temperature_column, unit, zone)
         return await coldchain.import_file(
-            facility, location, data.filename or "upload", content, mapping=mapping, key=idempotency_key
+            facility, location, data.file.filename or "upload", content, mapping=mapping, key=idempotency_key
         )
 
     @get(

@@ -226,7 +226,9 @@ def every_page(samples: dict[str, str]) -> list[str]:
         handlers = [h for h in getattr(route, "route_handlers", []) if "GET" in (h.http_methods or set())]
         if not handlers or route.path.startswith(("/api", "/schema", "/static")):
             continue
-        if route.path.startswith(NOT_PAGES) or any(h.include_in_schema is not False for h in handlers):
+        if route.path.startswith(NOT_PAGES) or route.path.endswith((".png", ".csv")):
+            continue  # not a page: a switch, a download or an image
+        if any(h.include_in_schema is not False for h in handlers):
             continue
         path = route.path
         for name in re.findall(r"\{(\w+):\w+\}", path):
@@ -241,10 +243,15 @@ def _sample_parameters(server: Server) -> dict[str, str]:
     issue = next(d for d in documents if d["kind"] == "issue")
     transit = server.api("GET", "/facilities/TYT-03451/in-transit")
     shipment = transit[0]["shipment_id"] if transit else issue["shipment_id"]
+    alerts = server.api("GET", "/alerts")["items"]
     return {
         "document_id": str(issue["id"]),
         "shipment_id": str(shipment),
         "commune": "TYT-03451",
+        "username": "keeper",
+        "facility": "TTYT-MT",
+        "location": "TL-01",
+        "alert_id": str(alerts[0]["id"]),
     }
 
 

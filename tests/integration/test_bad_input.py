@@ -156,15 +156,16 @@ async def test_a_query_parameter_of_the_wrong_type_is_refused_naming_it(
     assert response.json()["field"] == field and response.json()["message"] == message
 
 
-async def test_a_register_upload_without_its_file_part_is_refused_naming_the_part(api) -> None:
+@pytest.mark.parametrize(
+    "path", ["/api/v1/register/imports", "/api/v1/facilities/TTYT-MT/locations/TL-01/temperature-files"]
+)
+async def test_an_upload_without_its_file_part_is_refused_naming_the_part(api, path: str) -> None:
     headers = {**api.auth, "Idempotency-Key": "upload-no-file"}
-    response = await api.client.post(
-        "/api/v1/register/imports", files={"other": ("x.csv", b"a,b\n", "text/csv")}, headers=headers
-    )
+    response = await api.client.post(path, files={"other": ("x.csv", b"a,b\n", "text/csv")}, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "file" and response.json()["message"] == "error.input.missing"
     empty = await api.client.post(
-        "/api/v1/register/imports",
+        path,
         content=b"",
         headers={**headers, "Content-Type": "multipart/form-data; boundary=xyz"},
     )

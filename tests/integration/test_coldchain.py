@@ -23,7 +23,7 @@ async def upload(
 ):
     return await api.client.post(
         f"/api/v1/facilities/{facility}/locations/{location}/temperature-files",
-        files={"data": (name, text.encode())},
+        files={"file": (name, text.encode())},
         params=query or None,
         headers={"Idempotency-Key": f"test-{uuid.uuid4()}", **api.auth},
     )
