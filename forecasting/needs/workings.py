@@ -30,12 +30,29 @@ def _num(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
     return _text(ratio_rounded(scaled(expr), pl.lit(SCALE), decimals))
 
 
+def _whole(expr: pl.Expr) -> pl.Expr:
+    """A whole number written the way the tables write it (2640 -> "2.640", -1234 -> "-1.234"); any other
+    text unchanged."""
+    text = expr.cast(pl.String)
+    digits = text.str.strip_chars_start("-")
+    grouped = (
+        digits.str.reverse().str.replace_all(r"(\d{3})", "${1}.").str.reverse().str.strip_chars_start(".")
+    )
+    sign = pl.when(text.str.starts_with("-")).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.when(text.str.contains(r"^-?\d+$")).then(pl.concat_str(sign, grouped)).otherwise(text)
+
+
+def _format(template: str, *args: str | pl.Expr) -> pl.Expr:
+    """pl.format, each column named by a string written as a whole number the Vietnamese way."""
+    return pl.format(template, *(_whole(pl.col(a)) if isinstance(a, str) else a for a in args))
+
+
 def _label(expr: pl.Expr, labels: Mapping[str, str]) -> pl.Expr:
     return expr.replace_strict(labels, default=expr, return_dtype=pl.String)
 
 
 def _order_workings() -> pl.Expr:
-    return pl.format(
+    return _format(
         "Đề nghị = max(0; {} − {} tồn kho − {} đang vận chuyển) = {} liều → ⌈{}/{}⌉ = {} lọ"
         " → ⌈{}/{}⌉ = {} hộp → {} lọ × {} = {} liều",
         "max_stock_doses",
@@ -68,7 +85,7 @@ def _wastage_workings() -> pl.Expr:
     factor = (
         pl.when(pl.col("wastage_source") == "measured")
         .then(
-            pl.format(
+            _format(
                 "Hệ số hao phí (HSHP) = 1/(1 − {}) = {} liều sử dụng ÷ {} liều đã tiêm = {} ({})",
                 rate,
                 "doses_used",
@@ -77,14 +94,14 @@ def _wastage_workings() -> pl.Expr:
                 source,
             )
         )
-        .otherwise(pl.format("Hệ số hao phí (HSHP) = 1/(1 − {}) = {} ({})", rate, wf, source))
+        .otherwise(_format("Hệ số hao phí (HSHP) = 1/(1 − {}) = {} ({})", rate, wf, source))
     )
     # the fall-back: measured wastage that is negative (more doses given than used) or cannot be computed
     # (doses used but none recorded as given) is not used; the indicative rate for the vial size is
     fallback = (
         pl.when((pl.col("wastage_source") == "indicative") & (used > 0) & (given > used))
         .then(
-            pl.format(
+            _format(
                 "Hao phí đo được âm ({} liều đã tiêm > {} liều sử dụng trong {} tháng): không dùng, "
                 "lấy tỷ lệ chỉ số WHO theo cỡ lọ",
                 "doses_administered",
@@ -94,7 +111,7 @@ def _wastage_workings() -> pl.Expr:
         )
         .when((pl.col("wastage_source") == "indicative") & (used > 0) & (given == 0))
         .then(
-            pl.format(
+            _format(
                 "Không tính được hao phí đo được ({} liều sử dụng, 0 liều đã tiêm): lấy tỷ lệ chỉ số WHO theo cỡ lọ",
                 "doses_used",
             )
@@ -109,11 +126,11 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
     pt_origin = (
         pl.when(pl.col("target_population_source") == "target_list")
         .then(pl.lit("danh sách đối tượng"))
-        .otherwise(pl.format("{} dân × {}", "population", _pct(pl.col("target_share"))))
+        .otherwise(_format("{} dân × {}", "population", _pct(pl.col("target_share"))))
     )
     parts = [
         _wastage_workings(),
-        pl.format(
+        _format(
             "Theo đối tượng = {} đối tượng ({}) × {} liều × {} bao phủ × {} HSHP ÷ 12 × {} tháng = {}",
             "target_population",
             pt_origin,
@@ -123,7 +140,7 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
             pl.lit(months),
             "need_target_population",
         ),
-        pl.format(
+        _format(
             "Theo tiêu thụ = {} liều ÷ ({} tháng − {} ngày hết hàng ÷ {}) = {}/tháng × {} tháng"
             " × (1 + {}) = {}",
             "doses_used",
@@ -137,9 +154,9 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
             _pct(pl.col("consumption_growth")),
             "need_consumption",
         ),
-        pl.format("Nhu cầu thường xuyên: {} = {}", _label(pl.col("need_method"), _METHOD_VI), "need_routine"),
+        _format("Nhu cầu thường xuyên: {} = {}", _label(pl.col("need_method"), _METHOD_VI), "need_routine"),
         pl.when(pl.col("backlog_doses") > 0).then(
-            pl.format(
+            _format(
                 "Tiêm bù = {} liều tồn đọng × {} HSHP × min(1; {}/{} tháng) = {}",
                 "backlog_doses",
                 wf,
@@ -148,8 +165,8 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
                 "need_catchup",
             )
         ),
-        pl.format("Nhu cầu kỳ = {} + {} = {}", "need_routine", "need_catchup", "need_doses"),
-        pl.format(
+        _format("Nhu cầu kỳ = {} + {} = {}", "need_routine", "need_catchup", "need_doses"),
+        _format(
             "Dự trữ = {} × {} = {}; tối đa = {} + {} = {}",
             _pct(pl.col("reserve_share")),
             "need_routine",
@@ -158,7 +175,7 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
             "reserve_doses",
             "max_stock_doses",
         ),
-        pl.format(
+        _format(
             "Mức đặt hàng = {} × {} ngày ÷ {} ngày + {} = {}",
             "need_routine",
             "lead_time_days",
@@ -174,7 +191,7 @@ def facility_workings(months: int, days: int, days_per_month: float) -> pl.Expr:
 def aggregate_workings() -> pl.Expr:
     return pl.concat_str(
         [
-            pl.format(
+            _format(
                 "Cộng {} cơ sở: nhu cầu kỳ {} (thường xuyên {} + tiêm bù {}); dự trữ {}; tối đa {};"
                 " mức đặt hàng {}",
                 "facilities",

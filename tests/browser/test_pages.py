@@ -247,7 +247,7 @@ def _sample_parameters(server: Server) -> dict[str, str]:
     return {
         "document_id": str(issue["id"]),
         "shipment_id": str(shipment),
-        "commune": "TYT-03451",
+        "commune": "03451",
         "username": "keeper",
         "facility": "TTYT-MT",
         "location": "TL-01",
@@ -307,10 +307,13 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     samples = _sample_parameters(server)
     titles: dict[str, str] = {}
     cut: dict[str, list[str]] = {}
+    failed: dict[str, int | None] = {}
     for path in every_page(samples):
         for width in (390, 1280):
             page.set_viewport_size({"width": width, "height": 900})
-            page.goto(path)
+            answer = page.goto(path)
+            if answer is None or answer.status != 200:
+                failed[path] = answer.status if answer else None
             if width == 390:
                 weights[path] = page_weight(page)
                 landed = page.url.split("?")[0].split("#")[0].removeprefix(server.url)
@@ -340,6 +343,7 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     heavy = {path: size for path, size in weights.items() if size > PAGE_BUDGET}
     same = {t: [p for p, x in titles.items() if x == t] for t in titles.values()}
     shared = {t: paths for t, paths in same.items() if len(paths) > 1}
+    assert not failed, f"pages that did not answer 200: {failed}"
     assert not (heavy or cut or shared), (
         f"pages over {PAGE_BUDGET} bytes with the demo year loaded: {heavy}; "
         f"pages that scroll sideways or cut a column off: {cut}; pages sharing a title: {shared}"

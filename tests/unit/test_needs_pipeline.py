@@ -281,7 +281,9 @@ def test_the_pipeline_measures_wastage_from_the_counts_as_the_published_examples
     row = _measured(used, given)
     assert (row["wastage_source"], row["wastage_factor"]) == ("measured", factor)
     assert (
-        f"1/(1 − {shown_rate}) = {used} liều sử dụng ÷ {given} liều đã tiêm = {factor:.2f}".replace(".", ",")
+        f"1/(1 − {shown_rate}) = "
+        + f"{used:,} liều sử dụng ÷ {given:,} liều đã tiêm = ".replace(",", ".")
+        + f"{factor:.2f}".replace(".", ",")
         in row["workings"]
     )
 
@@ -320,3 +322,15 @@ def test_negative_measured_wastage_falls_back_to_the_indicative_rate_and_the_wor
     none_given = _measured(100, 0)
     assert (none_given["wastage_source"], none_given["wastage_factor"]) == ("indicative", 1.05)
     assert "Không tính được hao phí đo được (100 liều sử dụng, 0 liều đã tiêm)" in none_given["workings"]
+
+
+def test_workings_write_whole_numbers_as_the_tables_do():
+    """2.640, not 2640: the workings and the tables beside them print numbers the same way."""
+    import re
+
+    total = line(run(period=parse_period("2027-2029")), "total", None, "PENTA")
+    need = total["need_doses"]
+    assert need >= 1000, need  # the case worth checking
+    text = total["workings"]
+    assert f"nhu cầu kỳ {need:,}".replace(",", ".") in text
+    assert re.search(r"(?<![\d.,])\d{4,}", text) is None, text  # no whole number left ungrouped
