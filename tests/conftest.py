@@ -41,8 +41,13 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass."""
+    """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass; the browser tests (what a
+    page looks like and does in Chromium, which no database changes) to the SQLite pass, keeping CI short."""
     if ON_POSTGRES:
+        browser = [i for i in items if "/tests/browser/" in str(i.path)]
+        if browser:
+            config.hook.pytest_deselected(items=browser)
+            items[:] = [i for i in items if "/tests/browser/" not in str(i.path)]
         return
     kept = [i for i in items if i.get_closest_marker("postgres_only") is None]
     dropped = [i for i in items if i.get_closest_marker("postgres_only") is not None]

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*['"]([A-Za-z0-9_.\-]+)['"]""")
 
 
-def _placeholders(text: str) -> set[str]:
+def _format_parameters(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
@@ -48,7 +48,7 @@ def _message_keys() -> set[tuple[str, str]]:
 def test_every_entry_has_both_languages_with_the_same_parameters() -> None:
     for key, (vi, en) in CATALOGUE.items():
         assert vi.strip() and en.strip(), f"{key} lacks a language"
-        assert _placeholders(vi) == _placeholders(en), f"{key}: parameters differ between vi and en"
+        assert _format_parameters(vi) == _format_parameters(en), f"{key}: parameters differ between vi and en"
 
 
 def test_every_template_key_is_in_the_catalogue() -> None:
