@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import shutil
 import uuid
@@ -137,8 +138,8 @@ async def _verify(settings: Settings) -> None:
     assert report.ok, f"ledger does not verify: {report}"
 
 
-@pytest.fixture
-def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
+@contextlib.contextmanager
+def fresh_database(template: str, directory: Path) -> Iterator[Settings]:
     """Settings for a fresh copy of the template database; the ledger must verify at the end."""
     if ON_POSTGRES:
         name = f"vaxstock_test_{uuid.uuid4().hex[:12]}"
@@ -146,13 +147,28 @@ def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
         settings = Settings(database_url=_pg_url(name))
     else:
         source = Path(template.split("///", 1)[1])
-        target = tmp_path / "vaxstock.sqlite3"
+        target = directory / "vaxstock.sqlite3"
         shutil.copyfile(source, target)
         settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
     yield settings
     run_sync(_verify(settings))
     if ON_POSTGRES:
         run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def settings(template: str, tmp_path: Path) -> Iterator[Settings]:
+    """A fresh database for one test."""
+    with fresh_database(template, tmp_path) as settings:
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def module_settings(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One fresh database shared by a module's tests that only add to it (each makes its own rows and
+    compares before and after), where a database per test would cost more than the test itself."""
+    with fresh_database(template, tmp_path_factory.mktemp("module")) as settings:
+        yield settings
 
 
 @pytest.fixture
