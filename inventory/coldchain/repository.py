@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,3 +183,22 @@ class ColdChainRepository:
             .order_by(Product.code, Lot.lot_number)
         )
         return (await self.session.execute(stmt)).all()
+
+    async def volume_rows(self, location_ids: Sequence[int]) -> Sequence[Row[tuple[int, Decimal, int]]]:
+        """Per location and product: the packed volume per dose (cm³) and the doses there now."""
+        if not location_ids:
+            return []
+        stmt = (
+            select(Balance.location_id, Product.packed_volume_cm3, func.sum(Balance.doses))
+            .join(Lot, Lot.id == Balance.lot_id)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Balance.location_id.in_(location_ids), Balance.doses > 0)
+            .group_by(Balance.location_id, Product.id, Product.packed_volume_cm3)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def equipment_by_location(self, location_ids: Sequence[int]) -> dict[int, Equipment]:
+        if not location_ids:
+            return {}
+        stmt = select(Equipment).where(Equipment.location_id.in_(location_ids))
+        return {e.location_id: e for e in (await self.session.scalars(stmt)).all()}

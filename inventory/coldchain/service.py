@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from inventory.catalog.models import Facility, Location
-from inventory.coldchain import domain
+from inventory.coldchain import capacity, domain
 from inventory.coldchain import schemas as c
 from inventory.coldchain.fridgetag import FridgeTagReport, decode, looks_like_fridgetag, parse_report
 from inventory.coldchain.models import (
@@ -177,13 +177,8 @@ class ColdChain:
 
     async def _volume_used(self, location_ids: Sequence[int]) -> dict[int, float]:
         """Litres in use per location: doses × packed volume per dose (cm³) / 1000."""
-        used: dict[int, float] = {}
-        for location_id in location_ids:
-            total = 0.0
-            for _, product, doses in await self.repo.lots_at(location_id):
-                total += doses * float(product.packed_volume_cm3) / 1000
-            used[location_id] = round(total, 2)
-        return used
+        used = await capacity.volume_in_use(self.stock.session, location_ids)
+        return {i: float(capacity.litres(cm3)) for i, cm3 in used.items()}
 
     async def _check_device_free(self, serial: str, location: Location) -> None:
         found = await self.repo.equipment_with_device(serial)
