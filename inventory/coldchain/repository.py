@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import Facility, Location, Product
 from inventory.coldchain.models import (
@@ -20,15 +21,18 @@ from inventory.coldchain.models import (
     ManualReading,
     TemperatureReading,
 )
-from inventory.stock.models import Balance, Lot
+from inventory.stock.models import Balance, Lot, Movement, StockDocument
 
 
 class ColdChainRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def equipment_at(self, location_id: int) -> Equipment | None:
-        return await self.session.scalar(select(Equipment).where(Equipment.location_id == location_id))
+    async def equipment_at(self, location_id: int, *, for_update: bool = False) -> Equipment | None:
+        stmt = select(Equipment).where(Equipment.location_id == location_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)
 
     async def equipment_with_device(self, serial: str) -> Row[tuple[Equipment, Location, Facility]] | None:
         stmt = (
@@ -202,3 +206,49 @@ class ColdChainRepository:
             return {}
         stmt = select(Equipment).where(Equipment.location_id.in_(location_ids))
         return {e.location_id: e for e in (await self.session.scalars(stmt)).all()}
+
+    async def movements_at(self, location_id: int) -> Sequence[Row[tuple[int, int, date, datetime]]]:
+        """Every movement at the location: lot, doses (+ in, - out), the day it happened, when recorded."""
+        stmt = (
+            select(Movement.lot_id, Movement.doses, Movement.occurred_on, Movement.recorded_at)
+            .where(Movement.location_id == location_id)
+            .order_by(Movement.id)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def moved_from(
+        self, location_id: int, lot_ids: Sequence[int]
+    ) -> Sequence[Row[tuple[int, date, datetime, int, str, str, int, int, str]]]:
+        """Where the lots' doses went from the location: per movement out, the movement in at another place
+        of the same document (lot, day, recorded, out doses, facility, location, doses in, document, kind)."""
+        if not lot_ids:
+            return []
+        out, into = aliased(Movement), aliased(Movement)
+        stmt = (
+            select(
+                out.lot_id,
+                out.occurred_on,
+                out.recorded_at,
+                out.doses,
+                Facility.code,
+                Location.code,
+                into.doses,
+                StockDocument.id,
+                StockDocument.kind,
+            )
+            .join(
+                into,
+                and_(
+                    into.document_id == out.document_id,
+                    into.lot_id == out.lot_id,
+                    into.location_id != out.location_id,
+                    into.doses > 0,
+                ),
+            )
+            .join(Location, Location.id == into.location_id)
+            .join(Facility, Facility.id == Location.facility_id)
+            .join(StockDocument, StockDocument.id == out.document_id)
+            .where(out.location_id == location_id, out.doses < 0, out.lot_id.in_(lot_ids))
+            .order_by(out.id, into.id)
+        )
+        return (await self.session.execute(stmt)).all()

@@ -12,4 +12,39 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "in use, {adding} litres added). Put some elsewhere, or confirm to save anyway",
     ),
     "capacity.confirm": ("Vẫn lưu dù quá thể tích", "Save anyway, over capacity"),
+    # Exposure: doses of an exposed lot that left the location from the excursion's start on.
+    "coldchain.moved": (
+        "{doses} liều đã chuyển đến {place} ngày {day}: báo nơi đó kiểm tra",
+        "{doses} doses moved to {place} on {day}: tell them to check",
+    ),
+    # Alarm-rule overrides per location.
+    "error.coldchain.rules.forbidden": (
+        "{user} không được đổi quy tắc báo động ở {facility}: chỉ quản trị viên hoặc thủ kho của cơ sở",
+        "{user} may not change the alarm rules at {facility}: only an administrator or its store keeper",
+    ),
+    "error.coldchain.rules.name": (
+        "Tên quy tắc '{name}' phải bắt đầu bằng chữ thường, chỉ gồm chữ thường, số và dấu _ (tối đa 64 ký tự)",
+        "The rule name '{name}' must start with a lower-case letter and hold only lower-case letters, digits "
+        "and _ (64 at most)",
+    ),
+    "error.coldchain.rules.kind_differs": (
+        "Quy tắc '{name}' của loại thiết bị này là quy tắc {kind}; đặt tên khác để thêm quy tắc mới",
+        "The rule '{name}' of this equipment type is a {kind} rule; give another name to add a new rule",
+    ),
+    "error.coldchain.rules.window_needed": (
+        "Quy tắc cộng dồn cần khoảng thời gian cộng (window_minutes)",
+        "A cumulative rule needs the window its minutes are summed in (window_minutes)",
+    ),
+    "error.coldchain.rules.window_not_allowed": (
+        "Quy tắc liên tục không có khoảng thời gian cộng dồn: bỏ window_minutes",
+        "A continuous rule has no window: leave out window_minutes",
+    ),
+    "error.coldchain.rules.window_short": (
+        "Khoảng cộng dồn {window} phút ngắn hơn thời gian vượt ngưỡng {minutes} phút",
+        "The window of {window} minutes is shorter than the {minutes} minutes beyond the limit",
+    ),
+    "error.coldchain.rules.no_override": (
+        "{location} không có quy tắc riêng tên '{name}'",
+        "{location} has no rule of its own named '{name}'",
+    ),
 }
