@@ -47,4 +47,15 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "{location} không có quy tắc riêng tên '{name}'",
         "{location} has no rule of its own named '{name}'",
     ),
+    "coldchain.rules": ("Quy tắc báo động", "Alarm rules"),
+    "coldchain.rule.continuous": (
+        "{op} {threshold} °C liên tục {minutes} phút",
+        "{op} {threshold} °C for {minutes} continuous minutes",
+    ),
+    "coldchain.rule.cumulative": (
+        "{op} {threshold} °C cộng dồn {minutes} phút trong {window} phút",
+        "{op} {threshold} °C for {minutes} minutes summed within {window}",
+    ),
+    "coldchain.rule.source.type": ("theo loại thiết bị", "the equipment type's"),
+    "coldchain.rule.source.location": ("riêng của vị trí này", "this location's own"),
 }

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.integration.ledger_samples import COMMUNE, DISTRICT
+from tests.integration.test_auth import sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +110,6 @@ async def test_a_location_rule_decides_which_readings_open_an_excursion(api) -> 
     excursion = await api.read(f"/excursions/{opened}")
     # above +8 °C from 07:00 local on 04/02 (00:00 UTC): 60 minutes reached at 08:00 local, 01:00 UTC
     assert (excursion["rule"], excursion["alarm_at"][:16]) == ("heat", "2026-02-04T01:00")
+    await sign_in(api.client, "keeper")
+    page = (await api.client.get(f"/coldchain/{DISTRICT}/TL-02")).text
+    assert "&gt; 8 °C liên tục 60 phút" in page and "riêng của vị trí này" in page
