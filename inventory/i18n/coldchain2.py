@@ -13,10 +13,11 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     "capacity.confirm": ("Vẫn lưu dù quá thể tích", "Save anyway, over capacity"),
     # Exposure: doses of an exposed lot that left the location from the excursion's start on.
-    "coldchain.moved": (
-        "{doses} liều đã chuyển đến {place} ngày {day}: báo nơi đó kiểm tra",
-        "{doses} doses moved to {place} on {day}: tell them to check",
+    "coldchain.moved_title": (
+        "Đã chuyển đi từ khi sự cố bắt đầu, báo nơi nhận kiểm tra:",
+        "Moved out since it began; tell them to check:",
     ),
+    "coldchain.moved": ("{place}: {doses} liều, {day}", "{place}: {doses} doses, {day}"),
     # Alarm-rule overrides per location.
     "error.coldchain.rules.forbidden": (
         "{user} không được đổi quy tắc báo động ở {facility}: chỉ quản trị viên hoặc thủ kho của cơ sở",

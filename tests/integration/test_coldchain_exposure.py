@@ -87,4 +87,4 @@ async def test_an_excursion_holds_the_lots_there_while_it_lasted_and_lists_where
     await sign_in(api.client, "keeper")
     page = (await api.client.get("/coldchain")).text
     day = (D + timedelta(days=1)).strftime("%d/%m/%Y")
-    assert f"15 liều đã chuyển đến TTYT-MT/TL-01 ngày {day}" in page
+    assert f"→ TTYT-MT/TL-01: 15 liều, {day}" in page
