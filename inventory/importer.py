@@ -132,6 +132,7 @@ async def import_opening_stock(
             lines=chunk,
             occurred_on=on,
             reference=f"opening stock: {path.name}"[:100],
+            confirm_over_capacity=True,  # opening stock is already in the fridges: recorded as it is
             reason="opening stock import"
             + (
                 f" (part {part + 1} of {-(-len(lines) // RECEIPT_LINES)})"

@@ -223,7 +223,8 @@ PROBLEM_ANSWERS = {
     401: "unauthenticated: no valid token or session",
     403: "forbidden: the user may not do this",
     404: "not_found",
-    409: "insufficient_stock or conflict: refused for good in the state the data is in",
+    409: "insufficient_stock or conflict: refused for good in the state the data is in; over_capacity: "
+    "resend with confirm_over_capacity to save",
     413: "body_too_large: the body is over the max_body_bytes setting",
     415: "unsupported_media_type: a body of another media type than the route reads",
     422: "validation_failed, unknown_reference, rule_violated, idempotency_key_reused: names the `field`",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from inventory.coldchain import schemas as c
+from inventory.coldchain.rules import AlarmRules
 from inventory.coldchain.series import DEFAULT_ZONE, ColumnMapping
 from inventory.coldchain.service import ColdChain
 from inventory.stock.api import IdempotencyKey, provide_stock
@@ -30,10 +31,21 @@ async def provide_coldchain(stock: NamedDependency[StockContext]) -> ColdChain:
     return ColdChain(stock)
 
 
+async def provide_rules(stock: NamedDependency[StockContext]) -> AlarmRules:
+    return AlarmRules(stock)
+
+
+RULES = "/facilities/{facility:str}/locations/{location:str}/alarm-rules"
+
+
 class ColdChainController(Controller):
     path = "/api/v1"
     tags = ["cold chain"]
-    dependencies = {"stock": Provide(provide_stock), "coldchain": Provide(provide_coldchain)}
+    dependencies = {
+        "stock": Provide(provide_stock),
+        "coldchain": Provide(provide_coldchain),
+        "rules": Provide(provide_rules),
+    }
 
     @post(
         "/equipment", operation_id="RegisterEquipment", summary="make a storage location cold-chain equipment"
@@ -130,3 +142,45 @@ class ColdChainController(Controller):
         idempotency_key: IdempotencyKey,
     ) -> c.ExcursionRead:
         return await coldchain.decide(excursion_id, data, key=idempotency_key)
+
+    @get(
+        RULES,
+        operation_id="ListAlarmRules",
+        summary="the excursion rules a location's readings are judged by",
+    )
+    async def list_rules(
+        self, rules: NamedDependency[AlarmRules], facility: FromPath[str], location: FromPath[str]
+    ) -> c.AlarmRulesRead:
+        return await rules.show(facility, location)
+
+    @put(
+        RULES + "/{name:str}",
+        operation_id="SetAlarmRule",
+        summary="create or replace a location's own excursion rule (admin, or the facility's store keeper)",
+    )
+    async def set_rule(
+        self,
+        rules: NamedDependency[AlarmRules],
+        facility: FromPath[str],
+        location: FromPath[str],
+        name: FromPath[str],
+        data: JSONBody[c.AlarmRuleSet],
+        idempotency_key: IdempotencyKey,
+    ) -> c.AlarmRulesRead:
+        return await rules.put(facility, location, name, data, key=idempotency_key)
+
+    @delete(
+        RULES + "/{name:str}",
+        operation_id="DeleteAlarmRule",
+        summary="remove a location's own excursion rule: its equipment type's rule applies again",
+        status_code=200,
+    )
+    async def delete_rule(
+        self,
+        rules: NamedDependency[AlarmRules],
+        facility: FromPath[str],
+        location: FromPath[str],
+        name: FromPath[str],
+        idempotency_key: IdempotencyKey,
+    ) -> c.AlarmRulesRead:
+        return await rules.delete(facility, location, name, key=idempotency_key)

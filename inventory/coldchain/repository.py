@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import Facility, Location, Product
 from inventory.coldchain.models import (
@@ -19,15 +21,18 @@ from inventory.coldchain.models import (
     ManualReading,
     TemperatureReading,
 )
-from inventory.stock.models import Balance, Lot
+from inventory.stock.models import Balance, Lot, Movement, StockDocument
 
 
 class ColdChainRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def equipment_at(self, location_id: int) -> Equipment | None:
-        return await self.session.scalar(select(Equipment).where(Equipment.location_id == location_id))
+    async def equipment_at(self, location_id: int, *, for_update: bool = False) -> Equipment | None:
+        stmt = select(Equipment).where(Equipment.location_id == location_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)
 
     async def equipment_with_device(self, serial: str) -> Row[tuple[Equipment, Location, Facility]] | None:
         stmt = (
@@ -180,5 +185,70 @@ class ColdChainRepository:
             .join(Balance, and_(Balance.lot_id == Lot.id, Balance.location_id == location_id))
             .join(Product, Product.id == Lot.product_id)
             .order_by(Product.code, Lot.lot_number)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def volume_rows(self, location_ids: Sequence[int]) -> Sequence[Row[tuple[int, Decimal, int]]]:
+        """Per location and product: the packed volume per dose (cm³) and the doses there now."""
+        if not location_ids:
+            return []
+        stmt = (
+            select(Balance.location_id, Product.packed_volume_cm3, func.sum(Balance.doses))
+            .join(Lot, Lot.id == Balance.lot_id)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Balance.location_id.in_(location_ids), Balance.doses > 0)
+            .group_by(Balance.location_id, Product.id, Product.packed_volume_cm3)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def equipment_by_location(self, location_ids: Sequence[int]) -> dict[int, Equipment]:
+        if not location_ids:
+            return {}
+        stmt = select(Equipment).where(Equipment.location_id.in_(location_ids))
+        return {e.location_id: e for e in (await self.session.scalars(stmt)).all()}
+
+    async def movements_at(self, location_id: int) -> Sequence[Row[tuple[int, int, date, datetime]]]:
+        """Every movement at the location: lot, doses (+ in, - out), the day it happened, when recorded."""
+        stmt = (
+            select(Movement.lot_id, Movement.doses, Movement.occurred_on, Movement.recorded_at)
+            .where(Movement.location_id == location_id)
+            .order_by(Movement.id)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def moved_from(
+        self, location_id: int, lot_ids: Sequence[int]
+    ) -> Sequence[Row[tuple[int, date, datetime, int, str, str, int, int, str]]]:
+        """Where the lots' doses went from the location: per movement out, the movement in at another place
+        of the same document (lot, day, recorded, out doses, facility, location, doses in, document, kind)."""
+        if not lot_ids:
+            return []
+        out, into = aliased(Movement), aliased(Movement)
+        stmt = (
+            select(
+                out.lot_id,
+                out.occurred_on,
+                out.recorded_at,
+                out.doses,
+                Facility.code,
+                Location.code,
+                into.doses,
+                StockDocument.id,
+                StockDocument.kind,
+            )
+            .join(
+                into,
+                and_(
+                    into.document_id == out.document_id,
+                    into.lot_id == out.lot_id,
+                    into.location_id != out.location_id,
+                    into.doses > 0,
+                ),
+            )
+            .join(Location, Location.id == into.location_id)
+            .join(Facility, Facility.id == Location.facility_id)
+            .join(StockDocument, StockDocument.id == out.document_id)
+            .where(out.location_id == location_id, out.doses < 0, out.lot_id.in_(lot_ids))
+            .order_by(out.id, into.id)
         )
         return (await self.session.execute(stmt)).all()

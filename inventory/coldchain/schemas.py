@@ -101,6 +101,17 @@ class ImportRead(msgspec.Struct):
     excursions: list[int]
 
 
+class MovedRead(msgspec.Struct):
+    """Doses of an exposed lot that left the excursion's location from its start on, and where they went."""
+
+    facility: str
+    location: str
+    doses: int
+    occurred_on: date
+    document_id: int
+    kind: str
+
+
 class ExposedLotRead(msgspec.Struct):
     product: str
     lot_number: str
@@ -112,6 +123,8 @@ class ExposedLotRead(msgspec.Struct):
     decided_at: datetime | None
     decided_by: str | None
     document_id: int | None
+    moved: list[MovedRead] = msgspec.field(default_factory=list)
+    """Not held by this excursion where they are now: the people there check them (docs/coldchain.md)."""
 
 
 class ExcursionRead(msgspec.Struct):
@@ -140,3 +153,37 @@ class DecisionCreate(Command):
     reason: Reason
     vvm_stage: VVMStage | None = None
     shake_test_passed: bool | None = None
+
+
+class AlarmRuleSet(Command):
+    """A location's own excursion rule (replacing its equipment type's rule of the same name, or added)."""
+
+    kind: Literal["heat", "freeze"]
+    mode: Literal["continuous", "cumulative"]
+    threshold_c: Celsius
+    minutes: Annotated[int, msgspec.Meta(ge=0, le=43_200, description="minutes beyond the limit")]
+    inclusive: bool = True
+    """The limit itself breaches (WHO "at or above" / "at or below"); false: only beyond it."""
+    window_minutes: Annotated[int, msgspec.Meta(ge=1, le=43_200)] | None = None
+    """Cumulative rules only: the trailing window the minutes are summed in."""
+
+
+class AlarmRuleRead(msgspec.Struct):
+    name: str
+    kind: str
+    mode: str
+    threshold_c: float
+    minutes: int
+    inclusive: bool
+    window_minutes: int | None
+    source: str
+    """type: the equipment type's rule; location: the location's own (an override or an addition)."""
+
+
+class AlarmRulesRead(msgspec.Struct):
+    """The rules a location's readings are judged by: its equipment type's, with its own overrides."""
+
+    facility: str
+    location: str
+    equipment_type: str
+    rules: list[AlarmRuleRead]

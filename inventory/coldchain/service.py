@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from inventory.catalog.models import Facility, Location
-from inventory.coldchain import domain
+from inventory.coldchain import capacity, domain, exposure
 from inventory.coldchain import schemas as c
 from inventory.coldchain.fridgetag import FridgeTagReport, decode, looks_like_fridgetag, parse_report
 from inventory.coldchain.models import (
@@ -177,13 +177,8 @@ class ColdChain:
 
     async def _volume_used(self, location_ids: Sequence[int]) -> dict[int, float]:
         """Litres in use per location: doses × packed volume per dose (cm³) / 1000."""
-        used: dict[int, float] = {}
-        for location_id in location_ids:
-            total = 0.0
-            for _, product, doses in await self.repo.lots_at(location_id):
-                total += doses * float(product.packed_volume_cm3) / 1000
-            used[location_id] = round(total, 2)
-        return used
+        used = await capacity.volume_in_use(self.stock.session, location_ids)
+        return {i: float(capacity.litres(cm3)) for i, cm3 in used.items()}
 
     async def _check_device_free(self, serial: str, location: Location) -> None:
         found = await self.repo.equipment_with_device(serial)
@@ -531,10 +526,15 @@ class ColdChain:
         self.stock.session.add(excursion)
         await self.stock.session.flush()
         reason = f"cold-chain excursion #{excursion.id} ({kind}) at {location.code}"
+        start: datetime = fields["started_at"]  # type: ignore[assignment]
+        end: datetime = fields.get("ended_at") or self.stock.now()  # type: ignore[assignment]
+        during = await self._movements(location)
         exposed = 0
         for lot, product, doses in await self.repo.lots_at(location.id):
-            if doses <= 0 or (kind == "freeze" and not product.freeze_sensitive):
+            if kind == "freeze" and not product.freeze_sensitive:
                 continue
+            if exposure.most_during(during.get(lot.id, []), start, end) <= 0:
+                continue  # not at the location at any instant of the excursion
             exposed += 1
             self.stock.session.add(ExposedLot(excursion_id=excursion.id, lot_id=lot.id, doses=doses))
             place = await self.stock.place(location.id, lot)
@@ -545,6 +545,26 @@ class ColdChain:
             excursion.status, excursion.closed_at = "closed", self.stock.now()
         await self.stock.session.flush()
         return excursion
+
+    async def _movements(self, location: Location) -> dict[int, list[tuple[datetime, int]]]:
+        """The location's movements per lot, each at its instant (exposure.movement_instant)."""
+        local = ZoneInfo(DEFAULT_ZONE)
+        moves: dict[int, list[tuple[datetime, int]]] = {}
+        for lot_id, doses, occurred_on, recorded_at in await self.repo.movements_at(location.id):
+            at = exposure.movement_instant(occurred_on, recorded_at, doses, local)
+            moves.setdefault(lot_id, []).append((at, doses))
+        return moves
+
+    async def _moved(self, excursion: Excursion, lot_ids: Sequence[int]) -> dict[int, list[c.MovedRead]]:
+        """Per exposed lot, the doses that left the location from the excursion's start on, and where to."""
+        local = ZoneInfo(DEFAULT_ZONE)
+        moved: dict[int, list[c.MovedRead]] = {}
+        for lot_id, day, recorded, out, fac, loc, doses, doc, kind in await self.repo.moved_from(
+            excursion.location_id, lot_ids
+        ):
+            if exposure.movement_instant(day, recorded, out, local) >= excursion.started_at:
+                moved.setdefault(lot_id, []).append(c.MovedRead(fac, loc, doses, day, doc, kind))
+        return moved
 
     async def excursions(
         self, *, facility_code: str | None, location_code: str | None = None, status: str | None = None
@@ -565,7 +585,11 @@ class ColdChain:
             if self.stock.principal.can_read(r[2].id)
         ]
         lots: dict[int, list[c.ExposedLotRead]] = {}
-        for exposed, lot, product in await self.repo.exposed([e.id for e, _, _ in rows]):
+        found = await self.repo.exposed([e.id for e, _, _ in rows])
+        moved: dict[int, dict[int, list[c.MovedRead]]] = {}
+        for e, _, _ in rows:
+            moved[e.id] = await self._moved(e, [x.lot_id for x, _, _ in found if x.excursion_id == e.id])
+        for exposed, lot, product in found:
             lots.setdefault(exposed.excursion_id, []).append(
                 c.ExposedLotRead(
                     product.code,
@@ -578,6 +602,7 @@ class ColdChain:
                     exposed.decided_at,
                     exposed.decided_by,
                     exposed.document_id,
+                    moved[exposed.excursion_id].get(lot.id, []),
                 )
             )
         return [

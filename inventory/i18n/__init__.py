@@ -22,6 +22,7 @@ from inventory.i18n import (
     alerts,
     backupnum,
     coldchain,
+    coldchain2,
     credentials,
     errors,
     inputs,
@@ -34,7 +35,19 @@ from inventory.i18n import (
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
+PARTS = (
+    labels,
+    errors,
+    backupnum,
+    credentials,
+    ledgerproof,
+    routes,
+    reports,
+    alerts,
+    coldchain,
+    coldchain2,
+    inputs,
+)
 """Every module of entries; a new topic adds its module here."""
 
 

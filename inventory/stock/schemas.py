@@ -52,6 +52,8 @@ class ReceiptCreate(Command):
     supplier: Code | None = None
     reference: Reference | None = None
     note: Text | None = None
+    confirm_over_capacity: bool = False
+    """Save even if a cold-chain location's net storage volume is exceeded (without it: 409 over_capacity)."""
 
 
 class DirectReceiptCreate(Command):
@@ -63,6 +65,8 @@ class DirectReceiptCreate(Command):
     lines: Annotated[list[ReceiptLine], msgspec.Meta(min_length=1, max_length=500)]
     occurred_on: date | None = None
     reference: Reference | None = None
+    confirm_over_capacity: bool = False
+    """Save even if a cold-chain location's net storage volume is exceeded (without it: 409 over_capacity)."""
 
 
 # ---- issues, proposals, shipments --------------------------------------------------------------------------
@@ -139,6 +143,8 @@ class ShipmentConfirm(Command):
     location: Code | None = None
     occurred_on: date | None = None
     note: Text | None = None
+    confirm_over_capacity: bool = False
+    """Save even if a cold-chain location's net storage volume is exceeded (without it: 409 over_capacity)."""
 
 
 class ShipmentLineRead(msgspec.Struct):
@@ -179,6 +185,8 @@ class TransferCreate(Command):
     lines: Annotated[list[TransferLine], msgspec.Meta(min_length=1, max_length=500)]
     occurred_on: date | None = None
     note: Text | None = None
+    confirm_over_capacity: bool = False
+    """Save even if a cold-chain location's net storage volume is exceeded (without it: 409 over_capacity)."""
 
 
 class ReturnLine(Command):

@@ -15,8 +15,9 @@ from litestar.response import Redirect, Response, Template
 from forecasting.charts import figure_to_png
 from inventory.coldchain import schemas as c
 from inventory.coldchain.charts import temperature_figure
+from inventory.coldchain.rules import AlarmRules
 from inventory.coldchain.service import ColdChain
-from inventory.errors import InventoryError
+from inventory.errors import InventoryError, NotFound
 from inventory.i18n import translate
 from inventory.timeutil import today_vn
 from inventory.web.forms import Form
@@ -86,7 +87,13 @@ class ColdChainPages(Controller):
     ) -> Template:
         first = _month(month)
         sheet = await ColdChain(page.stock).month(facility, location, first)
-        return await page.render("coldchain_location.html", status, sheet=sheet, month=first, form=form)
+        try:
+            rules: c.AlarmRulesRead | None = await AlarmRules(page.stock).show(facility, location)
+        except NotFound:
+            rules = None  # not equipment: judged by a refrigerator's rules, none of its own
+        return await page.render(
+            "coldchain_location.html", status, sheet=sheet, month=first, form=form, rules=rules
+        )
 
     @post(
         "/coldchain/{facility:str}/{location:str}/readings",

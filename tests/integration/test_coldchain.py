@@ -11,11 +11,41 @@ from typing import Any
 
 import pytest
 
-from tests.integration.ledger_samples import COMMUNE, DISTRICT, direct_receipt, lot
+from tests.integration.ledger_samples import COMMUNE, DISTRICT, TODAY, direct_receipt, lot, receipt
 
 pytestmark = pytest.mark.anyio
 
-SAMPLE = (Path(__file__).parents[1] / "data" / "coldchain" / "fridgetag-160400000001.txt").read_text()
+DATA = Path(__file__).parents[1] / "data" / "coldchain"
+
+
+def recent(text: str) -> str:
+    """A sample report moved to this week: its 05/02/2026 becomes today, so its freeze day (03/02) is the day
+    before yesterday, when the stock below was there already."""
+    for n in range(1, 6):
+        text = text.replace(f"2026-02-0{n}", (TODAY + timedelta(days=n - 5)).isoformat())
+    return text
+
+
+SAMPLE = recent((DATA / "fridgetag-160400000001.txt").read_text())
+
+
+@pytest.fixture
+async def stocked(api):
+    """The conftest's district stock, received the day before yesterday (an excursion exposes the lots that
+    were at its location while it lasted)."""
+    await api.ok(
+        "/receipts",
+        receipt(
+            lot("PENTA", "P-EARLY", 100, expires_in_days=200),
+            lot("PENTA", "P-LATE", 100, expires_in_days=500, location="TL-02"),
+            lot("BOPV", "B-STAGE2", 200, expires_in_days=600, vvm_stage=2),
+            lot("BOPV", "B-EARLY", 200, expires_in_days=100),
+            lot("IPV", "I-1", 50),
+            lot("BCG", "BCG-1", 100),
+            occurred_on=(TODAY - timedelta(days=2)).isoformat(),
+        ),
+    )
+    return api
 
 
 async def upload(
@@ -31,7 +61,7 @@ async def upload(
 
 def newer_report() -> str:
     """The device's next report: 05/02 on top, 04/02 and 03/02 repeated (01/02 and 02/02 rolled off)."""
-    return (Path(__file__).parents[1] / "data" / "coldchain" / "fridgetag-160400000001-next.txt").read_text()
+    return recent((DATA / "fridgetag-160400000001-next.txt").read_text())
 
 
 async def test_a_report_imports_each_day_once_and_its_freeze_excursion_holds_the_freeze_sensitive_lots(

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.*.use_cases.*",
             "inventory.*.service",
             "inventory.alerts.delivery",
+            "inventory.coldchain.rules",
         ],
     ),
     (
@@ -49,6 +50,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.base",
             "inventory.forecast.inputs",
             "inventory.alerts.reads",
+            "inventory.coldchain.capacity",
         ],
     ),
     (
@@ -64,6 +66,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.coldchain.fridgetag",
             "inventory.coldchain.series",
             "inventory.coldchain.charts",
+            "inventory.coldchain.exposure",
             "inventory.catalog.seed",
             "inventory.migrate",
             "inventory.backup",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inventory.auth import Forbidden
+from inventory.coldchain.capacity import check_fit
 from inventory.errors import (
     Conflict,
     NotFound,
@@ -96,6 +97,12 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
         raise ValidationFailed(
             f"every lot on the shipment must be confirmed; missing: {', '.join(missing)}", field="lines"
         )
+    arriving = [(await stock.catalog.product(c.product, field="lines"), c.doses_received) for c in cmd.lines]
+    await check_fit(
+        stock.session,
+        [(location.id, location.code, product.packed_volume_cm3, doses) for product, doses in arriving],
+        confirmed=cmd.confirm_over_capacity,
+    )
     document = stock.new_document(
         "shipment_receipt", destination, day, counterparty_id=shipment.from_facility_id, note=cmd.note
     )

@@ -4,6 +4,7 @@ straight from a source outside the supply chain (a direct receipt, with a reason
 from __future__ import annotations
 
 from inventory.catalog.models import Location, Product
+from inventory.coldchain.capacity import check_fit
 from inventory.errors import (
     RuleViolation,
 )
@@ -63,6 +64,11 @@ async def _receive(
         if facility.counts_whole_vials:
             check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
         prepared.append((i, product, location, line))
+    await check_fit(
+        stock.session,
+        [(loc.id, loc.code, product.packed_volume_cm3, line.doses) for _, product, loc, line in prepared],
+        confirmed=cmd.confirm_over_capacity,
+    )
     document_kind = "direct_receipt" if isinstance(cmd, s.DirectReceiptCreate) else "receipt"
     entries: list[Entry] = []
     readings: list[tuple[Lot, int, int]] = []  # (lot, VVM stage, location) new or darker on receipt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inventory.coldchain.capacity import check_fit
 from inventory.errors import (
     RuleViolation,
 )
@@ -24,8 +25,10 @@ async def _transfer(stock: StockContext, cmd: s.TransferCreate, record: Record) 
     if origin.id == target.id:
         raise RuleViolation("from_location and to_location are the same", field="to_location")
     entries: list[Entry] = []
+    arriving = []
     for i, line in enumerate(cmd.lines):
         product = await stock.catalog.product(line.product, field=f"lines[{i}].product")
+        arriving.append((target.id, target.code, product.packed_volume_cm3, line.doses))
         lot = await stock.lot(product, line.lot_number, field=f"lines[{i}].lot_number")
         field = f"lines[{i}].doses"
         entries += [
@@ -42,5 +45,6 @@ async def _transfer(stock: StockContext, cmd: s.TransferCreate, record: Record) 
                 lot.lot_number,
             ),
         ]
+    await check_fit(stock.session, arriving, confirmed=cmd.confirm_over_capacity)
     document = stock.new_document("transfer", facility, day, note=cmd.note)
     return await stock.post(document, entries, facility=facility.code, record=record)
