@@ -103,9 +103,7 @@ async def test_adjustments_have_no_voucher_and_the_answer_is_coded_in_the_reader
 async def test_each_voucher_line_shows_the_vvm_stage_at_its_own_location(stocked) -> None:
     """A lot at two places of the store, read at VVM 2 at one: each line prints the stage where its doses were."""
     api = stocked
-    await api.ok(
-        "/receipts", receipt(lot("MR", "MR-TWO", 40), lot("MR", "MR-TWO", 40, location="TL-02"))
-    )
+    await api.ok("/receipts", receipt(lot("MR", "MR-TWO", 40), lot("MR", "MR-TWO", 40, location="TL-02")))
     await api.ok("/lots/MR/MR-TWO/vvm", {"vvm_stage": 2, "facility": DISTRICT, "location": "TL-02"})
     issued = await api.ok(
         "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "MR", "doses": 60}]}
