@@ -29,12 +29,13 @@ from inventory.i18n import (
     ledgerproof,
     reports,
     routes,
+    trust2,
 )
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
+PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs, trust2)
 """Every module of entries; a new topic adds its module here."""
 
 

@@ -20,7 +20,7 @@ from inventory.stock.models import Lot, LotPlaceState, Movement
 from inventory.users.models import User
 
 RECEIPT_KINDS = frozenset({"receipt", "shipment_receipt", "direct_receipt"})
-ISSUE_KINDS = frozenset({"issue", "return"})
+ISSUE_KINDS = frozenset({"issue", "return", "peer_transfer"})
 
 
 def voucher_kind(document_kind: str) -> str | None:
