@@ -35,7 +35,19 @@ from inventory.i18n import (
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs, trust2)
+PARTS = (
+    labels,
+    errors,
+    backupnum,
+    credentials,
+    ledgerproof,
+    routes,
+    reports,
+    alerts,
+    coldchain,
+    inputs,
+    trust2,
+)
 """Every module of entries; a new topic adds its module here."""
 
 
