@@ -56,15 +56,20 @@ class WorkerPlan:
 
 async def setup_posting(db: BenchDb, clients: int, vials_per_lot: int) -> list[WorkerPlan]:
     """Receive one lot of every product at the district store (POST /api/v1/receipts, as the store keeper);
-    give each worker a product and a commune."""
+    give each worker a product and a commune the store supplies (an issue goes only along a supply route)."""
     async with InProcessApp(db.settings) as api:
         async with session_factory(api.engine)() as session:
             products = list((await session.scalars(select(Product).order_by(Product.code))).all())
+            source_id = select(Facility.id).where(Facility.code == SOURCE).scalar_subquery()
             communes = list(
                 (
                     await session.scalars(
                         select(Facility)
-                        .where(Facility.level == "commune", Facility.valid_to.is_(None))
+                        .where(
+                            Facility.level == "commune",
+                            Facility.valid_to.is_(None),
+                            Facility.supplier_id == source_id,
+                        )
                         .order_by(Facility.code)
                     )
                 ).all()

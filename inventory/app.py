@@ -39,6 +39,7 @@ from inventory.web.pages import AuthPages
 from inventory.web.posting_pages import PostingPages
 from inventory.web.register_pages import RegisterPages
 from inventory.web.report_pages import ReportPages
+from inventory.web.route_pages import RoutePages
 from inventory.web.stock_pages import StockPages
 from inventory.web.templating import STATIC, template_config
 from inventory.web.user_pages import AccountPages, AdminUserPages
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthPages,
             StockPages,
             PostingPages,
+            RoutePages,
             DocumentPages,
             AuditPages,
             AccountPages,

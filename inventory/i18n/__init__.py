@@ -30,6 +30,7 @@ from inventory.i18n import (
     ledgerproof,
     reports,
     routes,
+    trust2,
 )
 
 LANGUAGES = ("vi", "en")
@@ -47,6 +48,7 @@ PARTS = (
     coldchain,
     coldchain2,
     inputs,
+    trust2,
 )
 """Every module of entries; a new topic adds its module here."""
 

@@ -18,7 +18,8 @@ from inventory.stock.domain import REASON_DIRECTIONS
 from inventory.stock.use_cases import adjustments, counts, issuing, receiving, usage, views
 from inventory.stock.use_cases import lots as lot_state
 from inventory.web.forms import Form, FormInvalid, parse, refuse
-from inventory.web.pages import FormData, Page, language, provide_page, saved_redirect
+from inventory.web.pages import FormData, Page, provide_page, saved_redirect
+from inventory.web.proposals import propose_lines
 
 EMPTY_LINES = 8
 LINE_LOT = re.compile(r"lines\[\d+\]\.lot_number")
@@ -116,45 +117,8 @@ class PostingPages(Controller):
     async def issue(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """Step 1 (action=propose): doses per product → proposed lots. Step 2 (action=post): the chosen lots."""
         if data.get("action") == "propose":
-            # the previous proposal's lines are dropped: only the new proposal is shown and posted
-            values = {k: v for k, v in data.items() if not k.startswith("lines[")}
-            form = Form(values=values, key=data.get("idempotency_key") or uuid.uuid4().hex)
-            proposal: list[dict[str, Any]] = []
-            for key, value in data.items():
-                if not key.startswith("want.") or not value.strip():
-                    continue
-                product = key.removeprefix("want.")
-                try:
-                    doses = int(value)
-                    result = await issuing.propose(
-                        page.stock,
-                        s.ProposalRequest(facility=data.get("facility", ""), product=product, doses=doses),
-                    )
-                except ValueError:
-                    form.errors[key] = translate("errors.whole_number", language(page.request))
-                    continue
-                except InventoryError as exc:
-                    form.errors[key] = exc.text(page.lang)
-                    continue
-                proposal.extend(
-                    {"product": product, **{f: getattr(lot, f) for f in lot.__struct_fields__}}
-                    for lot in result.lots
-                )
-            if not data.get("to_facility"):
-                form.errors["to_facility"] = translate("errors.choose_destination", language(page.request))
-            if not proposal and not form.errors:
-                form.errors["form"] = translate("errors.enter_doses", language(page.request))
-            for i, p in enumerate(proposal):
-                form.values.update(
-                    {
-                        f"lines[{i}].product": p["product"],
-                        f"lines[{i}].lot_number": p["lot_number"],
-                        f"lines[{i}].location": p["location"],
-                        f"lines[{i}].doses": str(p["doses"]),
-                    }
-                )
-            status = 422 if form.errors else 200
-            return await self._issue_form(page, form, proposal if not form.errors else None, status)
+            form, proposal, status = await propose_lines(page, data)
+            return await self._issue_form(page, form, proposal, status)
         values = {k: v for k, v in data.items() if not k.startswith("want.")}
         try:
             command, form, origins = parse(values, s.IssueCreate, lang=page.lang)

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from inventory.app import create_app
 from inventory.settings import Settings
-from tests.integration.ledger_samples import COMMUNE, DISTRICT, day
+from tests.integration.ledger_samples import COMMUNE, DISTRICT, day, lot, receipt
 from tests.integration.test_auth import sign_in
 
 pytestmark = pytest.mark.anyio
@@ -98,3 +98,19 @@ async def test_adjustments_have_no_voucher_and_the_answer_is_coded_in_the_reader
         f"/api/v1/documents/{adjusted['id']}/voucher", headers={**api.auth, "Accept-Language": "en"}
     )
     assert english.json()["detail"].startswith("This kind of document")
+
+
+async def test_each_voucher_line_shows_the_vvm_stage_at_its_own_location(stocked) -> None:
+    """A lot at two places of the store, read at VVM 2 at one: each line prints the stage where its doses were."""
+    api = stocked
+    await api.ok("/receipts", receipt(lot("MR", "MR-TWO", 40), lot("MR", "MR-TWO", 40, location="TL-02")))
+    await api.ok("/lots/MR/MR-TWO/vvm", {"vvm_stage": 2, "facility": DISTRICT, "location": "TL-02"})
+    issued = await api.ok(
+        "/issues", {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "MR", "doses": 60}]}
+    )
+    v = await api.read(f"/documents/{issued['id']}/voucher")
+    # worse VVM first: all 40 doses at TL-02 (stage 2 there), then 20 at TL-01 (still stage 1)
+    assert sorted((x["location"], x["doses"], x["vvm_stage"]) for x in v["lines"]) == [
+        ("TL-01", 20, 1),
+        ("TL-02", 40, 2),
+    ]

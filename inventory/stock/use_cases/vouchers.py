@@ -1,7 +1,8 @@
 """Vouchers people sign: the receipt voucher (phiếu nhập kho) and the issue voucher (phiếu xuất kho).
 
 A voucher names things as people do: facilities and products by name, the person who recorded it by their
-full name, each lot with its expiry and VVM stage, doses and vials, and totals. The internal transit rows
+full name, each lot with its expiry and VVM stage (the stage at the line's storage location: a reading or a
+freeze at one place does not change the lot elsewhere), doses and vials, and totals. The internal transit rows
 of a shipment (stock leaving the store into TRANSIT, or arriving from it) are bookkeeping, not lines.
 """
 
@@ -15,11 +16,11 @@ from inventory.errors import NotFound
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.domain import doses_to_vials
-from inventory.stock.models import Lot
+from inventory.stock.models import Lot, LotPlaceState, Movement
 from inventory.users.models import User
 
 RECEIPT_KINDS = frozenset({"receipt", "shipment_receipt", "direct_receipt"})
-ISSUE_KINDS = frozenset({"issue", "return"})
+ISSUE_KINDS = frozenset({"issue", "return", "peer_transfer"})
 
 
 def voucher_kind(document_kind: str) -> str | None:
@@ -64,6 +65,22 @@ async def voucher(stock: StockContext, document_id: int) -> s.Voucher:
         .tuples()
         .all()
     )
+    # the VVM stage where each line's doses are (or were): the lot's state at that place, else its own stage
+    place_stages = dict(
+        (
+            await stock.session.execute(
+                select(Movement.id, LotPlaceState.vvm_stage)
+                .join(
+                    LotPlaceState,
+                    (LotPlaceState.location_id == Movement.location_id)
+                    & (LotPlaceState.lot_id == Movement.lot_id),
+                )
+                .where(Movement.id.in_([m.id for m in moved]))
+            )
+        )
+        .tuples()
+        .all()
+    )
     full_name = await stock.session.scalar(select(User.full_name).where(User.username == read.recorded_by))
     lines = []
     for m in moved:
@@ -76,7 +93,7 @@ async def voucher(stock: StockContext, document_id: int) -> s.Voucher:
                 product_name=product.name,
                 lot_number=lot.lot_number,
                 expires_on=lot.expires_on,
-                vvm_stage=lot.vvm_stage,
+                vvm_stage=place_stages.get(m.id, lot.vvm_stage),
                 location=m.location,
                 doses=doses,
                 doses_per_vial=product.doses_per_vial,
