@@ -523,6 +523,7 @@ CASES = [
         "/coldchain",
         _decide_without_reason,
         "{excursion}/F-COLD",
+        kept={"#excursion-{excursion} [name=vvm_stage]": "2"},
     ),
     Case(
         "forecast: a setting that is not a number",
@@ -688,7 +689,7 @@ def test_a_bad_input_is_refused_at_its_field_in_the_page_language(
         if lang == "vi" and case.vi:
             assert case.vi in text, f"expected {case.vi!r} in {text!r}"
         for name, value in case.kept.items():
-            selector = name if name.startswith(("#", "[")) else f"[name='{name}']"
+            selector = name.format(**scene.ids) if name.startswith(("#", "[")) else f"[name='{name}']"
             if value == "":
                 assert page.locator(selector).count() == 1, f"{selector} is gone"
             else:
