@@ -92,7 +92,9 @@ async def _alerts_page(page: Page, form: Form, page_number: int, status: int = 2
     service = AlertService(page.session, page.principal)
     await service.refresh(AlertConfig.from_env().max_age_seconds)
     v = form.values
-    filters = Filters(v["facility"] or None, v["kind"] or None, v["severity"] or None, v["state"], page_number, 50)
+    filters = Filters(
+        v["facility"] or None, v["kind"] or None, v["severity"] or None, v["state"], page_number, 50
+    )
     result = None
     try:
         result = await service.list(filters, page.lang)
