@@ -36,9 +36,6 @@ class AlertPages(Controller):
         alert_state: Annotated[str, QueryParameter(name="state")] = "open",
         page_number: FromQuery[int] = 1,
     ) -> Template:
-        service = AlertService(page.session, page.principal)
-        await service.refresh(AlertConfig.from_env().max_age_seconds)
-        filters = Filters(facility or None, kind or None, severity or None, alert_state, page_number, 50)
         form = Form(
             values={
                 "facility": facility or "",
@@ -47,24 +44,7 @@ class AlertPages(Controller):
                 "state": alert_state,
             }
         )
-        result = None
-        try:
-            result = await service.list(filters, page.lang)
-        except InventoryError as exc:
-            form.errors[exc.field or "form"] = exc.text(page.lang)
-        readable = await service.facility_choices()
-        pages = max(1, math.ceil(result.total / result.per_page)) if result else 1
-        return await page.render(
-            "alerts.html",
-            status_code=422 if form.errors else 200,
-            result=result,
-            form=form,
-            kinds=list(KINDS),
-            severities=list(SEVERITY_RANK),
-            states=STATES,
-            pages=pages,
-            readable=readable,
-        )
+        return await _alerts_page(page, form, page_number)
 
     @post("/alerts/{alert_id:int}/acknowledge", operation_id="AcknowledgeAlertForm", include_in_schema=False)
     async def acknowledge(
@@ -85,18 +65,12 @@ class AlertPages(Controller):
                 AlertRead,
             )
         except InventoryError as exc:
-            form = Form(values=dict(data), errors={"form": exc.text(page.lang)})
-            return await page.render(
-                "alerts.html",
-                exc.status_code,
-                result=None,
-                form=form,
-                kinds=list(KINDS),
-                severities=list(SEVERITY_RANK),
-                states=STATES,
-                pages=1,
-                readable=[],
+            # the list again, the reason above it and beside the alert (acknowledged by someone else meanwhile…)
+            form = Form(
+                values={"facility": "", "kind": "", "severity": "", "state": "open", "note": note},
+                errors={f"a{alert_id}": exc.text(page.lang)},
             )
+            return await _alerts_page(page, form, 1, exc.status_code)
         back = data.get("back") or "/alerts"
         return Redirect(back if back.startswith("/alerts") else "/alerts", status_code=303)
 
@@ -111,3 +85,31 @@ class AlertPages(Controller):
     @get("/alerts/{alert_id:int}", operation_id="AlertPage", include_in_schema=False)
     async def one(self, page: NamedDependency[Page], alert_id: FromPath[int]) -> Redirect:
         return Redirect(f"/alerts?state=all#a{alert_id}", status_code=303)
+
+
+async def _alerts_page(page: Page, form: Form, page_number: int, status: int = 200) -> Template:
+    """The alerts list with the filters in `form.values`; a refused filter or acknowledgement in `form.errors`."""
+    service = AlertService(page.session, page.principal)
+    await service.refresh(AlertConfig.from_env().max_age_seconds)
+    v = form.values
+    filters = Filters(
+        v["facility"] or None, v["kind"] or None, v["severity"] or None, v["state"], page_number, 50
+    )
+    result = None
+    try:
+        result = await service.list(filters, page.lang)
+    except InventoryError as exc:
+        form.errors[exc.field or "form"] = exc.text(page.lang)
+    readable = await service.facility_choices()
+    pages = max(1, math.ceil(result.total / result.per_page)) if result else 1
+    return await page.render(
+        "alerts.html",
+        status_code=status if status >= 400 else (422 if form.errors else 200),
+        result=result,
+        form=form,
+        kinds=list(KINDS),
+        severities=list(SEVERITY_RANK),
+        states=STATES,
+        pages=pages,
+        readable=readable,
+    )

@@ -160,7 +160,7 @@ class PostingPages(Controller):
     async def return_stock(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """Stock sent back to the supplier (the only destinations offered), with the reason."""
         try:
-            command, form, origins = parse(data, s.ReturnCreate)
+            command, form, origins = parse(data, s.ReturnCreate, lang=page.lang)
         except FormInvalid as bad:
             return await self._return_form(page, bad.form, 422)
         try:

@@ -82,8 +82,9 @@ class StockPages(Controller):
             "facility": code,
             "product": product or "",
             "lot_number": lot_number or "",
-            "date_from": start.isoformat(),
-            "date_to": end.isoformat(),
+            # what was typed stays, even a day that does not exist (the reason is beside it)
+            "date_from": (date_from or "").strip() if "date_from" in form.errors else start.isoformat(),
+            "date_to": (date_to or "").strip() if "date_to" in form.errors else end.isoformat(),
         }
         if product and lot_number and not form.errors:
             try:
@@ -91,7 +92,9 @@ class StockPages(Controller):
             except InventoryError as exc:
                 form.errors[exc.field or "form"] = exc.text(page.lang)
         lots = await lot_state.list_lots(page.stock, None)
-        return await page.render("stock_card.html", card=card, form=form, facility=code, lots=lots)
+        return await page.render(
+            "stock_card.html", 422 if form.errors else 200, card=card, form=form, facility=code, lots=lots
+        )
 
     async def _lots_page(
         self,

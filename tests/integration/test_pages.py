@@ -208,7 +208,10 @@ async def test_the_audit_filter_and_export_take_empty_and_written_dates(settings
         assert (await client.get("/audit?date_from=01/11/2026")).status_code == 200
         bad = await client.get("/audit?date_from=31/02/2026")
         assert bad.status_code == 422 and 'data-error-for="date_from"' in bad.text
-        assert (await client.get("/stock-card?product=MR&lot_number=X&date_from=")).status_code == 200
+        card = await client.get("/stock-card?product=MR&lot_number=X&date_from=")
+        # an empty day is no day: only the unknown lot X is refused (422, the card's form shown again)
+        assert card.status_code == 422 and 'data-error-for="lot_number"' in card.text
+        assert 'data-error-for="date_from"' not in card.text
 
 
 async def test_a_lot_number_with_a_slash_can_be_held_from_the_lots_page(settings: Settings, api: Api) -> None:
