@@ -32,6 +32,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "field.supplier": ("Nơi cấp", "Supplier"),
     "field.product": ("Vắc xin", "Vaccine"),
     "field.lot_number": ("Số lô", "Lot number"),
+    "card.pick_lot": ("Chọn lô đã có ở cơ sở", "Pick a lot held here"),
     "field.expires_on": ("Hạn dùng", "Expiry"),
     "field.location": ("Vị trí bảo quản", "Storage location"),
     "field.doses": ("Số liều", "Doses"),

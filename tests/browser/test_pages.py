@@ -275,6 +275,24 @@ def overflow(page) -> list[str]:
     )
 
 
+def twin_labels(page) -> list[str]:
+    """Labels that appear twice in one form: two fields a user cannot tell apart."""
+    return page.evaluate(
+        """() => {
+            const found = [];
+            for (const form of document.querySelectorAll('main form')) {
+                const seen = new Set();
+                for (const label of form.querySelectorAll('label')) {
+                    const text = label.textContent.trim();
+                    if (text && seen.has(text)) found.push(text);
+                    seen.add(text);
+                }
+            }
+            return found;
+        }"""
+    )
+
+
 def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -> None:
     """Loads the Mường Tè demo (a year of stock and a register) and takes the README's screenshots."""
     from inventory.db import create_engine, session_factory, unit_of_work
@@ -308,6 +326,7 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     titles: dict[str, str] = {}
     cut: dict[str, list[str]] = {}
     failed: dict[str, int | None] = {}
+    twins: dict[str, list[str]] = {}
     for path in every_page(samples):
         for width in (390, 1280):
             page.set_viewport_size({"width": width, "height": 900})
@@ -320,6 +339,8 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
                 if landed == path or landed not in titles:  # a page that redirects to another is that one
                     titles[landed] = page.title()
                 screenshot(page, "phone" + path.replace("/", "-").rstrip("-"))
+                if twin_labels(page):
+                    twins[path] = twin_labels(page)
             problems = overflow(page)
             if problems:
                 cut[f"{path} @ {width}px"] = problems
@@ -344,6 +365,7 @@ def test_the_demo_year_shows_on_the_main_pages(page, server: Server, settings) -
     same = {t: [p for p, x in titles.items() if x == t] for t in titles.values()}
     shared = {t: paths for t, paths in same.items() if len(paths) > 1}
     assert not failed, f"pages that did not answer 200: {failed}"
+    assert not twins, f"forms with two fields under one label: {twins}"
     assert not (heavy or cut or shared), (
         f"pages over {PAGE_BUDGET} bytes with the demo year loaded: {heavy}; "
         f"pages that scroll sideways or cut a column off: {cut}; pages sharing a title: {shared}"
