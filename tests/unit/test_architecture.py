@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.base",
             "inventory.forecast.inputs",
             "inventory.alerts.reads",
+            "inventory.datacache",
         ],
     ),
     (
