@@ -1,9 +1,10 @@
 """Results computed from the database (the backlog, due lists, the forecast, charts), kept until their data change.
 
 Every write the app makes appends an audit event in the same transaction (docs/architecture.md), so the audit
-trail tells when anything a result is computed from may have changed. The **data version** is read in one
-cheap query: the newest audit event that can change data (sign-ins, user and token changes and refusals
-cannot) and how many such events lie in the last ``WINDOW`` ids below it. A new write raises the first; a
+trail tells when anything a result is computed from may have changed. The **data version** of a topic is read
+in one cheap query: the newest audit event that can change its data (``TOPICS``: sign-ins, user and token
+changes and refusals never do; only register imports and schedule loads change the register's results) and
+how many such events lie in the last ``WINDOW`` ids below it. A new write raises the first; a
 transaction that took its id earlier but committed later (ids are handed out before commit on PostgreSQL)
 raises the second. A result is stored under its key *and* the version read before its data, in this process's
 memory (at most ``max_entries`` results, the least recently used dropped first); since the version comes from
@@ -23,7 +24,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.audit.models import AuditEvent
@@ -36,11 +37,25 @@ WINDOW = 1000
 open while a thousand other writes commit to be missed)."""
 DEFAULT_ENTRIES = 256
 
-_RELEVANT = and_(AuditEvent.action.not_like("user.%"), AuditEvent.action != "request.refused")
-_TOP = select(func.max(AuditEvent.id)).where(_RELEVANT).scalar_subquery()
-VERSION_QUERY = select(func.max(AuditEvent.id), func.count(AuditEvent.id)).where(
-    _RELEVANT, AuditEvent.id > _TOP - WINDOW
-)
+TOPICS = {
+    "all": and_(AuditEvent.action.not_like("user.%"), AuditEvent.action != "request.refused"),
+    "register": AuditEvent.action.in_(("register.import", "schedule.load")),
+}
+"""Which audit events change the data a result is computed from: any write but sign-ins, user and token
+changes and refusals; for the register's results (backlog, due lists, session plans), only a register import
+or a new schedule table (postings, holds and settings change nothing there)."""
+
+
+def version_query(topic: str) -> Select[tuple[int | None, int]]:
+    """The newest relevant audit id and the number of relevant events in the WINDOW ids below it."""
+    relevant = TOPICS[topic]
+    top = select(func.max(AuditEvent.id)).where(relevant).scalar_subquery()
+    return select(func.max(AuditEvent.id), func.count(AuditEvent.id)).where(
+        relevant, AuditEvent.id > top - WINDOW
+    )
+
+
+VERSION_QUERIES = {topic: version_query(topic) for topic in TOPICS}
 _SESSION_KEY = "vaxstock.data_version"
 
 
@@ -67,23 +82,27 @@ class DataCache:
         self.computed: Counter[str] = Counter()
         """Computations by the key's first part (what was computed), for tests and measurements."""
 
-    async def version(self, session: AsyncSession) -> Version:
-        """The data version, read once per request (session) before any data it versions."""
-        known = session.info.get(_SESSION_KEY)
+    async def version(self, session: AsyncSession, topic: str = "all") -> Version:
+        """The data version of a topic, read once per request (session) before any data it versions."""
+        memo = session.info.setdefault(_SESSION_KEY, {})
+        known = memo.get(topic)
         if known is None:
-            top, count = (await session.execute(VERSION_QUERY)).one()
-            known = session.info[_SESSION_KEY] = Version(int(top or 0), int(count))
-        return known
+            top, count = (await session.execute(VERSION_QUERIES[topic])).one()
+            known = memo[topic] = Version(int(top or 0), int(count))
+        return known  # type: ignore[no-any-return]
 
     def etag(self, key: Hashable, version: Version) -> str:
         """An entity tag for a result: its key and version, signed (not guessable from outside)."""
         text = repr((key, tuple(version))).encode()
         return hmac.new(self._secret, text, hashlib.sha256).hexdigest()[:32]
 
-    async def get(self, session: AsyncSession, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
-        """The stored result for `key` at the current data version, else `compute()` once (concurrent askers
-        in this process wait for the one computation) and stored. A refusal (an exception) is not stored."""
-        full = (key, await self.version(session))
+    async def get(
+        self, session: AsyncSession, key: Hashable, compute: Callable[[], Awaitable[T]], topic: str = "all"
+    ) -> T:
+        """The stored result for `key` at the topic's current data version, else `compute()` once (concurrent
+        askers in this process wait for the one computation) and stored. A refusal (an exception) is not
+        stored."""
+        full = (key, await self.version(session, topic))
         if full in self._entries:
             self._entries.move_to_end(full)
             return self._entries[full]  # type: ignore[no-any-return]
@@ -104,8 +123,8 @@ class DataCache:
     def _store(self, full: tuple[Hashable, Version], value: Any) -> None:
         if self.max_entries <= 0:
             return
-        newest = full[1].top
-        for old in [k for k in self._entries if k[1].top < newest]:
+        key, version = full
+        for old in [k for k in self._entries if k[0] == key and k[1].top < version.top]:
             del self._entries[old]  # superseded by a later write: never asked for again
         self._entries[full] = value
         while len(self._entries) > self.max_entries:
@@ -113,9 +132,13 @@ class DataCache:
 
 
 async def cached(
-    cache: DataCache | None, session: AsyncSession, key: Hashable, compute: Callable[[], Awaitable[T]]
+    cache: DataCache | None,
+    session: AsyncSession,
+    key: Hashable,
+    compute: Callable[[], Awaitable[T]],
+    topic: str = "all",
 ) -> T:
     """`compute()` through the cache when there is one (the command line has none)."""
     if cache is None:
         return await compute()
-    return await cache.get(session, key, compute)
+    return await cache.get(session, key, compute, topic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import anyio.to_thread
 import polars as pl
 from sqlalchemy import select
 
@@ -15,6 +16,9 @@ from inventory.datacache import cached, scope_of
 from inventory.register import schemas as r
 from inventory.register.base import RegisterBase
 from inventory.register.models import Child, ChildDose
+
+REGISTER = "register"
+"""The data version the register's results follow: register imports and schedule loads (inventory/datacache.py)."""
 
 
 class RegisterReads(RegisterBase):
@@ -31,11 +35,17 @@ class RegisterReads(RegisterBase):
         if communes is not None:
             child_stmt = child_stmt.where(Child.commune_code.in_(communes))
             dose_stmt = dose_stmt.where(Child.commune_code.in_(communes))
-        children = pl.LazyFrame(
-            (await self.session.execute(child_stmt)).all(), schema=bl.CHILDREN, orient="row"
-        )
-        doses = pl.LazyFrame((await self.session.execute(dose_stmt)).all(), schema=bl.DOSES, orient="row")
-        return children, doses
+        child_rows = (await self.session.execute(child_stmt)).all()
+        dose_rows = (await self.session.execute(dose_stmt)).all()
+
+        def build() -> tuple[pl.LazyFrame, pl.LazyFrame]:
+            # a province's register is millions of rows: made into frames in a worker thread, off the event loop
+            return (
+                pl.DataFrame(child_rows, schema=bl.CHILDREN, orient="row").lazy(),
+                pl.DataFrame(dose_rows, schema=bl.DOSES, orient="row").lazy(),
+            )
+
+        return await anyio.to_thread.run_sync(build)
 
     def _days(self) -> dict[str, int | None]:
         """The schedule's day counts from the settings, for every backlog computation alike."""
@@ -65,11 +75,17 @@ class RegisterReads(RegisterBase):
                 children, doses, schedule=schedule, as_of=as_of, **self._days()
             ).collect_async()
 
-        return await cached(self.cache, self.session, self.cache_key("backlog", as_of), compute)
+        return await cached(
+            self.cache, self.session, self.cache_key("backlog", as_of), compute, topic=REGISTER
+        )
 
     async def backlog(self, as_of: date) -> r.Backlog:
         return await cached(
-            self.cache, self.session, self.cache_key("backlog.read", as_of), lambda: self._backlog(as_of)
+            self.cache,
+            self.session,
+            self.cache_key("backlog.read", as_of),
+            lambda: self._backlog(as_of),
+            topic=REGISTER,
         )
 
     async def _backlog(self, as_of: date) -> r.Backlog:
@@ -104,6 +120,7 @@ class RegisterReads(RegisterBase):
             self.session,
             self.cache_key("due_list", commune_code, session_on),
             lambda: self._due_list(commune_code, session_on),
+            topic=REGISTER,
         )
 
     async def _due_list(self, commune_code: str, session_on: date) -> r.DueList:
@@ -157,6 +174,7 @@ class RegisterReads(RegisterBase):
             self.session,
             self.cache_key("session_plan", commune_code, session_on),
             lambda: self._session_plan(commune_code, session_on),
+            topic=REGISTER,
         )
 
     async def _session_plan(self, commune_code: str, session_on: date) -> r.SessionPlan:

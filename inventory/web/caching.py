@@ -31,14 +31,15 @@ async def cached_image(
     key: Hashable,
     render: Callable[[], Awaitable[bytes]],
     media_type: str = "image/png",
+    topic: str = "all",
 ) -> Response[bytes]:
     """The image for `key` at the current data version: 304 if the browser holds it, else from the cache or
     rendered once. The key carries everything the image shows (place, days, language, who asks)."""
     if cache is None:
         return Response(await render(), media_type=media_type)
-    tag = cache.etag(key, await cache.version(session))
+    tag = cache.etag(key, await cache.version(session, topic))
     headers = {"ETag": f'"{tag}"', "Cache-Control": REVALIDATE}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(b"", status_code=304, headers=headers)
-    body = await cache.get(session, key, render)
+    body = await cache.get(session, key, render, topic)
     return Response(body, media_type=media_type, headers=headers)

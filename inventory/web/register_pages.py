@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from forecasting import charts
+from inventory.register.reads import REGISTER
 from inventory.register.service import RegisterService
 from inventory.timeutil import today_vn
 from inventory.web.caching import NO_COMPRESSION, cached_image
@@ -60,7 +61,7 @@ class RegisterPages(Controller):
             )
 
         key = register.cache_key("backlog.chart", commune, day)
-        return await cached_image(page.request, page.cache, page.session, key, render)
+        return await cached_image(page.request, page.cache, page.session, key, render, topic=REGISTER)
 
     @get("/communes/{commune:str}/due-list", operation_id="DueListPage", include_in_schema=False)
     async def due_list(
