@@ -88,7 +88,7 @@ async def test_the_backlog_is_computed_once_per_change_in_every_process(
         assert (await browser.get(due)).status_code == 200
         assert calls["due_list"] == 2  # the due list, and the session plan built on it: once each
 
-        # a refused request (audited) changes no data: nothing is computed again (sign-ins neither: see below)
+        # a refused request (audited) changes no data: nothing is computed again (see also the data version test)
         assert (await keeper.get("/facilities/CDC-LC/stock")).status_code == 403
         assert (await browser.get("/backlog")).status_code == 200
         assert calls["backlog"] == 1
