@@ -6,13 +6,13 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.static_files import create_static_files_router
 
 from inventory.alerts.api import AlertsController
 from inventory.audit.api import AuditController
@@ -20,6 +20,7 @@ from inventory.auth import Principal
 from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.coldchain.api import ColdChainController
+from inventory.datacache import DataCache
 from inventory.db import Base, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, StrictRequest, check_request, document_problems
@@ -31,6 +32,7 @@ from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
 from inventory.web.alert_pages import AlertPages
+from inventory.web.assets import static_file
 from inventory.web.audit_pages import AuditPages
 from inventory.web.coldchain_pages import ColdChainPages
 from inventory.web.document_pages import DocumentPages
@@ -41,7 +43,7 @@ from inventory.web.register_pages import RegisterPages
 from inventory.web.report_pages import ReportPages
 from inventory.web.route_pages import RoutePages
 from inventory.web.stock_pages import StockPages
-from inventory.web.templating import STATIC, template_config
+from inventory.web.templating import template_config
 from inventory.web.user_pages import AccountPages, AdminUserPages
 
 
@@ -73,6 +75,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def provide_settings() -> Settings:
         return settings
 
+    cache = DataCache(secret=settings.secret_key)
+    """The backlog, due lists, forecasts and charts, kept until their data change (inventory/datacache.py)."""
+
+    async def provide_cache() -> DataCache:
+        return cache
+
     async def dispose_engine() -> None:
         await engine.dispose()
 
@@ -102,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportPages,
             AlertsController,
             AlertPages,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+            static_file,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[
@@ -117,8 +125,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key, cookie_httponly=True, exclude=["/api/", "/health"]
         ),
         template_config=template_config(),
-        dependencies={"settings": Provide(provide_settings), "principal": Provide(provide_principal)},
-        state=State({"settings": settings, "sessions": sessions}),
+        # pages and JSON gzip-compressed for browsers that accept it (brotli would need a compiled package);
+        # charts, already compressed PNG, are left alone
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1000, gzip_compress_level=6, exclude_opt_key="no_compression"
+        ),
+        dependencies={
+            "settings": Provide(provide_settings),
+            "principal": Provide(provide_principal),
+            "data_cache": Provide(provide_cache),
+        },
+        state=State({"settings": settings, "sessions": sessions, "cache": cache}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_request,
         request_class=StrictRequest,

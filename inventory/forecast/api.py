@@ -12,6 +12,7 @@ from litestar.params import FromQuery, JSONBody, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.datacache import DataCache
 from inventory.forecast.service import ForecastService
 from inventory.idempotency import Request, run_once
 from inventory.settings import Settings
@@ -55,8 +56,9 @@ async def provide_forecast_service(
     db_session: NamedDependency[AsyncSession],
     principal: NamedDependency[Principal],
     settings: NamedDependency[Settings],
+    data_cache: NamedDependency[DataCache],
 ) -> ForecastService:
-    return ForecastService(db_session, principal, settings=settings)
+    return ForecastService(db_session, principal, settings=settings, cache=data_cache)
 
 
 class ForecastController(Controller):

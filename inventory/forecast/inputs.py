@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
+import anyio.to_thread
 import polars as pl
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +17,7 @@ from forecasting.periods import SupplyPeriod
 from forecasting.schedule import schedule_in_force
 from inventory.auth import Principal
 from inventory.catalog.models import AdminUnit, Facility, Location, Product
+from inventory.datacache import DataCache
 from inventory.errors import UnknownReference
 from inventory.register.reads import RegisterReads
 from inventory.settings import Settings
@@ -42,6 +46,7 @@ class ForecastInputs:
     principal: Principal
     today: date
     settings: Settings
+    cache: DataCache | None
 
     async def _facilities(self, root_code: str) -> pl.DataFrame:
         """The root facility and every facility it supplies, directly or not (operating today)."""
@@ -156,87 +161,8 @@ class ForecastInputs:
                 .group_by(Facility.code, Product.code, UsageRecord.session_on)
             )
         ).all()
-        schema = {
-            "facility_code": pl.String,
-            "product_code": pl.String,
-            "day": pl.Date,
-            "kind": pl.String,
-            "doses": pl.Int64,
-        }
-        daily = pl.DataFrame(moves, schema=schema, orient="row")
-        end = self.today - timedelta(days=1)
-        days = pl.DataFrame({"day": pl.date_range(start, end, eager=True)})
-        pairs = daily.select("facility_code", "product_code").unique()
-        balance = (
-            pairs.join(days, how="cross")
-            .join(
-                daily.group_by("facility_code", "product_code", "day").agg(pl.col("doses").sum()),
-                on=["facility_code", "product_code", "day"],
-                how="left",
-            )
-            .join(
-                daily.filter(pl.col("day") < start)
-                .group_by("facility_code", "product_code")
-                .agg(pl.col("doses").sum().alias("opening")),
-                on=["facility_code", "product_code"],
-                how="left",
-            )
-            .sort("facility_code", "product_code", "day")
-            .with_columns(
-                (
-                    pl.col("opening").fill_null(0)
-                    + pl.col("doses").fill_null(0).cum_sum().over("facility_code", "product_code")
-                ).alias("closing"),
-                pl.col("day").dt.truncate("1mo").alias("month"),
-            )
-        )
-        first_held = daily.group_by("facility_code", "product_code").agg(
-            pl.col("day").min().alias("first_day")
-        )
-        monthly_stock = (
-            balance.join(first_held, on=["facility_code", "product_code"])
-            # months before the facility first held the product are no history of its consumption
-            .filter(pl.col("month") >= pl.col("first_day").dt.truncate("1mo"))
-            .group_by("facility_code", "product_code", "month")
-            .agg(
-                # a day counts as out of stock only once the facility has ever held the product
-                ((pl.col("closing") <= 0) & (pl.col("day") >= pl.col("first_day")))
-                .sum()
-                .cast(pl.Int64)
-                .alias("stockout_days"),
-                pl.col("closing").last().alias("closing_stock"),
-            )
-        )
-        used = (
-            daily.filter(pl.col("kind") == "usage", pl.col("day") >= start)
-            .with_columns(pl.col("day").dt.truncate("1mo").alias("month"))
-            .group_by("facility_code", "product_code", "month")
-            .agg((-pl.col("doses").sum()).alias("doses_used"))
-        )
-        administered = (
-            pl.DataFrame(
-                given,
-                schema={
-                    "facility_code": pl.String,
-                    "product_code": pl.String,
-                    "day": pl.Date,
-                    "doses_administered": pl.Int64,
-                },
-                orient="row",
-            )
-            .with_columns(pl.col("day").dt.truncate("1mo").alias("month"))
-            .group_by("facility_code", "product_code", "month")
-            .agg(pl.col("doses_administered").sum())
-        )
-        keys = ["facility_code", "product_code", "month"]
-        return (
-            monthly_stock.join(used, on=keys, how="full", coalesce=True)
-            .join(administered, on=keys, how="full", coalesce=True)
-            .with_columns(pl.col("doses_used", "doses_administered", "stockout_days").fill_null(0))
-            .select(needs.CONSUMPTION.names())
-            .cast(dict(needs.CONSUMPTION))
-            .sort(keys)
-        )
+        # the frame work runs in a worker thread: other requests are answered meanwhile
+        return await anyio.to_thread.run_sync(_history_frame, moves, given, start, self.today)
 
     async def _stock(self, facilities: pl.DataFrame) -> pl.DataFrame:
         """Usable doses on hand and doses in transit to each facility, per product."""
@@ -280,7 +206,9 @@ class ForecastInputs:
 
     async def _backlog(self, facilities: pl.DataFrame) -> pl.DataFrame:
         """Overdue catch-up doses per commune facility, from the register's backlog."""
-        register = RegisterReads(self.session, self.principal, today=self.today, settings=self.settings)
+        register = RegisterReads(
+            self.session, self.principal, today=self.today, settings=self.settings, cache=self.cache
+        )
         frame = await register.backlog_frame(self.today)
         rows = (
             await self.session.execute(
@@ -294,3 +222,86 @@ class ForecastInputs:
             frame.lazy().select(needs.REGISTER_BACKLOG.names()), facilities=commune_facilities
         ).collect_async()
         return backlog.filter(pl.col("facility_code").is_in(facilities["facility_code"].implode()))
+
+
+def _history_frame(moves: Sequence[Any], given: Sequence[Any], start: date, today: date) -> pl.DataFrame:
+    """Monthly consumption (forecasting's CONSUMPTION) from the ledger's daily sums and the sessions' doses."""
+    schema = {
+        "facility_code": pl.String,
+        "product_code": pl.String,
+        "day": pl.Date,
+        "kind": pl.String,
+        "doses": pl.Int64,
+    }
+    daily = pl.DataFrame(moves, schema=schema, orient="row")
+    end = today - timedelta(days=1)
+    days = pl.DataFrame({"day": pl.date_range(start, end, eager=True)})
+    pairs = daily.select("facility_code", "product_code").unique()
+    balance = (
+        pairs.join(days, how="cross")
+        .join(
+            daily.group_by("facility_code", "product_code", "day").agg(pl.col("doses").sum()),
+            on=["facility_code", "product_code", "day"],
+            how="left",
+        )
+        .join(
+            daily.filter(pl.col("day") < start)
+            .group_by("facility_code", "product_code")
+            .agg(pl.col("doses").sum().alias("opening")),
+            on=["facility_code", "product_code"],
+            how="left",
+        )
+        .sort("facility_code", "product_code", "day")
+        .with_columns(
+            (
+                pl.col("opening").fill_null(0)
+                + pl.col("doses").fill_null(0).cum_sum().over("facility_code", "product_code")
+            ).alias("closing"),
+            pl.col("day").dt.truncate("1mo").alias("month"),
+        )
+    )
+    first_held = daily.group_by("facility_code", "product_code").agg(pl.col("day").min().alias("first_day"))
+    monthly_stock = (
+        balance.join(first_held, on=["facility_code", "product_code"])
+        # months before the facility first held the product are no history of its consumption
+        .filter(pl.col("month") >= pl.col("first_day").dt.truncate("1mo"))
+        .group_by("facility_code", "product_code", "month")
+        .agg(
+            # a day counts as out of stock only once the facility has ever held the product
+            ((pl.col("closing") <= 0) & (pl.col("day") >= pl.col("first_day")))
+            .sum()
+            .cast(pl.Int64)
+            .alias("stockout_days"),
+            pl.col("closing").last().alias("closing_stock"),
+        )
+    )
+    used = (
+        daily.filter(pl.col("kind") == "usage", pl.col("day") >= start)
+        .with_columns(pl.col("day").dt.truncate("1mo").alias("month"))
+        .group_by("facility_code", "product_code", "month")
+        .agg((-pl.col("doses").sum()).alias("doses_used"))
+    )
+    administered = (
+        pl.DataFrame(
+            given,
+            schema={
+                "facility_code": pl.String,
+                "product_code": pl.String,
+                "day": pl.Date,
+                "doses_administered": pl.Int64,
+            },
+            orient="row",
+        )
+        .with_columns(pl.col("day").dt.truncate("1mo").alias("month"))
+        .group_by("facility_code", "product_code", "month")
+        .agg(pl.col("doses_administered").sum())
+    )
+    keys = ["facility_code", "product_code", "month"]
+    return (
+        monthly_stock.join(used, on=keys, how="full", coalesce=True)
+        .join(administered, on=keys, how="full", coalesce=True)
+        .with_columns(pl.col("doses_used", "doses_administered", "stockout_days").fill_null(0))
+        .select(needs.CONSUMPTION.names())
+        .cast(dict(needs.CONSUMPTION))
+        .sort(keys)
+    )

@@ -17,6 +17,7 @@ from forecasting.periods import SupplyPeriod, parse_period
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Product
+from inventory.datacache import DataCache, cached, scope_of
 from inventory.errors import RuleViolation, UnknownReference, ValidationFailed
 from inventory.forecast.inputs import HISTORY_MONTHS as HISTORY_MONTHS
 from inventory.forecast.inputs import TARGET_GROUPS as TARGET_GROUPS
@@ -57,11 +58,14 @@ class ForecastService(ForecastInputs):
         *,
         today: date | None = None,
         settings: Settings | None = None,
+        cache: DataCache | None = None,
     ) -> None:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
         self.settings = settings or Settings()
+        self.cache = cache
+        """Results kept until their data change (the server's); None computes every time (the CLI)."""
 
     # ---- parameters ----------------------------------------------------------------------------------------
 
@@ -198,7 +202,15 @@ class ForecastService(ForecastInputs):
         except needs.ForecastParameterError as exc:
             raise _refuse_parameter(exc) from None
         root = root or self.principal.facility_code or "TTYT-MT"
-        facilities = await self._facilities(root)
+        facilities = await self._facilities(root)  # refuses a facility this principal may not read
+        key = ("forecast", period.label, root, self.today, scope_of(self.principal), self._setting_days())
+        return await cached(self.cache, self.session, key, lambda: self._run(period, root, facilities))
+
+    def _setting_days(self) -> tuple[int | None, ...]:
+        return (self.settings.grace_days, self.settings.one_month_days)
+
+    async def _run(self, period: SupplyPeriod, root: str, facilities: pl.DataFrame) -> Forecast:
+        """The forecast computed from the database (run() keeps it until its data change)."""
         parameters = await self.parameters()
         products = await self._products(period)
         history = await self._history(facilities)

@@ -28,6 +28,7 @@ from inventory.i18n import (
     inputs,
     labels,
     ledgerproof,
+    pagecache,
     reports,
     routes,
     trust2,
@@ -49,6 +50,7 @@ PARTS = (
     coldchain2,
     inputs,
     trust2,
+    pagecache,
 )
 """Every module of entries; a new topic adds its module here."""
 

@@ -19,6 +19,7 @@ from litestar.params import Body, FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.datacache import DataCache
 from inventory.errors import ValidationFailed
 from inventory.idempotency import Request, run_once
 from inventory.paging import DEFAULT_LIMIT, Window
@@ -41,8 +42,9 @@ async def provide_register_service(
     db_session: NamedDependency[AsyncSession],
     principal: NamedDependency[Principal],
     settings: NamedDependency[Settings],
+    data_cache: NamedDependency[DataCache],
 ) -> RegisterService:
-    return RegisterService(db_session, principal, settings=settings)
+    return RegisterService(db_session, principal, settings=settings, cache=data_cache)
 
 
 class RegisterController(Controller):

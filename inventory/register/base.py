@@ -16,6 +16,7 @@ from forecasting.schedule import SCHEDULE, ScheduleError, check_schedule, load_s
 from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import AdminUnit, AdminUnitSuccession, Facility
+from inventory.datacache import DataCache
 from inventory.errors import ValidationFailed
 from inventory.register.models import ScheduleTable
 from inventory.settings import Settings
@@ -41,8 +42,11 @@ class RegisterBase:
         *,
         today: date | None = None,
         settings: Settings | None = None,
+        cache: DataCache | None = None,
     ) -> None:
         self.session = session
+        self.cache = cache
+        """Results kept until their data change (the server's); None computes every time (the CLI)."""
         self.principal = principal
         self.today = today or today_vn()
         self.settings = settings or Settings()

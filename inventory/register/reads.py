@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import anyio.to_thread
 import polars as pl
 from sqlalchemy import select
 
@@ -11,9 +12,13 @@ from forecasting import backlog as bl
 from forecasting.schedule import version_in_force
 from inventory.auth import Forbidden
 from inventory.catalog.models import Product
+from inventory.datacache import cached, scope_of
 from inventory.register import schemas as r
 from inventory.register.base import RegisterBase
 from inventory.register.models import Child, ChildDose
+
+REGISTER = "register"
+"""The data version the register's results follow: register imports and schedule loads (inventory/datacache.py)."""
 
 
 class RegisterReads(RegisterBase):
@@ -30,29 +35,60 @@ class RegisterReads(RegisterBase):
         if communes is not None:
             child_stmt = child_stmt.where(Child.commune_code.in_(communes))
             dose_stmt = dose_stmt.where(Child.commune_code.in_(communes))
-        children = pl.LazyFrame(
-            (await self.session.execute(child_stmt)).all(), schema=bl.CHILDREN, orient="row"
-        )
-        doses = pl.LazyFrame((await self.session.execute(dose_stmt)).all(), schema=bl.DOSES, orient="row")
-        return children, doses
+        child_rows = (await self.session.execute(child_stmt)).all()
+        dose_rows = (await self.session.execute(dose_stmt)).all()
+
+        def build() -> tuple[pl.LazyFrame, pl.LazyFrame]:
+            # a province's register is millions of rows: made into frames in a worker thread, off the event loop
+            return (
+                pl.DataFrame(child_rows, schema=bl.CHILDREN, orient="row").lazy(),
+                pl.DataFrame(dose_rows, schema=bl.DOSES, orient="row").lazy(),
+            )
+
+        return await anyio.to_thread.run_sync(build)
 
     def _days(self) -> dict[str, int | None]:
         """The schedule's day counts from the settings, for every backlog computation alike."""
         return {"grace_days": self.settings.grace_days, "one_month_days": self.settings.one_month_days}
 
+    def cache_key(self, kind: str, *parts: object) -> tuple[object, ...]:
+        """A cache key: what is computed, for what, for whom (role and facility) and with which day counts."""
+        return (
+            kind,
+            *parts,
+            scope_of(self.principal),
+            self.settings.grace_days,
+            self.settings.one_month_days,
+        )
+
     async def backlog_frame(self, as_of: date) -> pl.DataFrame:
         """Due / overdue / zero-dose counts by commune × antigen × dose (forecasting's BACKLOG), for all communes
-        this principal may read."""
-        communes = await self.communes()
-        visible = self._visible_communes(communes)
-        children, doses = await self.frames(visible)
-        schedule = await self._schedule_on(as_of, field="as_of")
-        # the polars work runs on polars' own threads, not on the event loop (other requests go on meanwhile)
-        return await bl.backlog(
-            children, doses, schedule=schedule, as_of=as_of, **self._days()
-        ).collect_async()
+        this principal may read; computed once per change of the register (kept in the server's cache)."""
+
+        async def compute() -> pl.DataFrame:
+            communes = await self.communes()
+            visible = self._visible_communes(communes)
+            children, doses = await self.frames(visible)
+            schedule = await self._schedule_on(as_of, field="as_of")
+            # the polars work runs on polars' own threads, not on the event loop (other requests go on meanwhile)
+            return await bl.backlog(
+                children, doses, schedule=schedule, as_of=as_of, **self._days()
+            ).collect_async()
+
+        return await cached(
+            self.cache, self.session, self.cache_key("backlog", as_of), compute, topic=REGISTER
+        )
 
     async def backlog(self, as_of: date) -> r.Backlog:
+        return await cached(
+            self.cache,
+            self.session,
+            self.cache_key("backlog.read", as_of),
+            lambda: self._backlog(as_of),
+            topic=REGISTER,
+        )
+
+    async def _backlog(self, as_of: date) -> r.Backlog:
         communes = await self.communes()
         schedule = await self.schedule()
         frame = await self.backlog_frame(as_of)
@@ -79,6 +115,15 @@ class RegisterReads(RegisterBase):
 
     async def due_list(self, commune_code: str, session_on: date) -> r.DueList:
         """Who to call to the vaccination day and what each child needs (personal data)."""
+        return await cached(
+            self.cache,
+            self.session,
+            self.cache_key("due_list", commune_code, session_on),
+            lambda: self._due_list(commune_code, session_on),
+            topic=REGISTER,
+        )
+
+    async def _due_list(self, commune_code: str, session_on: date) -> r.DueList:
         communes = await self._require_names(commune_code)
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
@@ -124,6 +169,15 @@ class RegisterReads(RegisterBase):
 
     async def session_plan(self, commune_code: str, session_on: date) -> r.SessionPlan:
         """Doses and vials of each product to bring to the vaccination day."""
+        return await cached(
+            self.cache,
+            self.session,
+            self.cache_key("session_plan", commune_code, session_on),
+            lambda: self._session_plan(commune_code, session_on),
+            topic=REGISTER,
+        )
+
+    async def _session_plan(self, commune_code: str, session_on: date) -> r.SessionPlan:
         communes = await self.communes()
         if commune_code not in communes:
             from inventory.errors import UnknownReference

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.datacache import DataCache, cached, scope_of
 from inventory.i18n import language
 from inventory.idempotency import Request as OnceRequest
 from inventory.idempotency import run_once
@@ -20,6 +21,8 @@ from inventory.reports import documents
 from inventory.reports.service import Report, ReportsService
 from inventory.stock.api import IdempotencyKey
 from inventory.stock.schemas import Command
+from inventory.timeutil import today_vn
+from inventory.web.caching import NO_COMPRESSION, cached_image
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -193,24 +196,44 @@ class ReportsController(Controller):
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @get("/{kind:str}/chart/{chart:str}", operation_id="ReportChart", summary="A chart of the report (PNG)")
+    @get(
+        "/{kind:str}/chart/{chart:str}",
+        operation_id="ReportChart",
+        summary="A chart of the report (PNG; with an ETag, 304 when unchanged)",
+        opt=NO_COMPRESSION,
+    )
     async def chart(
         self,
         request: Request[Any, Any, Any],
         reports_service: NamedDependency[ReportsService],
+        data_cache: NamedDependency[DataCache],
         kind: FromPath[Kind],
         chart: FromPath[str],
         period: FromQuery[str],
         facility: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        report = await reports_service.report(kind, period, facility)
         lang = _lang(request)
-        pngs = await anyio.to_thread.run_sync(lambda: reports_service.chart_pngs(report, lang))
-        if chart not in pngs:
-            from inventory.errors import NotFound
+        session = reports_service.session
+        scope = scope_of(reports_service.principal)
+        today = today_vn()
 
-            raise NotFound(message="error.reports.chart", params={"chart": chart}, field="chart")
-        return Response(pngs[chart], media_type="image/png")
+        async def charts() -> dict[str, bytes]:
+            report = await reports_service.report(kind, period, facility)
+            return await anyio.to_thread.run_sync(lambda: reports_service.chart_pngs(report, lang))
+
+        async def render() -> bytes:
+            # every chart of the report is drawn at once, and kept: the page asks for them together
+            pngs = await cached(
+                data_cache, session, ("report.charts", kind, period, facility, lang, today, scope), charts
+            )
+            if chart not in pngs:
+                from inventory.errors import NotFound
+
+                raise NotFound(message="error.reports.chart", params={"chart": chart}, field="chart")
+            return pngs[chart]
+
+        key = ("report.chart", kind, chart, period, facility, lang, today, scope)
+        return await cached_image(request, data_cache, session, key, render)
 
     @post(
         "/{kind:str}/submissions",

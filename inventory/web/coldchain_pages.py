@@ -17,9 +17,11 @@ from inventory.coldchain import schemas as c
 from inventory.coldchain.charts import temperature_figure
 from inventory.coldchain.rules import AlarmRules
 from inventory.coldchain.service import ColdChain
+from inventory.datacache import scope_of
 from inventory.errors import InventoryError, NotFound
 from inventory.i18n import translate
 from inventory.timeutil import today_vn
+from inventory.web.caching import NO_COMPRESSION, cached_image
 from inventory.web.forms import Form
 from inventory.web.pages import FormData, Page, provide_page
 
@@ -129,6 +131,7 @@ class ColdChainPages(Controller):
         "/coldchain/{facility:str}/{location:str}/chart.png",
         operation_id="TemperatureChart",
         include_in_schema=False,
+        opt=NO_COMPRESSION,
     )
     async def chart(
         self,
@@ -138,27 +141,32 @@ class ColdChainPages(Controller):
         days: FromQuery[int] = 30,
     ) -> Response[bytes]:
         end = today_vn()
-        data = await ColdChain(page.stock).series_for_chart(
-            facility, location, end - timedelta(days=max(1, min(days, 366))), end
-        )
-        labels = {
-            k: translate(f"coldchain.chart.{k}", page.lang) for k in ("band", "logger", "manual", "days")
-        }
-        excursions = [(e.started_at, e.ended_at, e.kind) for e in data["excursions"]]  # type: ignore[attr-defined]
-        title = f"{facility}/{location}"
-        png = await anyio.to_thread.run_sync(
-            lambda: figure_to_png(
-                temperature_figure(
-                    title,
-                    series=data["series"],
-                    manual=data["manual"],
-                    days=data["days"],
-                    excursions=excursions,
-                    labels=labels,
+        span = max(1, min(days, 366))
+
+        async def render() -> bytes:
+            data = await ColdChain(page.stock).series_for_chart(
+                facility, location, end - timedelta(days=span), end
+            )
+            labels = {
+                k: translate(f"coldchain.chart.{k}", page.lang) for k in ("band", "logger", "manual", "days")
+            }
+            excursions = [(e.started_at, e.ended_at, e.kind) for e in data["excursions"]]  # type: ignore[attr-defined]
+            title = f"{facility}/{location}"
+            return await anyio.to_thread.run_sync(
+                lambda: figure_to_png(
+                    temperature_figure(
+                        title,
+                        series=data["series"],
+                        manual=data["manual"],
+                        days=data["days"],
+                        excursions=excursions,
+                        labels=labels,
+                    )
                 )
             )
-        )
-        return Response(png, media_type="image/png")
+
+        key = ("coldchain.chart", facility, location, span, end, page.lang, scope_of(page.principal))
+        return await cached_image(page.request, page.cache, page.session, key, render)
 
 
 def _month(value: str | None) -> date:

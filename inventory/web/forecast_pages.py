@@ -38,7 +38,7 @@ class ForecastPages(Controller):
         facility: FromQuery[str | None] = None,
         product: FromQuery[str | None] = None,
     ) -> Template:
-        service = ForecastService(page.session, page.principal, settings=page.settings)
+        service = ForecastService(page.session, page.principal, settings=page.settings, cache=page.cache)
         chosen = period or _default_period(page)
         form = Form(values={"period": chosen, "facility": page.facility_code(facility)})
         if not page.principal.is_admin and page.principal.facility_code:
@@ -76,7 +76,7 @@ class ForecastPages(Controller):
 
     @post("/forecast/settings", operation_id="ForecastSettingForm", include_in_schema=False)
     async def set_setting(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
-        service = ForecastService(page.session, page.principal, settings=page.settings)
+        service = ForecastService(page.session, page.principal, settings=page.settings, cache=page.cache)
         name = data.get("name", "")
         raw = data.get("value", "").strip().replace(",", ".")
         facility, product = data.get("scope_facility") or None, data.get("scope_product") or None

@@ -18,6 +18,7 @@ from inventory.auth import Principal
 from inventory.authn import SESSION_COOKIE
 from inventory.catalog.models import Facility
 from inventory.catalog.service import CatalogService
+from inventory.datacache import DataCache
 from inventory.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.settings import Settings
 from inventory.stock.context import StockContext
@@ -51,6 +52,7 @@ class Page:
         self.principal: Principal = request.user
         self.stock = StockContext(session, settings, self.principal)
         self.catalog = CatalogService(session)
+        self.cache: DataCache | None = request.app.state.get("cache")
 
     @property
     def lang(self) -> str:

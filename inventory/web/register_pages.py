@@ -13,8 +13,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from forecasting import charts
+from inventory.register.reads import REGISTER
 from inventory.register.service import RegisterService
 from inventory.timeutil import today_vn
+from inventory.web.caching import NO_COMPRESSION, cached_image
 from inventory.web.pages import Page, provide_page
 
 
@@ -24,7 +26,9 @@ class RegisterPages(Controller):
     @get("/backlog", operation_id="BacklogPage", include_in_schema=False)
     async def backlog(self, page: NamedDependency[Page], as_of: FromQuery[date | None] = None) -> Template:
         day = as_of or today_vn()
-        result = await RegisterService(page.session, page.principal, settings=page.settings).backlog(day)
+        result = await RegisterService(
+            page.session, page.principal, settings=page.settings, cache=page.cache
+        ).backlog(day)
         by_commune: dict[str, dict[str, Any]] = {}
         for row in result.rows:
             entry = by_commune.setdefault(
@@ -34,28 +38,37 @@ class RegisterPages(Controller):
             entry["needed"] += row.doses_needed
         return await page.render("backlog.html", backlog=result, communes=by_commune, as_of=day)
 
-    @get("/backlog/chart/{commune:str}", operation_id="BacklogChart", include_in_schema=False)
+    @get(
+        "/backlog/chart/{commune:str}",
+        operation_id="BacklogChart",
+        include_in_schema=False,
+        opt=NO_COMPRESSION,
+    )
     async def chart(
         self, page: NamedDependency[Page], commune: FromPath[str], as_of: FromQuery[date | None] = None
     ) -> Response[bytes]:
         day = as_of or today_vn()
-        register = RegisterService(page.session, page.principal, settings=page.settings)
-        frame = await register.backlog_frame(day)
-        rows = frame.filter(pl.col("commune_code") == commune).select(charts.COMMUNE_BACKLOG.names())
-        station = (await register.communes()).get(commune)
-        name = f"{station.name} ({commune})" if station else f"xã {commune}"
-        title = f"Tồn đọng tiêm chủng — {name} — {day:%d/%m/%Y}"
-        png = await anyio.to_thread.run_sync(
-            lambda: charts.figure_to_png(charts.commune_backlog_figure(rows, title=title))
-        )
-        return Response(png, media_type="image/png")
+        register = RegisterService(page.session, page.principal, settings=page.settings, cache=page.cache)
+
+        async def render() -> bytes:
+            frame = await register.backlog_frame(day)
+            rows = frame.filter(pl.col("commune_code") == commune).select(charts.COMMUNE_BACKLOG.names())
+            station = (await register.communes()).get(commune)
+            name = f"{station.name} ({commune})" if station else f"xã {commune}"
+            title = f"Tồn đọng tiêm chủng — {name} — {day:%d/%m/%Y}"
+            return await anyio.to_thread.run_sync(
+                lambda: charts.figure_to_png(charts.commune_backlog_figure(rows, title=title))
+            )
+
+        key = register.cache_key("backlog.chart", commune, day)
+        return await cached_image(page.request, page.cache, page.session, key, render, topic=REGISTER)
 
     @get("/communes/{commune:str}/due-list", operation_id="DueListPage", include_in_schema=False)
     async def due_list(
         self, page: NamedDependency[Page], commune: FromPath[str], session_on: FromQuery[date | None] = None
     ) -> Template:
         day = session_on or today_vn()
-        service = RegisterService(page.session, page.principal, settings=page.settings)
+        service = RegisterService(page.session, page.principal, settings=page.settings, cache=page.cache)
         due = await service.due_list(commune, day)
         plan = await service.session_plan(commune, day)
         children: dict[str, dict[str, Any]] = {}

@@ -12,9 +12,9 @@ from litestar.template.config import TemplateConfig
 
 from inventory.i18n import format_number, translate
 from inventory.timeutil import to_vietnam
+from inventory.web.assets import static_url
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
 
 
 @pass_context
@@ -51,6 +51,7 @@ def _number(context: Any, value: Any) -> str:
 
 def _register(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["t"] = _t
+    engine.engine.globals["static_url"] = static_url
     engine.engine.filters["num"] = _number
     engine.engine.filters["vn_date"] = vn_date
     engine.engine.filters["vn_number"] = vn_number

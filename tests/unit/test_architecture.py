@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.forecast.inputs",
             "inventory.alerts.reads",
             "inventory.coldchain.capacity",
+            "inventory.datacache",
         ],
     ),
     (
