@@ -28,13 +28,26 @@ from inventory.i18n import (
     labels,
     ledgerproof,
     reports,
+    reports2,
     routes,
 )
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
+PARTS = (
+    labels,
+    errors,
+    backupnum,
+    credentials,
+    ledgerproof,
+    routes,
+    reports,
+    reports2,
+    alerts,
+    coldchain,
+    inputs,
+)
 """Every module of entries; a new topic adds its module here."""
 
 

@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.base",
             "inventory.forecast.inputs",
             "inventory.alerts.reads",
+            "inventory.reports.configuration",
         ],
     ),
     (
@@ -68,6 +69,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.migrate",
             "inventory.backup",
             "inventory.reports.documents",
+            "inventory.reports.tables",
+            "inventory.reports.summary",
         ],
     ),
     ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),
