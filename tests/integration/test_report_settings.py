@@ -1,5 +1,6 @@
 """The report settings: a page and an API; administrators change them (all values or none, each bad field
-named in the reader's language), everyone else reads them; the same change twice changes nothing."""
+named in the reader's language), everyone else reads them; the same change twice changes nothing. And who
+reads which report."""
 
 from __future__ import annotations
 
@@ -137,3 +138,17 @@ async def test_impossible_values_are_refused_each_named_and_nothing_is_saved(set
         )
         assert viewer.status_code == 403
         assert (await api.read("/reports/settings"))["dropout_threshold"] == 15
+
+
+async def test_the_cdc_viewer_reads_every_facilitys_report_and_a_commune_worker_only_their_own(
+    api: Api,
+) -> None:
+    province = await api.as_user("viewer").get("/reports/results", period="2026-02", facility="CDC-LC")
+    assert province.status_code == 200, province.text
+    assert {r["scope"] for r in province.json()["tables"]["results"]} == {"facility", "district", "total"}
+    district = await api.as_user("commune").get("/reports/usage", period="2026-02", facility="TTYT-MT")
+    assert district.status_code == 403 and district.json()["field"] == "facility"
+    own = await api.as_user("commune").get("/reports/usage", period="2026-02", facility="TYT-03451")
+    assert own.status_code == 200 and own.json()["facility"] == "TYT-03451"
+    settings_page = await api.as_user("viewer").get("/reports/settings")
+    assert settings_page.status_code == 200 and settings_page.json()["coverage_threshold"] == 80
