@@ -15,16 +15,15 @@ Numbers in the letter use Vietnamese separators (1.234,5); the workbook keeps nu
 
 from __future__ import annotations
 
+from forecasting.documents.admin_form import LETTER_FONT
 from forecasting.documents.letter import (
     LEGAL_GROUNDS,
     LETTER_COLUMNS,
-    LETTER_FONT,
     METHOD_NOTE_VI,
     RequestLetter,
     legal_grounds,
     request_letter,
 )
-from forecasting.documents.letter import _date_line as _date_line
 from forecasting.documents.text import format_number, request_reasons
 from forecasting.documents.workbook import (
     COLUMN_LABELS_VI,

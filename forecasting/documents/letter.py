@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from docx.shared import Cm
 
+from forecasting.documents.admin_form import (
+    CENTER,
+    grid_table,
+    national_header,
+    new_document,
+    page_numbers,
+    paragraph,
+    signature_block,
+)
 from forecasting.documents.text import (
     catchup_by_commune,
     format_number,
@@ -27,8 +27,6 @@ from forecasting.documents.text import (
     total_lines,
 )
 from forecasting.needs import supply_totals
-
-LETTER_FONT = "Times New Roman"
 
 METHOD_NOTE_VI = (
     "Cách tính: nhu cầu theo phương pháp của WHO (số đối tượng × số liều × tỷ lệ bao phủ × hệ số "
@@ -104,103 +102,6 @@ def legal_grounds(issued_on: date) -> str:
     return LEGAL_GROUNDS[0][2]
 
 
-def _date_line(place: str, issued_on: date | None) -> str:
-    if issued_on is None:
-        return f"{place}, ngày … tháng … năm …"
-    # NĐ 30/2020: a leading zero for days below 10 and for months 1 and 2 only
-    month = f"{issued_on.month:02d}" if issued_on.month <= 2 else str(issued_on.month)
-    return f"{place}, ngày {issued_on.day:02d} tháng {month} năm {issued_on.year}"
-
-
-def _set_font(run, *, size: float | None = None, bold: bool = False, italic: bool = False) -> None:
-    # The typeface comes from the Normal style (set once, with its East Asian slot); runs only size it.
-    if bold:
-        run.font.bold = True
-    if italic:
-        run.font.italic = True
-    if size is not None:
-        run.font.size = Pt(size)
-
-
-def _table_style(doc, size: float) -> str:
-    name = f"Bảng {size:g}"
-    if name not in [s.name for s in doc.styles]:
-        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = doc.styles["Normal"]
-        style.font.size = Pt(size)
-        style.paragraph_format.space_after = Pt(0)
-        style.paragraph_format.space_before = Pt(0)
-    return name
-
-
-def _para(
-    container,
-    text: str = "",
-    *,
-    size: float = 13,
-    bold: bool = False,
-    italic: bool = False,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    space_after: float = 3,
-    indent: bool = False,
-) -> Paragraph:
-    paragraph = container.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(space_after)
-    paragraph.paragraph_format.space_before = Pt(0)
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Cm(1)
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    if text:
-        _set_font(paragraph.add_run(text), size=size, bold=bold, italic=italic)
-    return paragraph
-
-
-def _cell_para(cell, text: str, **kwargs) -> Paragraph:
-    paragraph = cell.paragraphs[0] if not cell.paragraphs[0].text and len(cell.paragraphs) == 1 else None
-    if paragraph is None:
-        return _para(cell, text, **kwargs)
-    if (align := kwargs.get("align")) is not None:
-        paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(kwargs.get("space_after", 0))
-    _set_font(
-        paragraph.add_run(text),
-        size=kwargs.get("size", 13),
-        bold=kwargs.get("bold", False),
-        italic=kwargs.get("italic", False),
-    )
-    return paragraph
-
-
-def _grid_table(doc, header: Sequence[str], rows: Sequence[Sequence[str]], *, size: float = 10) -> Table:
-    table = doc.add_table(rows=1 + len(rows), cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    # Setting pStyle by id: assigning a style object makes python-docx scan every style per paragraph.
-    style_id = doc.styles[_table_style(doc, size)].style_id
-    for r, (row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
-        for i, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
-            paragraph = cell.paragraphs[0]
-            paragraph._p.get_or_add_pPr().style = style_id
-            run = paragraph.add_run(text)
-            if r == 0:
-                run.bold = True
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif i > 0 and text and text.replace(".", "").replace(",", "").isdigit():
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return table
-
-
-def _borderless(doc, rows: int, widths: Sequence[float]) -> Table:
-    table = doc.add_table(rows=rows, cols=len(widths))
-    table.autofit = False
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
-    return table
-
-
 def request_letter(
     *,
     letter: RequestLetter,
@@ -212,43 +113,29 @@ def request_letter(
     """The .docx proposal letter: quantities and reasons, supplies, backlog by commune, charts."""
     period_vi = period_label_vi(forecast)
     subject = letter.subject or f"đề nghị cung ứng vắc xin {period_vi}"
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    normal = doc.styles["Normal"]
-    normal.font.name = LETTER_FONT
-    normal.font.size = Pt(13)
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-    for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(slot), LETTER_FONT)
+    doc = new_document(landscape=False, left_margin_cm=3)
+    national_header(
+        doc,
+        issuer_parent=letter.issuer_parent,
+        issuer=letter.issuer,
+        number=letter.number,
+        place=letter.place,
+        issued_on=letter.issued_on,
+        widths=(6.5, 9.5),
+        subject=subject,
+    )
 
-    header = _borderless(doc, 1, (6.5, 9.5))
-    left, right = header.rows[0].cells
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    _cell_para(left, letter.issuer_parent.upper(), size=12, align=center)
-    _cell_para(left, letter.issuer.upper(), size=12, bold=True, align=center)
-    _cell_para(left, "―――――", size=10, align=center)
-    _cell_para(left, f"Số: {letter.number}", size=13, align=center)
-    _cell_para(left, f"V/v {subject}", size=12, align=center)
-    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=center)
-    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=center)
-    _cell_para(right, "―――――――――――", size=10, align=center)
-    _cell_para(right, _date_line(letter.place, letter.issued_on), size=13, italic=True, align=center)
-
-    _para(doc, "", space_after=6)
-    _para(doc, f"Kính gửi: {letter.recipient}.", align=center, space_after=12)
+    paragraph(doc, "", space_after=6)
+    paragraph(doc, f"Kính gửi: {letter.recipient}.", align=CENTER, space_after=12)
     for ground in letter.grounds:
-        _para(doc, ground, indent=True, italic=False)
-    _para(
+        paragraph(doc, ground, indent=True, italic=False)
+    paragraph(
         doc,
         f"{letter.issuer} kính đề nghị {letter.recipient} cung ứng vắc xin {period_vi} như sau:",
         indent=True,
     )
 
-    _para(doc, "1. Số lượng vắc xin đề nghị cung ứng", bold=True)
+    paragraph(doc, "1. Số lượng vắc xin đề nghị cung ứng", bold=True)
     reasons = request_reasons(forecast)
     rows = [
         [
@@ -261,8 +148,8 @@ def request_letter(
         ]
         for i, row in enumerate(total_lines(forecast).iter_rows(named=True), start=1)
     ]
-    _grid_table(doc, [h for h, _ in LETTER_COLUMNS], rows, size=9)
-    _para(
+    grid_table(doc, [h for h, _ in LETTER_COLUMNS], rows, size=9)
+    paragraph(
         doc,
         METHOD_NOTE_VI,
         size=11,
@@ -270,9 +157,9 @@ def request_letter(
         indent=True,
     )
 
-    _para(doc, "2. Vật tư tiêm chủng kèm theo", bold=True)
+    paragraph(doc, "2. Vật tư tiêm chủng kèm theo", bold=True)
     totals_by_item = supply_totals(supplies)
-    _grid_table(
+    grid_table(
         doc,
         ["STT", "Vật tư", "Số lượng"],
         [
@@ -282,9 +169,9 @@ def request_letter(
         size=10,
     )
 
-    _para(doc, "3. Số liều tiêm bù tồn đọng theo xã", bold=True)
+    paragraph(doc, "3. Số liều tiêm bù tồn đọng theo xã", bold=True)
     catchup = catchup_by_commune(forecast, backlog)
-    _grid_table(
+    grid_table(
         doc,
         ["STT", "Xã", "Vắc xin", "Liều tồn đọng", "Tiêm bù trong kỳ (liều)"],
         [
@@ -301,59 +188,27 @@ def request_letter(
     )
 
     if charts:
-        _para(doc, "4. Biểu đồ", bold=True)
+        paragraph(doc, "4. Biểu đồ", bold=True)
         for png in charts:
             doc.add_picture(io.BytesIO(png), width=Cm(16))
 
-    _para(
+    paragraph(
         doc,
         f"{letter.issuer} kính đề nghị {letter.recipient} xem xét, cung ứng./.",
         indent=True,
         space_after=12,
     )
 
-    footer = _borderless(doc, 1, (8, 8))
-    left, right = footer.rows[0].cells
-    _cell_para(left, "Nơi nhận:", size=12, bold=True, italic=True)
-    for line in letter.copy_to:
-        _cell_para(left, f"- {line}", size=11)
-    if letter.signer_authority:
-        _cell_para(right, letter.signer_authority.upper(), size=13, bold=True, align=center)
-    _cell_para(right, letter.signer_title.upper(), size=13, bold=True, align=center)
-    for _ in range(3):
-        _cell_para(right, "", size=13)
-    _cell_para(right, letter.signer_name, size=13, bold=True, align=center)
+    signature_block(
+        doc,
+        copy_to=letter.copy_to,
+        signer_title=letter.signer_title,
+        signer_name=letter.signer_name,
+        widths=(8, 8),
+        signer_authority=letter.signer_authority or "",
+    )
 
-    _page_numbers(section)
+    page_numbers(doc.sections[0])
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
-
-
-def _field(paragraph: Paragraph, instruction: str) -> None:
-    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice compute when the pages are laid out."""
-    run = paragraph.add_run()
-    _set_font(run, size=11)
-
-    def char(kind: str) -> object:
-        element = OxmlElement("w:fldChar")
-        element.set(qn("w:fldCharType"), kind)
-        return element
-
-    code = OxmlElement("w:instrText")
-    code.set(qn("xml:space"), "preserve")
-    code.text = f" {instruction} "
-    shown = OxmlElement("w:t")
-    shown.text = "1"
-    for element in (char("begin"), code, char("separate"), shown, char("end")):
-        run._r.append(element)
-
-
-def _page_numbers(section) -> None:
-    """ "Trang x/y" centred at the foot of every page."""
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(paragraph.add_run("Trang "), size=11)
-    _field(paragraph, "PAGE")
-    _set_font(paragraph.add_run("/"), size=11)
-    _field(paragraph, "NUMPAGES")

@@ -13,48 +13,6 @@ from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
-SHOWN = {
-    "usage": (
-        "facility_code",
-        "product_code",
-        "opening",
-        "received",
-        "issued",
-        "administered",
-        "doses_used",
-        "closed_vial_wastage",
-        "open_vial_wastage",
-        "open_vial_wastage_ytd",
-        "closing",
-        "wastage_rate",
-        "wastage_factor",
-    ),
-    "stock": (
-        "product_code",
-        "lot_number",
-        "expires_on",
-        "opening",
-        "received",
-        "issued",
-        "doses_used",
-        "closed_vial_wastage",
-        "adjustments",
-        "closing",
-    ),
-    "results": (
-        "facility_code",
-        "dtp1",
-        "dtp3",
-        "mcv1",
-        "coverage_dtp3",
-        "dropout_dtp1_dtp3",
-        "dropout_dtp1_mcv1",
-        "fully_immunized",
-        "zero_dose",
-        "coverage_dtp3_ytd",
-    ),
-}
-
 
 @click.command()
 @click.argument("kind", type=click.Choice(["usage", "results", "stock"]))
@@ -108,7 +66,7 @@ def report(
     title = f"{translate(f'reports.title.{kind}', lang)} — {result.facility_name} — {label}"
     table = Table(title=title, caption=translate("reports.rounding", lang))
     frame = result.tables[kind]
-    columns = [c for c in SHOWN[kind] if c in frame.columns]
+    columns = documents.table_columns(kind, frame.columns, facility="facility_code")
     for column in columns:
         table.add_column(
             documents.label(column, lang), justify="left" if column.endswith(("code", "number")) else "right"

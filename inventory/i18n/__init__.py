@@ -30,6 +30,7 @@ from inventory.i18n import (
     ledgerproof,
     pagecache,
     reports,
+    reports2,
     routes,
     trust2,
 )
@@ -51,6 +52,7 @@ PARTS = (
     inputs,
     trust2,
     pagecache,
+    reports2,
 )
 """Every module of entries; a new topic adds its module here."""
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from inventory.i18n import language
 from inventory.idempotency import Request as OnceRequest
 from inventory.idempotency import run_once
 from inventory.reports import documents
+from inventory.reports.configuration import ReportSettingsService
 from inventory.reports.service import Report, ReportsService
 from inventory.stock.api import IdempotencyKey
 from inventory.stock.schemas import Command
@@ -70,7 +71,24 @@ class SubmissionStatus(msgspec.Struct):
 
 class ReportSettingChange(Command):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    value: int | None
+    """None: back to the default."""
+
+
+class ReportSettingsChange(Command):
+    values: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=64)], int | None], msgspec.Meta(max_length=64)
+    ]
+    """Settings by name; None: back to the default. All are saved or none."""
+
+
+class ReportSettingRead(msgspec.Struct):
+    name: str
     value: int
+    default: int
+    changed: bool
+    updated_at: datetime | None
+    updated_by: str | None
 
 
 def _read(report: Report, lang: str) -> ReportRead:
@@ -98,28 +116,73 @@ async def provide_reports_service(
     return ReportsService(db_session, principal)
 
 
+async def provide_settings_service(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> ReportSettingsService:
+    return ReportSettingsService(db_session, principal)
+
+
 class ReportsController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
-    dependencies = {"reports_service": Provide(provide_reports_service)}
+    dependencies = {
+        "reports_service": Provide(provide_reports_service),
+        "settings_service": Provide(provide_settings_service),
+    }
 
     @get("/settings", operation_id="ReportSettings", summary="Thresholds and reporting calendar days")
-    async def settings(self, reports_service: NamedDependency[ReportsService]) -> dict[str, int]:
-        return await reports_service.settings()
+    async def settings(self, settings_service: NamedDependency[ReportSettingsService]) -> dict[str, int]:
+        return await settings_service.values()
+
+    @get(
+        "/settings/details",
+        operation_id="ReportSettingDetails",
+        summary="Each report setting with its default and who changed it last",
+    )
+    async def setting_details(
+        self, settings_service: NamedDependency[ReportSettingsService]
+    ) -> list[ReportSettingRead]:
+        return [ReportSettingRead(**row) for row in await settings_service.rows()]
 
     @post("/settings", operation_id="SetReportSetting", summary="Change one report setting (administrators)")
     async def set_setting(
         self,
-        reports_service: NamedDependency[ReportsService],
+        settings_service: NamedDependency[ReportSettingsService],
         data: JSONBody[ReportSettingChange],
         idempotency_key: IdempotencyKey,
     ) -> dict[str, int]:
         return await run_once(
-            reports_service.session,
+            settings_service.session,
             OnceRequest(
-                key=idempotency_key, scope="report.setting", payload=data, principal=reports_service.principal
+                key=idempotency_key,
+                scope="report.setting",
+                payload=data,
+                principal=settings_service.principal,
             ),
-            lambda: reports_service.set_setting(data.name, data.value),
+            lambda: settings_service.change({data.name: data.value}),
+            dict[str, int],
+        )
+
+    @patch(
+        "/settings",
+        operation_id="ChangeReportSettings",
+        summary="Change several report settings at once, all or none (administrators)",
+    )
+    async def change_settings(
+        self,
+        settings_service: NamedDependency[ReportSettingsService],
+        data: JSONBody[ReportSettingsChange],
+        idempotency_key: IdempotencyKey,
+    ) -> dict[str, int]:
+        return await run_once(
+            settings_service.session,
+            OnceRequest(
+                key=idempotency_key,
+                scope="report.settings",
+                payload=data,
+                principal=settings_service.principal,
+            ),
+            lambda: settings_service.change(data.values),
             dict[str, int],
         )
 

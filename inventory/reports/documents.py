@@ -11,11 +11,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from openpyxl import Workbook
@@ -23,13 +19,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from forecasting.charts import figure_to_png
-from forecasting.documents.letter import (
-    LETTER_FONT,
-    _borderless,
-    _cell_para,
-    _date_line,
-    _grid_table,
-    _para,
+from forecasting.documents.admin_form import (
+    CENTER,
+    grid_table,
+    national_header,
+    new_document,
+    paragraph,
+    signature_block,
 )
 from inventory.i18n import format_number, translate
 
@@ -237,9 +233,9 @@ def charts(
 
 # ---- Word ---------------------------------------------------------------------------------------------------
 
-WORD_COLUMNS = {
+TABLE_COLUMNS = {
     "usage": (
-        "facility_name",
+        "facility",
         "product_code",
         "opening",
         "received",
@@ -266,7 +262,7 @@ WORD_COLUMNS = {
         "closing",
     ),
     "results": (
-        "facility_name",
+        "facility",
         "dtp1",
         "dtp3",
         "mcv1",
@@ -278,6 +274,14 @@ WORD_COLUMNS = {
         "coverage_dtp3_ytd",
     ),
 }
+"""The columns a report shows in a table (page, command line, Word report), in order; "facility" stands for
+the facility's name or its code, as the place has room for."""
+
+
+def table_columns(kind: str, available: Sequence[str], *, facility: str = "facility_name") -> list[str]:
+    """The shown columns of a report that its table has, with the facility as ``facility`` (name or code)."""
+    named = (facility if c == "facility" else c for c in TABLE_COLUMNS[kind])
+    return [c for c in named if c in available]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,56 +310,41 @@ def word_report(
 ) -> bytes:
     """The .docx report: the administrative header, a short summary of what changed, the table, the charts."""
     title = translate(f"reports.title.{kind}", lang)
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(2.5), Cm(2)
-    normal = doc.styles["Normal"]
-    normal.font.name = LETTER_FONT
-    normal.font.size = Pt(13)
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-    for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(slot), LETTER_FONT)
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    top = _borderless(doc, 1, (10, 14))
-    left, right = top.rows[0].cells
-    _cell_para(left, header.issuer_parent.upper(), size=12, align=center)
-    _cell_para(left, header.issuer.upper(), size=12, bold=True, align=center)
-    _cell_para(left, "―――――", size=10, align=center)
-    _cell_para(left, f"Số: {header.number}", size=13, align=center)
-    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=center)
-    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=center)
-    _cell_para(right, "―――――――――――", size=10, align=center)
-    _cell_para(right, _date_line(header.place, header.issued_on), size=13, italic=True, align=center)
-    _para(doc, "", space_after=6)
-    _para(doc, "BÁO CÁO", bold=True, align=center, space_after=0)
-    _para(doc, f"{title} {header.period_vi}", bold=True, align=center, space_after=12)
-    _para(doc, f"Kính gửi: {header.recipient}.", align=center, space_after=12)
-    _para(doc, "1. Tóm tắt", bold=True)
-    _para(doc, summary, indent=True)
-    _para(doc, "2. Số liệu", bold=True)
-    columns = [c for c in WORD_COLUMNS[kind] if c in table.columns]
+    doc = new_document(landscape=True, left_margin_cm=2.5)
+    national_header(
+        doc,
+        issuer_parent=header.issuer_parent,
+        issuer=header.issuer,
+        number=header.number,
+        place=header.place,
+        issued_on=header.issued_on,
+        widths=(10, 14),
+    )
+    paragraph(doc, "", space_after=6)
+    paragraph(doc, "BÁO CÁO", bold=True, align=CENTER, space_after=0)
+    paragraph(doc, f"{title} {header.period_vi}", bold=True, align=CENTER, space_after=12)
+    paragraph(doc, f"Kính gửi: {header.recipient}.", align=CENTER, space_after=12)
+    paragraph(doc, "1. Tóm tắt", bold=True)
+    paragraph(doc, summary, indent=True)
+    paragraph(doc, "2. Số liệu", bold=True)
+    columns = table_columns(kind, table.columns)
     rows = [
         [str(i), *(cell_text(c, row[c], lang) for c in columns)]
         for i, row in enumerate(table.iter_rows(named=True), 1)
     ]
-    _grid_table(doc, ["STT", *(label(c, lang) for c in columns)], rows, size=8)
-    _para(doc, translate("reports.rounding", lang), size=10, italic=True, indent=True)
+    grid_table(doc, ["STT", *(label(c, lang) for c in columns)], rows, size=8)
+    paragraph(doc, translate("reports.rounding", lang), size=10, italic=True, indent=True)
     if pictures:
-        _para(doc, "3. Biểu đồ", bold=True)
+        paragraph(doc, "3. Biểu đồ", bold=True)
         for png in pictures:
             doc.add_picture(io.BytesIO(png), width=Cm(20))
-    footer = _borderless(doc, 1, (12, 12))
-    left, right = footer.rows[0].cells
-    _cell_para(left, "Nơi nhận:", size=12, bold=True, italic=True)
-    for line in ("Như trên;", "Lưu: VT."):
-        _cell_para(left, f"- {line}", size=11)
-    _cell_para(right, header.signer_title.upper(), size=13, bold=True, align=center)
-    for _ in range(3):
-        _cell_para(right, "", size=13)
-    _cell_para(right, header.signer_name, size=13, bold=True, align=center)
+    signature_block(
+        doc,
+        copy_to=("Như trên;", "Lưu: VT."),
+        signer_title=header.signer_title,
+        signer_name=header.signer_name,
+        widths=(12, 12),
+    )
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
 
 import polars as pl
-from sqlalchemy import Date, DateTime, and_, cast, exists, func, select, text, tuple_
+from sqlalchemy import and_, case, delete, false, func, or_, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import AdminUnit, Facility, Location, Product
 from inventory.register.models import Child, ChildDose
+from inventory.reports.models import ReportSetting
 from inventory.stock.models import Lot, Movement, StockDocument, UsageRecord
 
 FACILITIES = pl.Schema(
@@ -28,13 +31,14 @@ MONTHLY_MOVES = pl.Schema(
     {
         "facility_id": pl.Int64,
         "product_code": pl.String,
-        "year": pl.Int64,
-        "month": pl.Int64,
+        "ym": pl.Int64,
         "kind": pl.String,
         "reason": pl.String,
         "doses": pl.Int64,
     }
 )
+"""Σ doses per facility × product × month (``ym`` = year × 12 + month − 1) × kind × reason; the opening
+balance (every movement before the start) as kind "opening" with ``ym`` −1."""
 LOT_MOVES = pl.Schema(
     {
         "product_code": pl.String,
@@ -47,25 +51,18 @@ LOT_MOVES = pl.Schema(
     }
 )
 ADMINISTERED = pl.Schema(
-    {
-        "facility_id": pl.Int64,
-        "product_code": pl.String,
-        "year": pl.Int64,
-        "month": pl.Int64,
-        "administered": pl.Int64,
-    }
+    {"facility_id": pl.Int64, "product_code": pl.String, "ym": pl.Int64, "administered": pl.Int64}
 )
 DOSES_GIVEN = pl.Schema(
     {
         "commune_code": pl.String,
         "antigen": pl.String,
         "dose_number": pl.Int64,
-        "year": pl.Int64,
-        "month": pl.Int64,
+        "ym": pl.Int64,
         "doses": pl.Int64,
     }
 )
-COMPLETED = pl.Schema({"commune_code": pl.String, "year": pl.Int64, "month": pl.Int64, "children": pl.Int64})
+COMPLETED = pl.Schema({"commune_code": pl.String, "ym": pl.Int64, "children": pl.Int64})
 ZERO_DOSE = pl.Schema({"commune_code": pl.String, "zero_dose": pl.Int64})
 
 
@@ -77,17 +74,47 @@ async def tune(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL jit = off"))
 
 
-def _month(session: AsyncSession, column):
-    """The first day of the column's month, as a cheap sort key (a date, not two numeric extracts)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # on a timestamp without time zone: date_trunc on a date would go through timestamptz (slow)
-        return cast(func.date_trunc("month", cast(column, DateTime)), Date)
-    return func.date(column, "start of month")
+def month_index(day: date) -> int:
+    """year × 12 + month − 1: consecutive months are consecutive integers."""
+    return day.year * 12 + day.month - 1
 
 
-def _ym(value: object) -> tuple[int, int]:
-    text_value = str(value)
-    return int(text_value[:4]), int(text_value[5:7])
+def _month_bounds(start: date, end: date) -> list[tuple[int, date, date]]:
+    """Each month of [start, end] (start on a first day): its index, its first day and the next month's."""
+    out = []
+    for index in range(month_index(start), month_index(end) + 1):
+        following = index + 1
+        out.append(
+            (index, date(index // 12, index % 12 + 1, 1), date(following // 12, following % 12 + 1, 1))
+        )
+    return out
+
+
+def _by_month(column, value, start: date, end: date, *, count: bool = False) -> list:
+    """One aggregate column per month of [start, end] (``m<index>``): the months as columns, so one GROUP
+    BY without a month key (whose mis-estimated group count kept PostgreSQL from aggregating in parallel)
+    and few rows to read back."""
+    columns = []
+    for index, first, following in _month_bounds(start, end):
+        within = and_(column >= first, column < following)
+        aggregate = func.count().filter(within) if count else func.sum(value).filter(within)
+        columns.append(aggregate.label(f"m{index}"))
+    return columns
+
+
+def _long(
+    rows: list, keys: list[str], start: date, end: date, value: str, *, counts: bool = False
+) -> pl.DataFrame:
+    """The rows of a query by month (keys, then one column per month) as one row per key × month that had
+    rows (a month without any is null for a sum, 0 for a count: left out, as a GROUP BY month would)."""
+    months = [f"m{index}" for index, _first, _following in _month_bounds(start, end)]
+    frame = pl.DataFrame(rows, schema=[*keys, *months], orient="row", infer_schema_length=None)
+    return (
+        frame.with_columns(pl.col(months).cast(pl.Int64))
+        .unpivot(index=keys, on=months, variable_name="ym", value_name=value)
+        .filter((pl.col(value) != 0) if counts else pl.col(value).is_not_null())
+        .with_columns(pl.col("ym").str.slice(1).cast(pl.Int64))
+    )
 
 
 async def facilities(session: AsyncSession, start: date, end: date) -> pl.DataFrame:
@@ -124,46 +151,61 @@ def _kind_and_reason():
 async def monthly_movements(
     session: AsyncSession, facility_ids: list[int], start: date, end: date
 ) -> pl.DataFrame:
-    """Σ doses per facility × product × month × kind × reason, on [start, end], outside transit.
-
-    Movements before ``start`` come as one row per facility × product × kind with year 0 and month 0
-    (the opening balance)."""
+    """Σ doses per facility × product × month × kind × reason on [start, end], outside transit, and the
+    opening balance (everything before ``start``): one GROUP BY, the months as columns."""
     original, kind, reason = _kind_and_reason()
-    base = (
-        select()
+    stmt = (
+        select(
+            Location.facility_id,
+            Product.code,
+            kind,
+            reason,
+            func.sum(Movement.doses).filter(Movement.occurred_on < start).label("before"),
+            *_by_month(Movement.occurred_on, Movement.doses, start, end),
+        )
         .select_from(Movement)
         .join(Location, Location.id == Movement.location_id)
         .join(Lot, Lot.id == Movement.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(original, original.id == Movement.reverses_movement_id)
-        .where(Location.facility_id.in_(facility_ids), Location.kind != "transit")
+        .where(
+            Location.facility_id.in_(facility_ids), Location.kind != "transit", Movement.occurred_on <= end
+        )
+        .group_by(Location.facility_id, Product.code, kind, reason)
     )
-    month = _month(session, Movement.occurred_on)
-    within = base.add_columns(
-        Location.facility_id, Product.code, month, kind, reason, func.sum(Movement.doses)
-    ).where(Movement.occurred_on >= start, Movement.occurred_on <= end)
-    within = within.group_by(Location.facility_id, Product.code, month, kind, reason)
-    before = (
-        base.add_columns(Location.facility_id, Product.code, func.sum(Movement.doses))
-        .where(Movement.occurred_on < start)
-        .group_by(Location.facility_id, Product.code)
+    keys = ["facility_id", "product_code", "kind", "reason"]
+    rows = (await session.execute(stmt)).all()
+    months = _long([(*r[:4], *r[5:]) for r in rows], keys, start, end, "doses")
+    opening = (
+        pl.DataFrame(
+            [(r[0], r[1], r[4]) for r in rows], schema=["facility_id", "product_code", "doses"], orient="row"
+        )
+        .filter(pl.col("doses").is_not_null())
+        .group_by("facility_id", "product_code")
+        .agg(pl.col("doses").sum())
+        .with_columns(
+            pl.lit(-1).alias("ym"), pl.lit("opening").alias("kind"), pl.lit(None, pl.String).alias("reason")
+        )
     )
-    rows = [(f, p, *_ym(m), k, r, int(d)) for f, p, m, k, r, d in (await session.execute(within)).all()]
-    rows += [(f, p, 0, 0, "opening", None, int(d)) for f, p, d in (await session.execute(before)).all()]
-    return pl.DataFrame(rows, schema=MONTHLY_MOVES, orient="row")
+    return pl.concat(
+        [months.select(MONTHLY_MOVES.names()), opening.select(MONTHLY_MOVES.names())], how="vertical_relaxed"
+    ).cast(dict(MONTHLY_MOVES))
 
 
 async def administered(
     session: AsyncSession, facility_ids: list[int], start: date, end: date
 ) -> pl.DataFrame:
     """Doses given per facility × product × month at vaccination days not reversed, on [start, end]."""
-    month = _month(session, UsageRecord.session_on)
     reversed_documents = select(StockDocument.reverses_document_id).where(
         StockDocument.reverses_document_id.is_not(None)
     )
     rows = (
         await session.execute(
-            select(UsageRecord.facility_id, Product.code, month, func.sum(UsageRecord.doses_administered))
+            select(
+                UsageRecord.facility_id,
+                Product.code,
+                *_by_month(UsageRecord.session_on, UsageRecord.doses_administered, start, end),
+            )
             .join(Product, Product.id == UsageRecord.product_id)
             .where(
                 UsageRecord.facility_id.in_(facility_ids),
@@ -171,10 +213,11 @@ async def administered(
                 UsageRecord.session_on <= end,
                 UsageRecord.document_id.not_in(reversed_documents),
             )
-            .group_by(UsageRecord.facility_id, Product.code, month)
+            .group_by(UsageRecord.facility_id, Product.code)
         )
     ).all()
-    return pl.DataFrame([(f, p, *_ym(m), int(d)) for f, p, m, d in rows], schema=ADMINISTERED, orient="row")
+    frame = _long(rows, ["facility_id", "product_code"], start, end, "administered")
+    return frame.select(ADMINISTERED.names()).cast(dict(ADMINISTERED))
 
 
 async def lot_movements(session: AsyncSession, facility_id: int, start: date, end: date) -> pl.DataFrame:
@@ -231,74 +274,104 @@ async def lot_administered(session: AsyncSession, facility_id: int, start: date,
 
 async def doses_given(session: AsyncSession, communes: list[str], start: date, end: date) -> pl.DataFrame:
     """Doses in the register per commune × antigen × dose × month, given on [start, end]."""
-    month = _month(session, ChildDose.given_on)
     rows = (
         await session.execute(
-            select(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, month, func.count())
+            select(
+                Child.commune_code,
+                ChildDose.antigen,
+                ChildDose.dose_number,
+                *_by_month(ChildDose.given_on, None, start, end, count=True),
+            )
             .join(Child, Child.id == ChildDose.child_id)
             .where(Child.commune_code.in_(communes), ChildDose.given_on >= start, ChildDose.given_on <= end)
-            .group_by(Child.commune_code, ChildDose.antigen, ChildDose.dose_number, month)
+            .group_by(Child.commune_code, ChildDose.antigen, ChildDose.dose_number)
         )
     ).all()
-    return pl.DataFrame(
-        [(c, a, int(n), *_ym(m), int(d)) for c, a, n, m, d in rows], schema=DOSES_GIVEN, orient="row"
-    )
+    frame = _long(rows, ["commune_code", "antigen", "dose_number"], start, end, "doses", counts=True)
+    return frame.select(DOSES_GIVEN.names()).cast(dict(DOSES_GIVEN))
 
 
-async def completed(
-    session: AsyncSession, communes: list[str], doses: list[tuple[str, int]], start: date, end: date
-) -> pl.DataFrame:
-    """Children per commune × month who became fully immunized then: their last dose of ``doses`` (every one
-    of which they have) was given in that month of [start, end]."""
-    if not doses:
-        return pl.DataFrame(schema=COMPLETED)
-    last = (
-        select(ChildDose.child_id, func.max(ChildDose.given_on).label("done_on"))
-        .where(tuple_(ChildDose.antigen, ChildDose.dose_number).in_(doses))
-        .group_by(ChildDose.child_id)
-        .having(func.count() == len(doses))
-        .subquery()
-    )
-    month = _month(session, last.c.done_on)
-    rows = (
-        await session.execute(
-            select(Child.commune_code, month, func.count())
-            .join(last, last.c.child_id == Child.id)
-            .where(Child.commune_code.in_(communes), last.c.done_on >= start, last.c.done_on <= end)
-            .group_by(Child.commune_code, month)
-        )
-    ).all()
-    return pl.DataFrame([(c, *_ym(m), int(n)) for c, m, n in rows], schema=COMPLETED, orient="row")
-
-
-async def zero_dose(
+async def completed_and_zero_dose(
     session: AsyncSession,
     communes: list[str],
+    doses: list[tuple[str, int]],
     marker: tuple[str, int],
-    as_of: date,
+    start: date,
+    end: date,
     *,
     born_after: date,
     born_on_or_before: date,
-) -> pl.DataFrame:
-    """Children per commune born in (born_after, born_on_or_before] without the marker dose (DTP1) by as_of."""
-    has_marker = exists().where(
-        and_(
-            ChildDose.child_id == Child.id,
-            ChildDose.antigen == marker[0],
-            ChildDose.dose_number == marker[1],
-            ChildDose.given_on <= as_of,
-        )
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """From one pass over the register, per commune: the children who became fully immunized in each month
+    of [start, end] (their last dose of ``doses``, every one of which they have, was given then), and the
+    zero-dose children (born in (born_after, born_on_or_before] without the ``marker`` dose by ``end``)."""
+    fic = tuple_(ChildDose.antigen, ChildDose.dose_number).in_(doses) if doses else false()
+    is_marker = and_(
+        ChildDose.antigen == marker[0], ChildDose.dose_number == marker[1], ChildDose.given_on <= end
     )
+    if marker in doses:  # the usual schedule: read only the fully-immunized doses, test each row once
+        rows_read, counted, last = fic, func.count(), func.max(ChildDose.given_on)
+    else:
+        rows_read = or_(fic, and_(ChildDose.antigen == marker[0], ChildDose.dose_number == marker[1]))
+        counted, last = func.count().filter(fic), func.max(ChildDose.given_on).filter(fic)
+    per_child = (
+        select(
+            ChildDose.child_id,
+            counted.label("fic_doses"),
+            last.label("done_on"),
+            func.max(case((is_marker, 1), else_=0)).label("marker"),
+        )
+        .where(rows_read)
+        .group_by(ChildDose.child_id)
+        .subquery()
+    )
+    zero = func.count().filter(
+        Child.birth_date > born_after,
+        Child.birth_date <= born_on_or_before,
+        func.coalesce(per_child.c.marker, 0) == 0,
+    )
+    complete = per_child.c.fic_doses == len(doses)
+    months = [
+        func.count()
+        .filter(complete, per_child.c.done_on >= first, per_child.c.done_on < following)
+        .label(f"m{i}")
+        for i, first, following in _month_bounds(start, end)
+    ]
     rows = (
         await session.execute(
-            select(Child.commune_code, func.count())
-            .where(
-                Child.commune_code.in_(communes),
-                Child.birth_date > born_after,
-                Child.birth_date <= born_on_or_before,
-                ~has_marker,
-            )
+            select(Child.commune_code, zero, *months)
+            .outerjoin(per_child, per_child.c.child_id == Child.id)
+            .where(Child.commune_code.in_(communes))
             .group_by(Child.commune_code)
         )
     ).all()
-    return pl.DataFrame([(c, int(n)) for c, n in rows], schema=ZERO_DOSE, orient="row")
+    zero_dose = pl.DataFrame([(r[0], r[1]) for r in rows if r[1]], schema=ZERO_DOSE, orient="row")
+    done = _long([(r[0], *r[2:]) for r in rows], ["commune_code"], start, end, "children", counts=True)
+    return done.select(COMPLETED.names()).cast(dict(COMPLETED)), zero_dose
+
+
+# ---- report settings -------------------------------------------------------------------------------------
+
+
+async def stored_settings(session: AsyncSession) -> list[ReportSetting]:
+    """The stored overrides of the report settings, by name."""
+    return list((await session.scalars(select(ReportSetting).order_by(ReportSetting.name))).all())
+
+
+async def store_setting(session: AsyncSession, name: str, value: int, *, at: datetime, by: str) -> None:
+    """Set one override in one statement (INSERT … ON CONFLICT DO UPDATE): two administrators saving at
+    once both succeed, the later one's value stays."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+        ReportSetting
+    )
+    await session.execute(
+        insert.values(name=name, value=json.dumps(value), updated_at=at, updated_by=by).on_conflict_do_update(
+            index_elements=[ReportSetting.name],
+            set_={"value": json.dumps(value), "updated_at": at, "updated_by": by},
+        )
+    )
+
+
+async def drop_setting(session: AsyncSession, name: str) -> None:
+    """Remove one override (the default applies again); nothing if there is none."""
+    await session.execute(delete(ReportSetting).where(ReportSetting.name == name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -14,11 +15,22 @@ from litestar.response import Redirect, Template
 from inventory.errors import InventoryError
 from inventory.idempotency import Request, run_once
 from inventory.reports import documents
+from inventory.reports.configuration import ReportSettingsService, SettingsRefused
 from inventory.reports.service import ReportsService
 from inventory.web.forms import Form
 from inventory.web.pages import FormData, Page, provide_page
 
 KINDS = ("usage", "results", "stock")
+WHOLE_NUMBER = re.compile(r"^-?\d{1,9}$")
+
+
+def _typed(raw: str) -> int | str | None:
+    """A setting as typed: blank is back to the default, a whole number an int, anything else stays text
+    (and is refused, naming the field)."""
+    text = raw.strip()
+    if not text:
+        return None
+    return int(text) if WHOLE_NUMBER.match(text) else text
 
 
 def _default_period(page: Page) -> str:
@@ -62,7 +74,7 @@ class ReportPages(Controller):
                 shown = product if product in products else products[0]
                 table = table.filter((pl.col("scope") != "facility") | (pl.col("product_code") == shown))
                 form.values["product"] = shown
-            columns = [c for c in documents.WORD_COLUMNS[kind] if c in table.columns]
+            columns = documents.table_columns(kind, table.columns)
             if kind == "results":
                 columns.append("high_dropout")
                 columns.append("low_coverage")
@@ -114,3 +126,52 @@ class ReportPages(Controller):
             form = Form(values=dict(data), errors={exc.field or "period": exc.text(page.lang)})
             return await self._render(page, kind if kind in KINDS else "usage", period, facility, None, form)
         return Redirect(f"/reports?kind={kind}&period={period}&facility={facility or ''}", status_code=303)
+
+    @get("/reports/settings", operation_id="ReportSettingsPage", include_in_schema=False)
+    async def settings_page(
+        self, page: NamedDependency[Page], saved: FromQuery[str | None] = None
+    ) -> Template:
+        return await self._settings(page, Form(), 200, saved=bool(saved))
+
+    async def _settings(self, page: Page, form: Form, status_code: int, *, saved: bool = False) -> Template:
+        rows = await ReportSettingsService(page.session, page.principal).rows()
+        for row in rows:
+            form.values.setdefault(row["name"], str(row["value"]))
+        return await page.render(
+            "report_settings.html",
+            form=form,
+            rows=rows,
+            editable=page.principal.role == "admin",
+            saved=saved,
+            status_code=status_code,
+        )
+
+    @post("/reports/settings", operation_id="ReportSettingsForm", include_in_schema=False)
+    async def change_settings(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        service = ReportSettingsService(page.session, page.principal)
+        names = [row["name"] for row in await service.rows()]
+        changes = {name: _typed(data[name]) for name in names if name in data}
+
+        async def action() -> dict[str, int]:
+            return await service.change(changes)
+
+        try:
+            await run_once(
+                page.session,
+                Request(
+                    key=f"web:{data.get('idempotency_key') or uuid.uuid4().hex}",
+                    scope="report.settings",
+                    payload=dict(data),
+                    principal=page.principal,
+                ),
+                action,
+                dict[str, int],
+            )
+        except SettingsRefused as exc:
+            form = Form(values={k: v for k, v in data.items() if k in names}, errors=exc.texts(page.lang))
+            return await self._settings(page, form, exc.status_code)
+        except InventoryError as exc:
+            form = Form(values={k: v for k, v in data.items() if k in names})
+            form.errors[exc.field or "settings"] = exc.text(page.lang)
+            return await self._settings(page, form, exc.status_code)
+        return Redirect("/reports/settings?saved=1", status_code=303)

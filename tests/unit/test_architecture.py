@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.alerts.reads",
             "inventory.coldchain.capacity",
             "inventory.datacache",
+            "inventory.reports.configuration",
         ],
     ),
     (
@@ -72,6 +73,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.migrate",
             "inventory.backup",
             "inventory.reports.documents",
+            "inventory.reports.tables",
+            "inventory.reports.summary",
         ],
     ),
     ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),

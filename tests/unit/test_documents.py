@@ -266,7 +266,8 @@ def test_vietnamese_numbers_use_dots_for_thousands_and_commas_for_decimals():
 
 
 def test_the_letter_cites_the_grounds_in_force_and_dates_months_as_nd_30_2020_writes_them() -> None:
-    from forecasting.documents import _date_line, legal_grounds
+    from forecasting.documents import legal_grounds
+    from forecasting.documents.admin_form import date_line as _date_line
 
     assert "104/2016" in legal_grounds(date(2026, 6, 30))
     assert "165/2026" in legal_grounds(date(2026, 7, 1)) and "104/2016" not in legal_grounds(

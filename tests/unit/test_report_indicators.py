@@ -92,7 +92,7 @@ def test_the_vectorised_rounding_agrees_with_the_exact_helper_on_every_pair() ->
 
     import polars as pl
 
-    from inventory.reports.service import half_up
+    from inventory.reports.tables import half_up
 
     rng = random.Random(14)
     pairs = [(rng.randint(-500, 5000), rng.randint(-50, 5000)) for _ in range(5000)]
