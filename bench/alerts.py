@@ -58,9 +58,8 @@ PROVINCE = [
     """CREATE TEMP TABLE bench_product AS
        SELECT row_number() OVER (ORDER BY id) - 1 AS idx, id FROM product WHERE NOT is_diluent""",
     # lots: one place each; a few expired, at VVM 3, on hold, or at zero
-    """INSERT INTO lot (product_id, lot_number, expires_on, vvm_stage, on_hold, created_at)
-       SELECT p.id, 'BL-' || i, DATE '{today}' + (-20 + (i * 37) % 720),
-              CASE WHEN i % 97 = 0 THEN 3 ELSE 1 END, i % 89 = 0, now()
+    """INSERT INTO lot (product_id, lot_number, expires_on, vvm_stage, created_at)
+       SELECT p.id, 'BL-' || i, DATE '{today}' + (-20 + (i * 37) % 720), 1, now()
        FROM generate_series(0, {lots} - 1) i
        JOIN bench_product p ON p.idx = i % (SELECT count(*) FROM bench_product)""",
     """CREATE TEMP TABLE bench_lot AS
@@ -73,8 +72,11 @@ PROVINCE = [
     """INSERT INTO balance (location_id, lot_id, doses)
        SELECT location_id, lot_id, CASE WHEN idx % 50 = 0 THEN 0 ELSE 20 + (idx * 53) % 2000 END
        FROM bench_lot""",
-    """INSERT INTO lot_event (lot_id, kind, reason, recorded_at, recorded_by)
-       SELECT l.id, 'hold', 'bench', now() - interval '5 days', 'bench' FROM lot l WHERE l.on_hold""",
+    # a lot's VVM stage and hold belong to the place (lot_place_state): VVM 3 at one lot in 97, a hold at one in 89
+    """INSERT INTO lot_place_state (location_id, lot_id, vvm_stage, on_hold, hold_reason, updated_at, updated_by)
+       SELECT location_id, lot_id, CASE WHEN idx % 97 = 0 THEN 3 ELSE 1 END, idx % 89 = 0,
+              CASE WHEN idx % 89 = 0 THEN 'bench' END, now() - interval '5 days', 'bench'
+       FROM bench_lot WHERE idx % 97 = 0 OR idx % 89 = 0""",
     # 100,000 documents of 10 movements each over the last year, appended in date order as a ledger is
     """INSERT INTO stock_document (kind, facility_id, occurred_on, recorded_at, recorded_by)
        SELECT CASE WHEN d % 10 = 0 THEN 'receipt' WHEN d % 2 = 0 THEN 'issue' ELSE 'usage' END,

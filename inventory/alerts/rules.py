@@ -128,6 +128,9 @@ def _finish(frame: pl.DataFrame, numbers: list[str]) -> pl.DataFrame:
         ],
         separator=":",
     )
+    if "ref" in frame.columns:
+        # a condition about one excursion or one report: the key ends with it
+        key = pl.concat_str([key, pl.col("ref")], separator=":")
     return frame.select(
         key.alias("key"),
         "kind",
@@ -381,8 +384,11 @@ def _redistribution(
     return pairs.select("facility_id", "lot_id", "to_facility", "to_doses")
 
 
-def quality_conditions(stock: pl.DataFrame, holds: pl.DataFrame, today: date) -> pl.DataFrame:
-    """Expired or VVM 3/4 stock still on a shelf; stock on hold awaiting a decision (per lot and location)."""
+def quality_conditions(
+    stock: pl.DataFrame, holds: pl.DataFrame, today: date, held_by_excursion: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Expired or VVM 3/4 stock still on a shelf; stock on hold awaiting a decision (per lot and location),
+    except a lot held by an open excursion and not decided yet (that excursion's alert speaks for it)."""
     present = stock.filter(pl.col("doses") > 0)
     expired = pl.col("expires_on") < today
     unusable = present.filter(expired | (pl.col("vvm_stage") >= 3)).with_columns(
@@ -390,14 +396,13 @@ def quality_conditions(stock: pl.DataFrame, holds: pl.DataFrame, today: date) ->
         pl.when(expired).then(pl.lit("expired")).otherwise(pl.lit("vvm")).alias("reason"),
         pl.when(expired).then(pl.col("expires_on") + pl.duration(days=1)).alias("since"),
     )
-    held = (
-        present.filter(pl.col("on_hold"))
-        .join(holds, on="lot_id", how="left")
-        .with_columns(
-            pl.lit("on_hold").alias("kind"),
-            pl.col("held_on").alias("since"),
-            _days(pl.lit(today), pl.col("held_on")).alias("days_on_hold"),
-        )
+    on_hold = present.filter(pl.col("on_hold"))
+    if held_by_excursion is not None:
+        on_hold = on_hold.join(held_by_excursion, on=["lot_id", "location_id"], how="anti")
+    held = on_hold.join(holds, on="lot_id", how="left").with_columns(
+        pl.lit("on_hold").alias("kind"),
+        pl.col("held_on").alias("since"),
+        _days(pl.lit(today), pl.col("held_on")).alias("days_on_hold"),
     )
     base = ["product_code", "lot_number", "location_code", "doses", "expires_on", "vvm_stage"]
     return pl.concat(
@@ -480,6 +485,7 @@ def conditions(
     holds: pl.DataFrame,
     line_thresholds: pl.DataFrame,
     facility_thresholds: pl.DataFrame,
+    held_by_excursion: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every condition of the day, and the stock lines (for the dashboard's colours)."""
     lines = stock_lines(stock, outflow, transit, line_thresholds, today)
@@ -487,7 +493,7 @@ def conditions(
         [
             level_conditions(lines),
             expiry_conditions(stock, lines, facilities, today),
-            quality_conditions(stock, holds, today),
+            quality_conditions(stock, holds, today, held_by_excursion),
             shipment_conditions(open_shipments, received, facility_thresholds, today),
             count_conditions(stock, counts, facility_thresholds, today),
         ]

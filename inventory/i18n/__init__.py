@@ -20,6 +20,7 @@ from typing import Any
 
 from inventory.i18n import (
     alerts,
+    alerts2,
     backupnum,
     coldchain,
     credentials,
@@ -34,7 +35,19 @@ from inventory.i18n import (
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
+PARTS = (
+    labels,
+    errors,
+    backupnum,
+    credentials,
+    ledgerproof,
+    routes,
+    reports,
+    alerts,
+    alerts2,
+    coldchain,
+    inputs,
+)
 """Every module of entries; a new topic adds its module here."""
 
 
