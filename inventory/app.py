@@ -30,6 +30,7 @@ from inventory.routes.api import RoutesController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
+from inventory.web.alert_delivery_pages import AlertDeliveryPages
 from inventory.web.alert_pages import AlertPages
 from inventory.web.audit_pages import AuditPages
 from inventory.web.coldchain_pages import ColdChainPages
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportPages,
             AlertsController,
             AlertPages,
+            AlertDeliveryPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

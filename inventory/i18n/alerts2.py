@@ -45,5 +45,33 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "alerts.equipment.needs_repair": ("cần sửa chữa", "needs repair"),
     "alerts.excursion.heat": ("nóng", "heat"),
     "alerts.excursion.freeze": ("đông băng", "freeze"),
+    "error.alerts.subscription_not_yours": (
+        "Chỉ {user} hoặc quản trị viên được đổi nơi nhận bản tin của {user}",
+        "Only {user} or an administrator may change {user}'s digest",
+    ),
+    "error.alerts.webhook_not_yours": (
+        "Chỉ quản trị viên hoặc thủ kho của {facility} (hay nơi cấp cho {facility}) được đặt webhook",
+        "Only an administrator or the store keeper of {facility} (or of its supplier) may set its webhook",
+    ),
+    "error.alerts.language": (
+        "Ngôn ngữ {language} không có (vi hoặc en)",
+        "No language {language} (vi or en)",
+    ),
+    "error.alerts.no_subscription": ("{user} chưa đăng ký bản tin", "{user} has no digest subscription"),
+    "alerts.delivery.title": ("Nhận cảnh báo qua e-mail và webhook", "Alerts by e-mail and webhook"),
+    "alerts.delivery.subscription": ("Bản tin hằng ngày của {user}", "{user}'s daily digest"),
+    "alerts.delivery.email": ("E-mail", "E-mail"),
+    "alerts.delivery.language": ("Ngôn ngữ", "Language"),
+    "alerts.delivery.active": ("Đang nhận", "Active"),
+    "alerts.delivery.save": ("Lưu", "Save"),
+    "alerts.delivery.saved": ("Đã lưu", "Saved"),
+    "alerts.delivery.webhooks": ("Webhook của cơ sở", "Facility webhooks"),
+    "alerts.delivery.url": ("Địa chỉ (URL)", "Address (URL)"),
+    "alerts.delivery.secret": (
+        "Khóa HMAC của {facility} (chỉ hiện một lần, hãy lưu lại): {secret}",
+        "{facility}'s HMAC key (shown once, keep it): {secret}",
+    ),
+    "alerts.delivery.none": ("Chưa có webhook", "No webhook yet"),
+    "alerts.delivery.link": ("Nhận qua e-mail / webhook", "By e-mail / webhook"),
     "error.alerts.hour": ("{name} phải là giờ từ 0 đến 23", "{name} must be an hour from 0 to 23"),
 }

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.*.use_cases.*",
             "inventory.*.service",
             "inventory.alerts.delivery",
+            "inventory.alerts.subscriptions",
         ],
     ),
     (
