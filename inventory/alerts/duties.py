@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 
 import polars as pl
 
-from inventory.alerts.rules import CONDITIONS, _days, _finish
+from inventory.alerts.frames import CONDITIONS, _days, _finish
 
 EQUIPMENT = pl.Schema(
     {

@@ -63,6 +63,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.parsing",
             "inventory.alerts.rules",
             "inventory.alerts.duties",
+            "inventory.alerts.frames",
+            "inventory.alerts.expiry",
             "inventory.alerts.duties_sql",
             "inventory.alerts.thresholds",
             "inventory.coldchain.fridgetag",
