@@ -31,6 +31,7 @@ from inventory.routes.api import RoutesController
 from inventory.settings import Settings
 from inventory.stock.api import StockController
 from inventory.users.api import UsersController
+from inventory.web.alert_delivery_pages import AlertDeliveryPages
 from inventory.web.alert_pages import AlertPages
 from inventory.web.assets import static_file
 from inventory.web.audit_pages import AuditPages
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportPages,
             AlertsController,
             AlertPages,
+            AlertDeliveryPages,
             static_file,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

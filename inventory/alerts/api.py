@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.alerts.config import AlertConfig
-from inventory.alerts.schemas import AlertAcknowledge, AlertPage, AlertRead, AlertSettingWrite
+from inventory.alerts.schemas import (
+    AlertAcknowledge,
+    AlertPage,
+    AlertRead,
+    AlertSettingWrite,
+    SubscriptionRead,
+    SubscriptionWrite,
+    WebhookRead,
+    WebhookWrite,
+)
 from inventory.alerts.service import AlertService, Filters
+from inventory.alerts.subscriptions import Subscriptions
 from inventory.auth import Principal
 from inventory.idempotency import Request as Write
 from inventory.idempotency import run_once
@@ -107,3 +118,64 @@ class AlertsController(Controller):
     )
     async def thresholds(self, alert_service: NamedDependency[AlertService]) -> list[dict[str, Any]]:
         return await alert_service.overrides()
+
+    @get(
+        "/subscriptions/{username:str}",
+        operation_id="AlertSubscription",
+        summary="A user's digest e-mail (their own; an administrator's: anyone's)",
+    )
+    async def subscription(
+        self, alert_service: NamedDependency[AlertService], username: FromPath[str]
+    ) -> SubscriptionRead:
+        return await Subscriptions(alert_service.session, alert_service.principal).require_subscription(
+            username
+        )
+
+    @post(
+        "/subscriptions/{username:str}",
+        operation_id="SetAlertSubscription",
+        summary="Set a user's digest e-mail and language (their own; an administrator: anyone's)",
+    )
+    async def subscribe(
+        self,
+        alert_service: NamedDependency[AlertService],
+        username: FromPath[str],
+        data: JSONBody[SubscriptionWrite],
+        idempotency_key: IdempotencyKey,
+    ) -> SubscriptionRead:
+        subscriptions = Subscriptions(alert_service.session, alert_service.principal)
+        return await run_once(
+            alert_service.session,
+            Write(
+                key=idempotency_key,
+                scope="alert.subscription",
+                payload={"username": username, **msgspec_dict(data)},
+                principal=alert_service.principal,
+            ),
+            lambda: subscriptions.subscribe(username, data.email, data.language, data.active),
+            SubscriptionRead,
+        )
+
+    @get(
+        "/webhooks", operation_id="AlertWebhooks", summary="The webhooks of the facilities the reader may set"
+    )
+    async def webhooks(self, alert_service: NamedDependency[AlertService]) -> list[WebhookRead]:
+        return await Subscriptions(alert_service.session, alert_service.principal).webhooks()
+
+    @post(
+        "/webhooks",
+        operation_id="SetAlertWebhook",
+        summary="Set a facility's webhook with a new HMAC key (shown in this answer only)",
+    )
+    async def set_webhook(
+        self, alert_service: NamedDependency[AlertService], data: JSONBody[WebhookWrite]
+    ) -> WebhookRead:
+        """Each call makes a new key (audited without it): a retry replaces the key of a lost answer, and the
+        last answer received holds the valid one."""
+        return await Subscriptions(alert_service.session, alert_service.principal).set_webhook(
+            data.facility, data.url, data.active
+        )
+
+
+def msgspec_dict(data: object) -> dict[str, Any]:
+    return msgspec.structs.asdict(data)  # type: ignore[arg-type]

@@ -56,6 +56,16 @@ KINDS: dict[str, Kind] = {
         Kind("shipment_unconfirmed", WARNING, "shipment", "/shipments/{shipment}/confirm", "shipment"),
         Kind("confirmation_discrepancy", WARNING, "shipment", "/shipments/{shipment}", "shipment"),
         Kind("count_overdue", WARNING, "facility", "/count?facility={facility}", "count"),
+        Kind("reading_missing", WARNING, "location", "/coldchain/{facility}/{location}", "coldchain"),
+        Kind("excursion_open", CRITICAL, "location", "/coldchain?facility={facility}", "coldchain"),
+        Kind("equipment_broken", CRITICAL, "location", "/coldchain?facility={facility}", "coldchain"),
+        Kind(
+            "report_overdue",
+            WARNING,
+            "facility",
+            "/reports?kind={report}&period={period}&facility={facility}",
+            "report",
+        ),
     )
 }
 """Every kind, in the order the alerts page and the digest list them."""
@@ -89,6 +99,18 @@ class Thresholds:
     """A confirmation with a discrepancy stays an alert this many days after it was confirmed."""
     count_period_days: int = 90
     """A facility holding stock should be counted at least this often (UNVERIFIED: quarterly assumed)."""
+    reading_days: int = 2
+    """Twice-daily readings looked at: today and the days before it (2: yesterday's afternoon reading is still
+    missing in the morning's digest)."""
+    reading_morning_hour: int = 10
+    """Today's morning reading is missing from this hour (local time; the cold-chain page's 10:00)."""
+    reading_afternoon_hour: int = 17
+    """Today's afternoon reading is missing from this hour (the cold-chain page's 17:00)."""
+    report_grace_days: int = 0
+    """A monthly report is overdue this many days after its deadline (the deadlines are the reports' calendar
+    settings, TT 34/2018 Art 21: the 5th for a station, the 10th for a district)."""
+    report_months: int = 3
+    """How many past months are checked for a report not sent."""
 
     @property
     def reserve_months(self) -> float:
@@ -110,7 +132,15 @@ THRESHOLD_NAMES = tuple(f.name for f in fields(Thresholds))
 FORECAST_NAMES = ("reserve_share", "lead_time_days")
 """Thresholds that are forecast settings: set and overridden through the forecast parameters."""
 ALERT_NAMES = tuple(n for n in THRESHOLD_NAMES if n not in FORECAST_NAMES)
-FACILITY_ONLY = ("confirm_within_days", "count_period_days")
+FACILITY_ONLY = (
+    "confirm_within_days",
+    "count_period_days",
+    "reading_days",
+    "reading_morning_hour",
+    "reading_afternoon_hour",
+    "report_grace_days",
+    "report_months",
+)
 """Thresholds of a facility, not of a product."""
 
 
@@ -127,7 +157,9 @@ def check_threshold(name: str, value: Any) -> Any:
         if not ok or value < 0 or (name == "supply_interval_months" and value <= 0):
             raise ValidationFailed(message="error.alerts.positive", params={"name": name}, field="value")
         return float(value)
-    minimum = 1 if name in ("consumption_days", "count_period_days") else 0
+    minimum = 1 if name in ("consumption_days", "count_period_days", "reading_days", "report_months") else 0
+    if name in ("reading_morning_hour", "reading_afternoon_hour") and _whole(value) and value > 23:
+        raise ValidationFailed(message="error.alerts.hour", params={"name": name}, field="value")
     if not _whole(value) or value < minimum:
         raise ValidationFailed(
             message="error.alerts.whole", params={"name": name, "minimum": minimum}, field="value"
@@ -188,8 +220,24 @@ def expiry_severity(days_left: int, windows: tuple[int, ...]) -> str | None:
     return None
 
 
-def link_for(kind: str, *, facility: str, product: str | None, shipment: int | None) -> str:
-    return KINDS[kind].link.format(facility=facility, product=product or "", shipment=shipment or "")
+def link_for(
+    kind: str,
+    *,
+    facility: str,
+    product: str | None,
+    shipment: int | None,
+    numbers: Mapping[str, Any] | None = None,
+) -> str:
+    """The page that acts on an alert; a cold-chain or report alert's place and period come from its numbers."""
+    numbers = numbers or {}
+    return KINDS[kind].link.format(
+        facility=facility,
+        product=product or "",
+        shipment=shipment or "",
+        location=numbers.get("location_code") or "",
+        report=numbers.get("report") or "",
+        period=numbers.get("period") or "",
+    )
 
 
 def facility_tree(suppliers: Mapping[int, int | None], root: int) -> set[int]:

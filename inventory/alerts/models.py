@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.db import Base
-from inventory.stock.models import Movement
+from inventory.stock.models import Movement, StockDocument
 from inventory.types import BigId, UTCDateTime
 
 SEVERITIES = ("critical", "warning", "info")
@@ -31,9 +31,22 @@ MOVEMENTS_BY_DAY = Index(
     postgresql_using="brin",
     postgresql_with={"autosummarize": "on"},
 )
-"""Recent consumption reads the last days of the ledger. Movements are appended in (nearly) day order, so on
+"""A window of days of the ledger (migration 0006_alerts; recent consumption now reads OUTFLOW_BY_DAY). Movements are appended in (nearly) day order, so on
 PostgreSQL a BRIN index finds a window for almost no cost to postings (autovacuum summarises each new range
 as it fills); SQLite gets a plain index."""
+OUTFLOW_BY_DAY = Index(
+    "ix_movement_outflow_by_day",
+    Movement.occurred_on,
+    postgresql_include=["location_id", "lot_id", "doses"],
+    postgresql_where=text("doses < 0 AND kind IN ('issue', 'usage', 'adjustment', 'return')"),
+    sqlite_where=text("doses < 0 AND kind IN ('issue', 'usage', 'adjustment', 'return')"),
+)
+"""Recent consumption on PostgreSQL: the outflow movements of a window are an index-only scan (no heap visit,
+no filter); only outflow rows are indexed, so a receipt costs nothing more (migration 0014_alerts2)."""
+DOCUMENTS_BY_FACILITY_DAY = Index(
+    "ix_stock_document_facility_day", StockDocument.facility_id, StockDocument.occurred_on
+)
+"""A facility's first posting (count overdue, reports owed) is one index step per facility."""
 
 
 class Alert(Base):

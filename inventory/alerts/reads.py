@@ -22,11 +22,23 @@ def render(alert: Alert, facility: str, facility_name: str, lang: str) -> AlertR
         "held_on",
         "last_counted_on",
         "first_activity_on",
+        "first_day",
+        "last_day",
+        "alarm_on",
+        "status_on",
+        "due_on",
     ):
         if isinstance(params.get(name), str):
             params[name] = date.fromisoformat(params[name])
     if params.get("months") is None:
         params["months"] = "—"
+    if "status" in numbers:
+        params["status_text"] = translate(f"alerts.equipment.{numbers['status']}", lang)
+        params["status_reason"] = numbers.get("status_reason") or "—"
+    if "excursion_kind" in numbers:
+        params["excursion_text"] = translate(f"alerts.excursion.{numbers['excursion_kind']}", lang)
+    if "report" in numbers:
+        params["report_text"] = translate(f"reports.title.{numbers['report']}", lang)
     return AlertRead(
         id=alert.id,
         kind=alert.kind,
@@ -43,7 +55,11 @@ def render(alert: Alert, facility: str, facility_name: str, lang: str) -> AlertR
             f"alerts.do.{alert.kind}" + (".move" if numbers.get("to_facility") else ""), lang, params
         ),
         link=domain.link_for(
-            alert.kind, facility=facility, product=numbers.get("product_code"), shipment=alert.shipment_id
+            alert.kind,
+            facility=facility,
+            product=numbers.get("product_code"),
+            shipment=alert.shipment_id,
+            numbers=numbers,
         ),
         acknowledged_at=alert.acknowledged_at,
         acknowledged_by=alert.acknowledged_by,

@@ -180,16 +180,13 @@ class AlertRepository:
             .group_by(StockCount.facility_id)
             .subquery()
         )
+        # one step of ix_stock_document_facility_day per facility, not a scan of every document
         first = (
-            select(StockDocument.facility_id, func.min(StockDocument.occurred_on).label("first"))
-            .group_by(StockDocument.facility_id)
-            .subquery()
+            select(func.min(StockDocument.occurred_on))
+            .where(StockDocument.facility_id == Facility.id)
+            .scalar_subquery()
         )
-        stmt = (
-            select(Facility.id, last.c.last, first.c.first)
-            .outerjoin(last, last.c.facility_id == Facility.id)
-            .outerjoin(first, first.c.facility_id == Facility.id)
-        )
+        stmt = select(Facility.id, last.c.last, first).outerjoin(last, last.c.facility_id == Facility.id)
         return _frame(await self._rows(stmt), rules.COUNTS)
 
     async def holds(self) -> pl.DataFrame:
@@ -244,8 +241,18 @@ class AlertRepository:
         return {k: (i, s, n, d) for k, i, s, n, d in await self._rows(stmt)}
 
     async def insert_alerts(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
+        """New alerts; on PostgreSQL by COPY (one stream, not a statement per row: a province's first
+        evaluation opens thousands)."""
+        if not rows:
+            return
+        if not is_postgresql(self.session):
             await self.session.execute(insert(Alert), rows)
+            return
+        columns = list(rows[0])
+        connection = await (await self.session.connection()).get_raw_connection()
+        await connection.driver_connection.copy_records_to_table(
+            Alert.__tablename__, columns=columns, records=[tuple(r[c] for c in columns) for r in rows]
+        )
 
     async def update_alerts(self, rows: list[dict[str, Any]]) -> None:
         if rows:

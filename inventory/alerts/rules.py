@@ -10,141 +10,44 @@ from datetime import date
 
 import polars as pl
 
-from inventory.alerts.domain import DAYS_PER_MONTH, KINDS, SEVERITY_RANK
-
-FACILITIES = pl.Schema(
-    {"facility_id": pl.Int64, "facility_code": pl.String, "supplier_id": pl.Int64, "level": pl.String}
-)
-STOCK = pl.Schema(
-    {
-        "facility_id": pl.Int64,
-        "location_id": pl.Int64,
-        "location_code": pl.String,
-        "lot_id": pl.Int64,
-        "product_id": pl.Int64,
-        "product_code": pl.String,
-        "lot_number": pl.String,
-        "expires_on": pl.Date,
-        "vvm_stage": pl.Int64,
-        "on_hold": pl.Boolean,
-        "doses": pl.Int64,
-    }
-)
-"""Balance rows at storage locations (not transit), including rows at zero (the product was held there)."""
-OUTFLOW = pl.Schema(
-    {"facility_id": pl.Int64, "product_id": pl.Int64, "consumption_days": pl.Int64, "doses": pl.Int64}
-)
-"""Doses used per facility × product over the last `consumption_days` days (today included)."""
-TRANSIT = pl.Schema({"facility_id": pl.Int64, "product_id": pl.Int64, "doses": pl.Int64})
-OPEN_SHIPMENTS = pl.Schema(
-    {
-        "shipment_id": pl.Int64,
-        "facility_id": pl.Int64,
-        "from_code": pl.String,
-        "dispatched_on": pl.Date,
-        "doses": pl.Int64,
-    }
-)
-RECEIVED_SHIPMENTS = pl.Schema(
-    {
-        "shipment_id": pl.Int64,
-        "facility_id": pl.Int64,
-        "from_code": pl.String,
-        "received_on": pl.Date,
-        "doses_sent": pl.Int64,
-        "doses_received": pl.Int64,
-        "lines_short": pl.Int64,
-        "lines_vvm": pl.Int64,
-        "lines_frozen": pl.Int64,
-    }
-)
-COUNTS = pl.Schema({"facility_id": pl.Int64, "last_counted_on": pl.Date, "first_activity_on": pl.Date})
-HOLDS = pl.Schema({"lot_id": pl.Int64, "held_on": pl.Date})
-LINE_THRESHOLDS = pl.Schema(
-    {
-        "facility_id": pl.Int64,
-        "product_id": pl.Int64,
-        "product_code": pl.String,
-        "consumption_days": pl.Int64,
-        "supply_interval_months": pl.Float64,
-        "reserve_share": pl.Float64,
-        "lead_time_days": pl.Int64,
-        "first_window": pl.Int64,
-        "last_window": pl.Int64,
-        "expiry_risk_min_doses": pl.Int64,
-    }
-)
-FACILITY_THRESHOLDS = pl.Schema(
-    {
-        "facility_id": pl.Int64,
-        "confirm_within_days": pl.Int64,
-        "discrepancy_days": pl.Int64,
-        "count_period_days": pl.Int64,
-    }
-)
-CONDITIONS = pl.Schema(
-    {
-        "key": pl.String,
-        "kind": pl.String,
-        "facility_id": pl.Int64,
-        "product_id": pl.Int64,
-        "lot_id": pl.Int64,
-        "location_id": pl.Int64,
-        "shipment_id": pl.Int64,
-        "severity": pl.String,
-        "since": pl.Date,
-        "numbers": pl.String,
-    }
+from inventory.alerts.domain import DAYS_PER_MONTH, SEVERITY_RANK
+from inventory.alerts.expiry import expiry_conditions
+from inventory.alerts.frames import (
+    CONDITIONS,
+    COUNTS,
+    FACILITIES,
+    FACILITY_THRESHOLDS,
+    HOLDS,
+    LINE_THRESHOLDS,
+    OPEN_SHIPMENTS,
+    OUTFLOW,
+    RECEIVED_SHIPMENTS,
+    STOCK,
+    TRANSIT,
+    _days,
+    _finish,
+    _whole,
+    usable,
 )
 
-
-def _whole(expr: pl.Expr) -> pl.Expr:
-    """Half-up to whole doses, after rounding away float noise (inventory.alerts.domain.whole_doses)."""
-    return (expr.round(6) + 0.5).floor().cast(pl.Int64)
-
-
-def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
-    return (later - earlier).dt.total_days().cast(pl.Int64)
-
-
-def _finish(frame: pl.DataFrame, numbers: list[str]) -> pl.DataFrame:
-    """The CONDITIONS columns, with the key and the numbers' JSON."""
-    for name in ("product_id", "lot_id", "location_id", "shipment_id"):
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.Int64).alias(name))
-    if "since" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, pl.Date).alias("since"))
-    if "severity" not in frame.columns:
-        frame = frame.with_columns(
-            pl.col("kind").replace_strict({k.code: k.severity for k in KINDS.values()}).alias("severity")
-        )
-    key = pl.concat_str(
-        [
-            pl.col("kind"),
-            *[
-                pl.col(c).cast(pl.String).fill_null("")
-                for c in ("facility_id", "product_id", "lot_id", "location_id", "shipment_id")
-            ],
-        ],
-        separator=":",
-    )
-    return frame.select(
-        key.alias("key"),
-        "kind",
-        "facility_id",
-        "product_id",
-        "lot_id",
-        "location_id",
-        "shipment_id",
-        "severity",
-        "since",
-        pl.struct(numbers).struct.json_encode().alias("numbers"),
-    ).cast(dict(CONDITIONS))
-
-
-def usable(today: date) -> pl.Expr:
-    """Issuable today: not on hold, not expired (usable through its expiry day), VVM before stage 3."""
-    return (~pl.col("on_hold")) & (pl.col("expires_on") >= today) & (pl.col("vvm_stage") < 3)
+__all__ = [
+    "CONDITIONS",
+    "COUNTS",
+    "FACILITIES",
+    "FACILITY_THRESHOLDS",
+    "HOLDS",
+    "LINE_THRESHOLDS",
+    "OPEN_SHIPMENTS",
+    "OUTFLOW",
+    "RECEIVED_SHIPMENTS",
+    "STOCK",
+    "TRANSIT",
+    "_days",
+    "_finish",
+    "_whole",
+    "expiry_conditions",
+    "usable",
+]
 
 
 def stock_lines(
@@ -252,137 +155,11 @@ def level_conditions(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def expiry_conditions(
-    stock: pl.DataFrame, lines: pl.DataFrame, facilities: pl.DataFrame, today: date
+def quality_conditions(
+    stock: pl.DataFrame, holds: pl.DataFrame, today: date, held_by_excursion: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Usable lots expiring within the windows (per location); doses that will expire before they can be
-    used at the current rate, per lot in EEFO order, with a facility nearby that would use them in time."""
-    live = stock.filter(usable(today) & (pl.col("doses") > 0)).with_columns(
-        days_left=_days(pl.col("expires_on"), pl.lit(today))
-    )
-    windows = lines.select(
-        "facility_id", "product_id", "first_window", "last_window", "expiry_risk_min_doses"
-    )
-    expiring = (
-        live.join(windows, on=["facility_id", "product_id"])
-        .filter(pl.col("days_left") <= pl.col("last_window"))
-        .with_columns(
-            pl.lit("expiring").alias("kind"),
-            pl.when(pl.col("days_left") <= pl.col("first_window"))
-            .then(pl.lit("warning"))
-            .otherwise(pl.lit("info"))
-            .alias("severity"),
-            pl.when(pl.col("days_left") <= pl.col("first_window"))
-            .then(pl.col("first_window"))
-            .otherwise(pl.col("last_window"))
-            .alias("window"),
-        )
-    )
-    expiring_out = _finish(
-        expiring,
-        ["product_code", "lot_number", "location_code", "doses", "expires_on", "days_left", "window"],
-    )
-
-    # EEFO at each facility: A_i = min(A_{i-1} + doses_i, capacity_i) with capacity_i = daily × days until the
-    # lot's expiry (inclusive) nondecreasing, whose closed form is A_i = S_i + min(0, min_{j<=i}(c_j - S_j)).
-    rates = lines.filter(pl.col("used") > 0).select(
-        "facility_id", "product_id", "daily", "expiry_risk_min_doses"
-    )
-    lots = (
-        live.group_by(
-            "facility_id", "product_id", "product_code", "lot_id", "lot_number", "expires_on", "days_left"
-        )
-        .agg(pl.col("doses").sum())
-        .join(rates, on=["facility_id", "product_id"])
-        .sort("facility_id", "product_id", "expires_on", "lot_id")
-        .with_columns(capacity=pl.col("daily") * (pl.col("days_left") + 1))
-        .with_columns(cum=pl.col("doses").cum_sum().over("facility_id", "product_id"))
-        .with_columns(
-            slack=(pl.col("capacity") - pl.col("cum"))
-            .cum_min()
-            .over("facility_id", "product_id")
-            .clip(upper_bound=0)
-        )
-        .with_columns(absorbed=pl.col("cum") + pl.col("slack"))
-        .with_columns(used_before=pl.col("absorbed").shift(1, fill_value=0).over("facility_id", "product_id"))
-        .with_columns(at_risk=_whole(pl.col("doses") - (pl.col("absorbed") - pl.col("used_before"))))
-    )
-    at_risk = lots.filter(pl.col("at_risk") >= pl.col("expiry_risk_min_doses"))
-    suggestion = _redistribution(at_risk, live, lines, facilities)
-    at_risk = at_risk.join(suggestion, on=["facility_id", "lot_id"], how="left")
-    risk_out = _finish(
-        at_risk.with_columns(
-            pl.lit("expiry_risk").alias("kind"), (pl.col("daily") * 30.4).round(1).alias("amc")
-        ),
-        [
-            "product_code",
-            "lot_number",
-            "doses",
-            "expires_on",
-            "days_left",
-            "amc",
-            "at_risk",
-            "to_facility",
-            "to_doses",
-        ],
-    )
-    return pl.concat([expiring_out, risk_out])
-
-
-def _redistribution(
-    at_risk: pl.DataFrame, live: pl.DataFrame, lines: pl.DataFrame, facilities: pl.DataFrame
-) -> pl.DataFrame:
-    """For each lot at risk, the nearby facility (sharing a supplier, supplied by it, or supplying it) with the
-    most room to use it before it expires: its rate × days left, less its own usable stock of the product
-    expiring on or before that day (used first, EEFO). Suggest min(doses at risk, room)."""
-    fac = facilities.select("facility_id", "supplier_id", "facility_code")
-    rows = at_risk.select("facility_id", "product_id", "lot_id", "expires_on", "days_left", "at_risk").join(
-        fac.select("facility_id", "supplier_id"), on="facility_id"
-    )
-    others = fac.rename(
-        {"facility_id": "to_id", "supplier_id": "to_supplier", "facility_code": "to_facility"}
-    )
-    pairs = rows.join(others, how="cross").filter(
-        (pl.col("to_id") != pl.col("facility_id"))
-        & (
-            ((pl.col("to_supplier") == pl.col("supplier_id")) & pl.col("supplier_id").is_not_null())
-            | (pl.col("to_supplier") == pl.col("facility_id"))
-            | (pl.col("to_id") == pl.col("supplier_id"))
-        )
-    )
-    their_rate = lines.filter(pl.col("used") > 0).select(
-        pl.col("facility_id").alias("to_id"), "product_id", pl.col("daily").alias("to_daily")
-    )
-    pairs = pairs.join(their_rate, on=["to_id", "product_id"])
-    their_stock = live.select(
-        pl.col("facility_id").alias("to_id"),
-        "product_id",
-        pl.col("expires_on").alias("their_expiry"),
-        pl.col("doses").alias("their_doses"),
-    )
-    earlier = (
-        pairs.select("facility_id", "lot_id", "to_id", "product_id", "expires_on")
-        .join(their_stock, on=["to_id", "product_id"])
-        .filter(pl.col("their_expiry") <= pl.col("expires_on"))
-        .group_by("facility_id", "lot_id", "to_id")
-        .agg(pl.col("their_doses").sum().alias("ahead"))
-    )
-    pairs = (
-        pairs.join(earlier, on=["facility_id", "lot_id", "to_id"], how="left")
-        .with_columns(pl.col("ahead").fill_null(0))
-        .with_columns(
-            room=(pl.col("to_daily") * (pl.col("days_left") + 1)).floor().cast(pl.Int64) - pl.col("ahead")
-        )
-        .filter(pl.col("room") >= 1)
-        .sort(["facility_id", "lot_id", "room", "to_facility"], descending=[False, False, True, False])
-        .unique(["facility_id", "lot_id"], keep="first", maintain_order=True)
-        .with_columns(to_doses=pl.min_horizontal("room", "at_risk"))
-    )
-    return pairs.select("facility_id", "lot_id", "to_facility", "to_doses")
-
-
-def quality_conditions(stock: pl.DataFrame, holds: pl.DataFrame, today: date) -> pl.DataFrame:
-    """Expired or VVM 3/4 stock still on a shelf; stock on hold awaiting a decision (per lot and location)."""
+    """Expired or VVM 3/4 stock still on a shelf; stock on hold awaiting a decision (per lot and location),
+    except a lot held by an open excursion and not decided yet (that excursion's alert speaks for it)."""
     present = stock.filter(pl.col("doses") > 0)
     expired = pl.col("expires_on") < today
     unusable = present.filter(expired | (pl.col("vvm_stage") >= 3)).with_columns(
@@ -390,14 +167,13 @@ def quality_conditions(stock: pl.DataFrame, holds: pl.DataFrame, today: date) ->
         pl.when(expired).then(pl.lit("expired")).otherwise(pl.lit("vvm")).alias("reason"),
         pl.when(expired).then(pl.col("expires_on") + pl.duration(days=1)).alias("since"),
     )
-    held = (
-        present.filter(pl.col("on_hold"))
-        .join(holds, on="lot_id", how="left")
-        .with_columns(
-            pl.lit("on_hold").alias("kind"),
-            pl.col("held_on").alias("since"),
-            _days(pl.lit(today), pl.col("held_on")).alias("days_on_hold"),
-        )
+    on_hold = present.filter(pl.col("on_hold"))
+    if held_by_excursion is not None:
+        on_hold = on_hold.join(held_by_excursion, on=["lot_id", "location_id"], how="anti")
+    held = on_hold.join(holds, on="lot_id", how="left").with_columns(
+        pl.lit("on_hold").alias("kind"),
+        pl.col("held_on").alias("since"),
+        _days(pl.lit(today), pl.col("held_on")).alias("days_on_hold"),
     )
     base = ["product_code", "lot_number", "location_code", "doses", "expires_on", "vvm_stage"]
     return pl.concat(
@@ -480,6 +256,7 @@ def conditions(
     holds: pl.DataFrame,
     line_thresholds: pl.DataFrame,
     facility_thresholds: pl.DataFrame,
+    held_by_excursion: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every condition of the day, and the stock lines (for the dashboard's colours)."""
     lines = stock_lines(stock, outflow, transit, line_thresholds, today)
@@ -487,7 +264,7 @@ def conditions(
         [
             level_conditions(lines),
             expiry_conditions(stock, lines, facilities, today),
-            quality_conditions(stock, holds, today),
+            quality_conditions(stock, holds, today, held_by_excursion),
             shipment_conditions(open_shipments, received, facility_thresholds, today),
             count_conditions(stock, counts, facility_thresholds, today),
         ]

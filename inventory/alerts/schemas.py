@@ -54,3 +54,34 @@ class AlertSettingWrite(msgspec.Struct, forbid_unknown_fields=True):
     value: Any
     facility: str | None = None
     product: str | None = None
+
+
+class SubscriptionWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """A user's daily digest: where, in which language, on or off."""
+
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    language: str = "vi"
+    active: bool = True
+
+
+class SubscriptionRead(msgspec.Struct):
+    username: str
+    email: str
+    language: str
+    active: bool
+
+
+class WebhookWrite(msgspec.Struct, forbid_unknown_fields=True):
+    """A facility's webhook: the digest of it and the facilities it supplies, POSTed and signed."""
+
+    facility: Annotated[str, msgspec.Meta(max_length=32)]
+    url: Annotated[str, msgspec.Meta(max_length=500)]
+    active: bool = True
+
+
+class WebhookRead(msgspec.Struct):
+    facility: str
+    url: str
+    active: bool
+    secret: str | None = None
+    """The HMAC-SHA256 key, only in the answer that set it."""

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.alerts import domain, rules
+from inventory.alerts import domain, duties, rules
+from inventory.alerts.duties_sql import DutyRepository
 from inventory.alerts.models import Alert, AlertEvaluation, AlertSetting
 from inventory.alerts.reads import render
 from inventory.alerts.repository import AlertRepository
 from inventory.alerts.schemas import AlertPage, AlertRead, EvaluationRead
+from inventory.alerts.thresholds import frames as threshold_frames
 from inventory.auth import Forbidden, Principal
 from inventory.errors import Conflict, NotFound, UnknownReference, ValidationFailed
-from inventory.timeutil import today_vn, utcnow, vietnam_day
+from inventory.timeutil import to_vietnam, today_vn, utcnow, vietnam_day
 
 STATES = ("open", "unacknowledged", "resolved", "all")
 MAX_PER_PAGE = 200
@@ -34,11 +36,21 @@ class Filters:
 
 
 class AlertService:
-    def __init__(self, session: AsyncSession, principal: Principal, *, today: date | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        *,
+        today: date | None = None,
+        now: time | None = None,
+    ) -> None:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
+        self.now = now or to_vietnam(utcnow()).time()
+        """The local time of day: today's twice-daily readings are due from their hours."""
         self.repo = AlertRepository(session)
+        self.duties = DutyRepository(session)
 
     # ---- thresholds ----------------------------------------------------------------------------------------
 
@@ -67,60 +79,50 @@ class AlertService:
             by_facility_product=by_pair,
         )
 
-    async def _threshold_frames(self, facilities: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        table = await self.thresholds()
-        products = await self.repo.products()
-        line_rows, facility_rows = [], []
-        for facility_id, code in facilities.select("facility_id", "facility_code").iter_rows():
-            own = table.for_line(code, None)
-            facility_rows.append(
-                (facility_id, own.confirm_within_days, own.discrepancy_days, own.count_period_days)
-            )
-            for product_id, product in products:
-                t = table.for_line(code, product)
-                line_rows.append(
-                    (
-                        facility_id,
-                        product_id,
-                        product,
-                        t.consumption_days,
-                        t.supply_interval_months,
-                        t.reserve_share,
-                        t.lead_time_days,
-                        t.expiry_windows_days[0],
-                        t.expiry_windows_days[-1],
-                        t.expiry_risk_min_doses,
-                    )
-                )
-        return (
-            pl.DataFrame(line_rows, schema=rules.LINE_THRESHOLDS, orient="row"),
-            pl.DataFrame(facility_rows, schema=rules.FACILITY_THRESHOLDS, orient="row"),
-        )
-
-    # ---- evaluation ----------------------------------------------------------------------------------------
-
     async def conditions(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Every condition today (and the stock lines behind the level kinds), read in a fixed number of queries."""
+        """Every condition today (and the stock lines behind the level kinds), read in a fixed number of
+        queries whatever the number of facilities; thresholds and rules set-based in polars."""
         facilities = await self.repo.facilities()
-        line_thresholds, facility_thresholds = await self._threshold_frames(facilities)
-        longest_discrepancy = (
-            int(facility_thresholds["discrepancy_days"].max() or 0) if facility_thresholds.height else 0
+        line_t, facility_t, duty_t = threshold_frames(
+            await self.thresholds(), facilities, await self.repo.products()
         )
-        return rules.conditions(
+        longest_discrepancy = int(facility_t["discrepancy_days"].max() or 0) if facility_t.height else 0
+        longest_reading = int(duty_t["reading_days"].max() or 1) if duty_t.height else 1
+        longest_report = int(duty_t["report_months"].max() or 0) if duty_t.height else 0
+        counts = await self.repo.counts()
+        excursions, held = await self.duties.excursions()
+        found, lines = rules.conditions(
             today=self.today,
             facilities=facilities,
             stock=await self.repo.stock(),
-            outflow=await self.repo.outflow(
-                self.today, line_thresholds["consumption_days"].unique().to_list()
-            ),
+            outflow=await self.repo.outflow(self.today, line_t["consumption_days"].unique().to_list()),
             transit=await self.repo.transit(),
             open_shipments=await self.repo.open_shipments(),
             received=await self.repo.received_shipments(self.today - timedelta(days=longest_discrepancy)),
-            counts=await self.repo.counts(),
+            counts=counts,
             holds=await self.repo.holds(),
-            line_thresholds=line_thresholds,
-            facility_thresholds=facility_thresholds,
+            line_thresholds=line_t,
+            facility_thresholds=facility_t,
+            held_by_excursion=held,
         )
+        periods = [label for label, _ in duties.report_periods(self.today, longest_report)]
+        owed = duties.conditions(
+            today=self.today,
+            now=self.now,
+            facilities=facilities,
+            counts=counts,
+            equipment=await self.duties.equipment(),
+            readings=await self.duties.readings(self.today - timedelta(days=longest_reading - 1)),
+            excursions=excursions,
+            submissions=await self.duties.submissions(periods),
+            deadlines=await self.duties.deadlines(),
+            thresholds=duty_t,
+        ).with_columns(
+            pl.col("severity")
+            .replace_strict(domain.SEVERITY_RANK, return_dtype=pl.Int64)
+            .alias("severity_rank")
+        )
+        return pl.concat([found, owed]), lines
 
     async def evaluate(self) -> EvaluationRead:
         """Open an alert for each new condition, update one whose numbers changed, resolve one whose condition

@@ -107,8 +107,11 @@ async def _cold_chain(
                 installed_on=date(2022, 11, 20),
             )
         )
+    # registered a month ago, so that the twice-daily log of the last week is expected
+    registering = ColdChain(clock.stock(today - timedelta(days=30)))
     for item in equipment:
-        await chain.register_equipment(item, key=_key("equipment", item.facility, item.location))
+        await registering.register_equipment(item, key=_key("equipment", item.facility, item.location))
+    await _readings(clock, today, [(i.facility, i.location) for i in equipment], rng)
     heat_day, freeze_day = today - timedelta(days=19), today - timedelta(days=8)
     report = fridgetag_report(today, heat_day=heat_day, freeze_day=freeze_day, rng=rng)
     imported = await chain.import_file(
@@ -136,3 +139,25 @@ async def _cold_chain(
                 continue  # the other frozen lots wait for their shake test: the excursion stays open
             await chain.decide(excursion.id, decision, key=_key("decision", excursion.id, exposed.lot_number))
     return {"excursions": len(imported.excursions)}
+
+
+async def _readings(clock: _Clock, today: date, places: list[tuple[str, str]], rng: random.Random) -> None:
+    """The twice-daily log of the last week and this morning, each day on its own day, in range; the commune
+    station's afternoon reading of yesterday was forgotten (an alert on the day the demo loads)."""
+    for back in range(7, -1, -1):
+        day = today - timedelta(days=back)
+        chain = ColdChain(clock.stock(day))
+        for n, (facility, location) in enumerate(places):
+            for period in ("morning", "afternoon"):
+                forgotten = back == 1 and period == "afternoon" and n == len(places) - 1 and len(places) > 2
+                if forgotten or (back == 0 and period == "afternoon"):
+                    continue
+                reading = c.ReadingCreate(
+                    facility=facility,
+                    location=location,
+                    period=period,  # type: ignore[arg-type]
+                    celsius=round(rng.uniform(3.5, 6.0), 1),
+                    freeze_indicator="ok",
+                    day=day,
+                )
+                await chain.record_reading(reading, key=_key("reading", facility, location, day, period))

@@ -20,6 +20,7 @@ from typing import Any
 
 from inventory.i18n import (
     alerts,
+    alerts2,
     backupnum,
     coldchain,
     coldchain2,
@@ -53,6 +54,7 @@ PARTS = (
     trust2,
     pagecache,
     reports2,
+    alerts2,
 )
 """Every module of entries; a new topic adds its module here."""
 
