@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.alerts.models import AlertSubscription, AlertWebhook
@@ -23,6 +25,7 @@ from inventory.errors import NotFound, UnknownReference, ValidationFailed
 from inventory.i18n import LANGUAGES
 from inventory.users.models import User
 
+Row = TypeVar("Row", AlertSubscription, AlertWebhook)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -58,17 +61,29 @@ class Subscriptions:
                 message="error.alerts.language", params={"language": language}, field="language"
             )
         user = await self._user(username)
-        row = await self.session.scalar(
-            select(AlertSubscription).where(AlertSubscription.user_id == user.id).with_for_update()
+        row = await self._first_or_insert(
+            select(AlertSubscription).where(AlertSubscription.user_id == user.id),
+            AlertSubscription(user_id=user.id, email=email, language=language, active=active),
         )
-        if row is None:
-            self.session.add(
-                AlertSubscription(user_id=user.id, email=email, language=language, active=active)
-            )
-        else:
-            row.email, row.language, row.active = email, language, active
+        row.email, row.language, row.active = email, language, active
         await self.session.flush()
         return Subscription(username, email, language, active)
+
+    async def _first_or_insert(self, query: Select[tuple[Row]], new: Row) -> Row:
+        """The row the query finds, locked, or `new` inserted: when two first requests race, the second's
+        insert meets the unique key and it takes the row the first made (never a 500)."""
+        row = await self.session.scalar(query.with_for_update())
+        if row is not None:
+            return row
+        try:
+            async with self.session.begin_nested():
+                self.session.add(new)
+                await self.session.flush()
+            return new
+        except IntegrityError:
+            found = await self.session.scalar(query.with_for_update())
+            assert found is not None  # the unique key that refused the insert names this row
+            return found
 
     async def _facility(self, code: str) -> Facility:
         facility = await self.session.scalar(select(Facility).where(Facility.code == code))
@@ -105,13 +120,11 @@ class Subscriptions:
             raise ValidationFailed(message="error.alerts.url", params={"url": url}, field="url")
         facility = await self._facility(facility_code)
         secret = secrets.token_urlsafe(32)
-        row = await self.session.scalar(
-            select(AlertWebhook).where(AlertWebhook.facility_id == facility.id).with_for_update()
+        row = await self._first_or_insert(
+            select(AlertWebhook).where(AlertWebhook.facility_id == facility.id),
+            AlertWebhook(facility_id=facility.id, url=url, secret=secret, active=active),
         )
-        if row is None:
-            self.session.add(AlertWebhook(facility_id=facility.id, url=url, secret=secret, active=active))
-        else:
-            row.url, row.secret, row.active = url, secret, active
+        row.url, row.secret, row.active = url, secret, active
         # audited without the key; a retry sets a new key, and the last answer received holds the valid one
         record(
             self.session,

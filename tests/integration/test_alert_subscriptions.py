@@ -73,3 +73,40 @@ async def test_digests_and_webhooks_are_set_by_whom_the_issue_says(settings, api
         assert 'data-error-for="email"' in refused_page.text and 'value="sai địa chỉ"' in refused_page.text
         other = await client.get("/alerts/delivery", params={"user": "keeper"})
         assert other.status_code == 403 and 'data-error-for="username"' in other.text
+
+
+async def test_simultaneous_first_subscriptions_and_webhooks_all_succeed_with_one_row(settings) -> None:
+    """Eight first requests at once for one user's digest and one facility's webhook: each answers, one row
+    each remains, holding one of the values sent (on SQLite the writes queue; on PostgreSQL the later inserts
+    meet the unique key and take the row the first made)."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from inventory.alerts.models import AlertSubscription, AlertWebhook
+    from inventory.alerts.subscriptions import Subscriptions
+    from inventory.auth import Principal
+    from inventory.db import create_engine, session_factory, unit_of_work
+
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    admin = Principal.system("test")
+
+    async def subscribe(n: int) -> None:
+        async with unit_of_work(sessions) as session:
+            await Subscriptions(session, admin).subscribe("keeper", f"kho{n}@example.vn", "vi", True)
+
+    async def webhook(n: int) -> None:
+        async with unit_of_work(sessions) as session:
+            await Subscriptions(session, admin).set_webhook(DISTRICT, f"https://sms.example.vn/{n}", True)
+
+    try:
+        await asyncio.gather(*(subscribe(n) for n in range(8)), *(webhook(n) for n in range(8)))
+        async with sessions() as session:
+            emails = (await session.scalars(select(AlertSubscription.email))).all()
+            hooks = (await session.scalars(select(AlertWebhook.url))).all()
+            assert await session.scalar(select(func.count()).select_from(AlertWebhook)) == 1
+    finally:
+        await engine.dispose()
+    assert len(emails) == 1 and emails[0] in {f"kho{n}@example.vn" for n in range(8)}
+    assert len(hooks) == 1 and hooks[0] in {f"https://sms.example.vn/{n}" for n in range(8)}
