@@ -32,7 +32,7 @@ from inventory.commands import (
 )
 from inventory.db import ConnectionLost
 from inventory.errors import InventoryError, SendAgain
-from inventory.i18n import language
+from inventory.i18n import language, translate
 from inventory.idempotency import BUSY_SQLSTATES
 
 PROBLEM_JSON = "application/problem+json"
@@ -93,24 +93,13 @@ def database_error_to_response(
     error, logged."""
     state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     if state in BUSY_SQLSTATES:
-        detail = (
-            f"the database cancelled this request: others were using the same rows at the same moment "
-            f"({BUSY_SQLSTATES[state]}); nothing was written: send the same request again"
-        )
+        again = SendAgain(message="error.send_again.database_busy", params={"sqlstate": state})
     elif isinstance(exc, ConnectionLost) or getattr(exc, "connection_invalidated", False):
         log.warning("database connection lost: %s", exc)
-        detail = (
-            "the connection to the database was lost during this request; send the same request again "
-            "(with the same Idempotency-Key a posting is never recorded twice)"
-        )
+        again = SendAgain(message="error.send_again.connection_lost")
     else:
         return server_error_to_response(request, exc)
-    again = SendAgain(detail)
-    if _is_api(request):
-        return _problem(
-            again.status_code, again.title, detail, code=again.code, retry_after=again.retry_after
-        )
-    return _error_page(request, again.status_code, detail, again.retry_after)
+    return inventory_error_to_response(request, again)
 
 
 def validation_error_to_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -153,7 +142,8 @@ def server_error_to_response(request: Request[Any, Any, Any], exc: Exception) ->
     """Anything else is the server's fault: logged with its traceback and an id that the answer carries."""
     request_id = uuid.uuid4().hex
     log.error("server error %s on %s %s", request_id, request.method, request.url.path, exc_info=exc)
-    detail = f"the server failed to answer this request (request id {request_id})"
+    detail = translate("error.server", reader_language(request), {"request_id": request_id})
+
     if not _is_api(request):
         return _error_page(request, 500, detail)
     return _problem(500, "Internal Server Error", detail, code="server_error", request_id=request_id)

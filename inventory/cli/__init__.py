@@ -188,8 +188,8 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
             lambda session: import_opening_stock(session, settings, CLI, path, facility, day, progress=True),
         )
     except ImportFailed as exc:
-        console.print(f"[red]nothing imported from {path.name}:")
-        for problem in exc.problems:
+        console.print(f"[red]{translate('import.nothing_imported', cli_language(), {'file': path.name})}")
+        for problem in exc.texts(cli_language()):
             console.print(f"  {problem}")
         sys.exit(1)
     ids = ", ".join(str(d.id) for d in result)

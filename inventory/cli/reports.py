@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.cli.common import CLI, console, run_in_session
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
@@ -34,8 +35,8 @@ def register_import(settings: Settings, path: Path) -> None:
             settings, lambda s: RegisterService(s, CLI, settings=settings).import_file(path, progress=True)
         )
     except ImportFailed as exc:
-        console.print(f"[red]nothing imported from {path.name}:")
-        for problem in exc.problems:
+        console.print(f"[red]{translate('import.nothing_imported', cli_language(), {'file': path.name})}")
+        for problem in exc.texts(cli_language()):
             console.print(f"  {problem}")
         sys.exit(1)
     console.print(
@@ -117,8 +118,8 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
             settings, lambda s: RegisterService(s, CLI, settings=settings).load_schedule_csv(text, note=note)
         )
     except ImportFailed as exc:
-        console.print("[red]schedule not loaded:")
-        for problem in exc.problems:
+        console.print(f"[red]{translate('import.schedule_not_loaded', cli_language())}")
+        for problem in exc.texts(cli_language()):
             console.print(f"  {problem}")
         sys.exit(1)
     console.print(f"schedule loaded; in force today: {version}")

@@ -27,6 +27,7 @@ from inventory.i18n import (
     inputs,
     labels,
     ledgerproof,
+    messages,
     reports,
     routes,
 )
@@ -34,7 +35,19 @@ from inventory.i18n import (
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
-PARTS = (labels, errors, backupnum, credentials, ledgerproof, routes, reports, alerts, coldchain, inputs)
+PARTS = (
+    labels,
+    errors,
+    backupnum,
+    credentials,
+    ledgerproof,
+    routes,
+    reports,
+    alerts,
+    coldchain,
+    inputs,
+    messages,
+)
 """Every module of entries; a new topic adds its module here."""
 
 

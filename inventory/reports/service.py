@@ -205,7 +205,7 @@ class ReportsService:
 
     async def set_setting(self, name: str, value: Any) -> dict[str, int]:
         """Change one report setting (administrators only); an impossible value is refused, naming it."""
-        self.principal.require_role("admin", action="change report settings")
+        self.principal.require_role("admin", action="change_report_settings")
         try:
             value = domain.check_setting(name, value)
         except ValueError as exc:

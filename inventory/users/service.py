@@ -157,28 +157,29 @@ class UserService:
         by: Principal,
     ) -> User:
         """Create a user; store keepers and commune workers must name their facility."""
-        by.require_role("admin", action="add users")
+        by.require_role("admin", action="add_users")
         if role not in ROLES:
-            raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+            raise ValidationFailed(
+                message="error.user.role", params={"roles": ", ".join(ROLES)}, field="role"
+            )
         if not username.strip() or len(username) > 60:
-            raise ValidationFailed("a username of 1 to 60 characters is needed", field="username")
+            raise ValidationFailed(message="error.user.username", field="username")
         if await self.session.scalar(select(User).where(User.username == username)):
-            raise Conflict(f"user {username!r} exists", field="username")
+            raise Conflict(message="error.user.exists", params={"username": username}, field="username")
         facility = None
         if role in {"store_keeper", "commune_worker"}:
             if not facility_code:
-                raise ValidationFailed(f"a {role} is bound to one facility", field="facility")
+                raise ValidationFailed(message=f"error.user.facility_needed.{role}", field="facility")
             facility = await self.session.scalar(select(Facility).where(Facility.code == facility_code))
             if facility is None:
-                raise UnknownReference(f"unknown facility {facility_code!r}", field="facility")
+                raise UnknownReference(
+                    message="error.facility.unknown", params={"code": facility_code}, field="facility"
+                )
             if role == "commune_worker" and facility.level != "commune":
-                raise ValidationFailed(
-                    "a commune worker belongs to a commune health station", field="facility"
-                )
+                raise ValidationFailed(message="error.user.commune_worker_level", field="facility")
             if role == "store_keeper" and facility.level == "commune":
-                raise ValidationFailed(
-                    "a store keeper belongs to a provincial or district store", field="facility"
-                )
+                raise ValidationFailed(message="error.user.store_keeper_level", field="facility")
+
         user = User(
             username=username,
             full_name=full_name,

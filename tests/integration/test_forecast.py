@@ -265,7 +265,7 @@ async def test_the_province_gets_a_workbook_but_no_letter_addressed_to_itself(st
     assert workbook.status_code == 200
     letter = await stocked.get("/forecast/request.docx", period=NEXT_MONTH, facility="CDC-LC")
     assert letter.status_code == 422 and letter.json()["field"] == "facility"
-    assert "no supplier" in letter.json()["detail"]
+    assert letter.json()["message"] == "error.forecast.letter_no_supplier"
 
 
 async def test_the_letter_is_signed_by_the_signed_in_user_unless_a_signer_is_given(stocked: Api) -> None:

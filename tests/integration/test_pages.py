@@ -58,7 +58,7 @@ async def test_a_receive_form_error_keeps_the_input_names_the_field_and_saves_no
         response = await client.post("/receive", data=form)
         assert response.status_code == 422
         assert 'data-error-for="lines[0].doses"' in response.text
-        assert "whole number of vials" in response.text
+        assert "55 liều không phải là số lọ nguyên" in response.text  # in the page's language
         assert 'value="MR-PAGE"' in response.text and 'value="55"' in response.text
     assert (await api.read("/facilities/TTYT-MT/stock"))["rows"] == []
 
