@@ -31,7 +31,10 @@ class Principal:
     """Facilities this principal may read; None means every facility."""
     address: str | None = None
     full_name: str | None = None
+    title: str | None = None
+    """Their position (chức vụ), printed above their name on a letter they sign."""
     is_system: bool = False
+
     """The command line or a script, not a person signed in."""
 
     @classmethod

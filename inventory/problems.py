@@ -119,9 +119,29 @@ def http_error_to_response(request: Request[Any, Any, Any], exc: HTTPException) 
         return inventory_error_to_response(
             request, BodyTooLarge(message="error.body_too_large", params={"limit": limit or 0})
         )
+    # Litestar's own refusals (no such page, a method the route does not take, a failed CSRF check...): its
+    # English detail is kept in `reason`, the text is the catalogue's, by status
+    key = HTTP_MESSAGES.get(exc.status_code, "error.http.refused")
+    detail = translate(key, reader_language(request), {"status": exc.status_code})
     if not _is_api(request):
-        return _error_page(request, exc.status_code, str(exc.detail))
-    return _problem(exc.status_code, "Request refused", str(exc.detail), code="request_refused")
+        return _error_page(request, exc.status_code, detail)
+    return _problem(
+        exc.status_code,
+        "Request refused",
+        detail,
+        code="request_refused",
+        message=key,
+        reason=str(exc.detail),
+    )
+
+
+HTTP_MESSAGES = {
+    401: "error.unauthenticated",
+    403: "error.http.forbidden",
+    404: "error.http.not_found",
+    405: "error.http.method",
+}
+"""Catalogue keys of Litestar's refusals by status; any other status: `error.http.refused`."""
 
 
 def malformed_body_to_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

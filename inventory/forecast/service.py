@@ -24,6 +24,7 @@ from inventory.forecast.inputs import ForecastInputs
 from inventory.forecast.models import ForecastSetting
 from inventory.settings import Settings
 from inventory.timeutil import today_vn, utcnow
+from inventory.users.models import User
 
 ORAL = ("BOPV", "ROTA")
 """Given by mouth: no syringe or safety box bundled."""
@@ -49,6 +50,10 @@ def _refuse_parameter(exc: needs.ForecastParameterError) -> ValidationFailed:
     return ValidationFailed(
         message=f"error.forecast.{exc.code}", params=exc.params, field=exc.field, scope=exc.scope
     )
+
+
+DEFAULT_SIGNER_TITLE = "Giám đốc"
+"""The title above the signature when the signer has none: the head of the unit."""
 
 
 class ForecastService(ForecastInputs):
@@ -258,8 +263,11 @@ class ForecastService(ForecastInputs):
         recipient: str,
         place: str,
         signer_name: str = "",
+        signer_title: str = "",
         number: str = "    /TTYT-KSBT",
     ) -> bytes:
+        """The letter, signed by `signer_name` with `signer_title` (chức vụ) above the name; the head of the
+        unit ("Giám đốc") when no title is given."""
         stock_chart = charts.stock_vs_need(
             forecast.history.lazy(), forecast.lines.lazy(), today=self.today
         ).collect()
@@ -273,7 +281,7 @@ class ForecastService(ForecastInputs):
             place=place,
             issued_on=self.today,
             recipient=recipient,
-            signer_title="Giám đốc",
+            signer_title=signer_title.strip() or DEFAULT_SIGNER_TITLE,
             signer_name=signer_name,
             grounds=(
                 documents.legal_grounds(self.today),
@@ -287,6 +295,18 @@ class ForecastService(ForecastInputs):
             backlog=forecast.backlog,
             charts=pictures,
         )
+
+    async def signer(self) -> tuple[str, str]:
+        """The signed-in user's full name and title (chức vụ) as stored now (a token's principal may be a
+        few seconds old); the username and no title for the command line."""
+        row = (
+            await self.session.execute(
+                select(User.full_name, User.title).where(User.username == self.principal.username)
+            )
+        ).first()
+        if row is None:
+            return self.principal.full_name or self.principal.username, self.principal.title or ""
+        return row[0] or self.principal.username, row[1] or ""
 
     async def letter_names(self, root: str) -> tuple[str, str, str]:
         """Issuer, recipient and place for the letter: the root facility, its supplier, its district or commune."""

@@ -8,8 +8,7 @@ IMPORTS: dict[str, tuple[str, str]] = {
     "import.where.row_column": ("dòng {row}, cột {column}", "row {row}, column {column}"),
     "import.where.row": ("dòng {row}", "row {row}"),
     "import.where.column": ("{column}", "{column}"),
-    "import.nothing_imported": ("Không nhập gì từ {file}:", "nothing imported from {file}:"),
-    "import.schedule_not_loaded": ("Chưa nạp lịch tiêm:", "schedule not loaded:"),
+    "import.refused": ("Không ghi gì; các lỗi:", "Nothing was written; the problems:"),
     "error.import.failed": (
         "Không nhập được gì ({count} lỗi): {first}",
         "Nothing was imported ({count} problem(s)): {first}",
@@ -283,6 +282,16 @@ STOCK: dict[str, tuple[str, str]] = {
         "The connection to the database was lost during this request; send the same request again (with the "
         "same Idempotency-Key a posting is never recorded twice)",
     ),
+    "error.http.forbidden": (
+        "Yêu cầu bị từ chối (phiên làm việc hết hạn hoặc biểu mẫu cũ: hãy tải lại trang)",
+        "The request was refused (an expired session or an old form: reload the page)",
+    ),
+    "error.http.not_found": ("Không có trang hoặc địa chỉ này", "No such page or address"),
+    "error.http.method": (
+        "Địa chỉ này không nhận kiểu yêu cầu này",
+        "This address does not take this kind of request",
+    ),
+    "error.http.refused": ("Yêu cầu bị từ chối (mã {status})", "The request was refused (status {status})"),
     "error.server": (
         "Máy chủ không trả lời được yêu cầu này (mã yêu cầu {request_id})",
         "The server failed to answer this request (request id {request_id})",
@@ -390,6 +399,17 @@ ACCESS: dict[str, tuple[str, str]] = {
         "A store keeper belongs to a provincial or district store",
     ),
     "error.user.title": ("Chức vụ dài tối đa {limit} ký tự", "A title is at most {limit} characters"),
+    "error.user.others_profile": (
+        "Chỉ quản trị viên mới sửa được thông tin của người khác",
+        "Only an administrator changes another user's profile",
+    ),
+    "account.profile": ("Thông tin người ký", "Signer's details"),
+    "account.profile_help": (
+        "Họ tên và chức vụ in ở chữ ký công văn dự trù do bạn tải về",
+        "Your name and title, printed in the signature of the request letters you download",
+    ),
+    "account.title_field": ("Chức vụ", "Title"),
+    "account.save_profile": ("Lưu thông tin", "Save"),
 }
 
 REGISTER_AND_FORECAST: dict[str, tuple[str, str]] = {

@@ -155,6 +155,7 @@ class UserService:
         facility_code: str | None,
         password: str,
         by: Principal,
+        title: str | None = None,
     ) -> User:
         """Create a user; store keepers and commune workers must name their facility."""
         by.require_role("admin", action="add_users")
@@ -183,6 +184,7 @@ class UserService:
         user = User(
             username=username,
             full_name=full_name,
+            title=_title(title),
             role=role,
             facility_id=facility.id if facility else None,
             password_hash=hash_password(password),
@@ -228,6 +230,32 @@ class UserService:
             entity=f"user {user.id}",
         )
 
+    async def set_profile(
+        self, username: str, *, by: Principal, full_name: str | None = None, title: str | None = None
+    ) -> UserRead:
+        """Change a user's full name and title (None keeps one, an empty title clears it): users their own,
+        an administrator anyone's. The row is locked, so two changes at once apply one after the other;
+        sending the same change again changes and records nothing."""
+        if not by.is_admin and by.username != username:
+            raise Forbidden(message="error.user.others_profile", field="username")
+        user = await self._user(username, lock=True)
+        changes: dict[str, object] = {}
+        if full_name is not None and full_name.strip() and full_name.strip() != user.full_name:
+            changes["full_name"] = (user.full_name, full_name.strip())
+            user.full_name = full_name.strip()
+        if title is not None and _title(title) != user.title:
+            changes["title"] = (user.title, _title(title))
+            user.title = _title(title)
+        if changes:
+            record(
+                self.session,
+                by,
+                "user.profile",
+                changes={"username": username, **changes},
+                entity=f"user {user.id}",
+            )
+        return await self._user_read(user)
+
     async def set_active(self, username: str, active: bool, *, by: Principal) -> UserRead:
         """Deactivate a user (their sessions and API tokens end; they cannot sign in) or reactivate them
         (they sign in again with their password; ended tokens stay ended). Administrators only; nobody
@@ -255,6 +283,7 @@ class UserService:
         return UserRead(
             username=user.username,
             full_name=user.full_name,
+            title=user.title,
             role=user.role,
             facility=facility.code if facility else None,
             active=user.active,
@@ -284,6 +313,7 @@ class UserService:
             UserRead(
                 username=user.username,
                 full_name=user.full_name,
+                title=user.title,
                 role=user.role,
                 facility=code,
                 active=user.active,
@@ -517,4 +547,16 @@ class UserService:
             readable=readable,
             address=address,
             full_name=user.full_name,
+            title=user.title,
         )
+
+
+TITLE_LENGTH = 100
+
+
+def _title(value: str | None) -> str | None:
+    """A title as stored: trimmed, None when blank; refused over TITLE_LENGTH characters."""
+    text = (value or "").strip()
+    if len(text) > TITLE_LENGTH:
+        raise ValidationFailed(message="error.user.title", params={"limit": TITLE_LENGTH}, field="title")
+    return text or None

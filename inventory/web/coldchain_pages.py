@@ -16,6 +16,7 @@ from forecasting.charts import figure_to_png
 from inventory.coldchain import schemas as c
 from inventory.coldchain.charts import temperature_figure
 from inventory.coldchain.service import ColdChain
+from inventory.commands import input_refused
 from inventory.errors import InventoryError
 from inventory.i18n import translate
 from inventory.timeutil import today_vn
@@ -62,7 +63,10 @@ class ColdChainPages(Controller):
             )
             await ColdChain(page.stock).decide(excursion_id, cmd, key=key)
         except (InventoryError, ValueError) as exc:
-            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
+            # a ValueError: a NUL character in a text (Command.__post_init__), read by the one adapter
+            refusal = exc if isinstance(exc, InventoryError) else input_refused(str(exc))
+            detail = refusal.text(page.lang)
+
             form = Form(values=dict(data), errors={f"{excursion_id}/{data.get('lot_number', '')}": detail})
             return await self._overview(page, None, form, getattr(exc, "status_code", 422))
         return Redirect("/coldchain", status_code=303)

@@ -221,7 +221,9 @@ def test_incomplete_dose_columns_and_dose_cells_without_an_antigen_are_refused(
         encoding="utf-8",
     )
     result = run(settings, "register", "import", str(path))
-    assert result.exit_code == 1 and "dòng 1: có cột dose_number, given_on nhưng thiếu antigen" in result.output
+    assert (
+        result.exit_code == 1 and "dòng 1: có cột dose_number, given_on nhưng thiếu antigen" in result.output
+    )
     rows = [f"A1,,M,{ago(200)},03451,,1,{ago(199)},"]
     result = run(settings, "register", "import", str(write(tmp_path, rows)))
     assert result.exit_code == 1 and "dòng 2, cột antigen: trống" in result.output

@@ -204,7 +204,6 @@ def _raised_refusals() -> list[tuple[str, ast.Call]]:
     return raised
 
 
-
 def test_the_refusal_classes_are_found() -> None:
     """The scan below sees the refusals it is about (a scan that found none would pass for nothing)."""
     classes = _refusal_classes()
@@ -255,14 +254,22 @@ def test_keys_built_at_a_raise_site_exist_for_every_value() -> None:
 
     actions = set()
     for path in _python_files():
-        actions |= set(re.findall(r'require_role\([^)]*action="([a-z_]+)"\)', path.read_text(encoding="utf-8")))
+        actions |= set(
+            re.findall(r'require_role\([^)]*action="([a-z_]+)"\)', path.read_text(encoding="utf-8"))
+        )
     assert len(actions) >= 10
     wanted = [f"error.forbidden.{action}" for action in actions]
     wanted += [f"error.forbidden.see_{what}" for what in ("document", "count", "shipment")]
     wanted += [f"error.shipment.already_{status}" for status in ("received", "cancelled")]
     wanted += [f"error.reversal.shipment_{status}" for status in ("received", "cancelled")]
-    wanted += [f"error.lot.{use}.{case}" for use in ("issue", "use") for case in ("expired", "on_hold", "vvm")]
+    wanted += [
+        f"error.lot.{use}.{case}" for use in ("issue", "use") for case in ("expired", "on_hold", "vvm")
+    ]
     wanted += [f"error.user.facility_needed.{role}" for role in ("store_keeper", "commune_worker")]
+    from inventory.problems import HTTP_MESSAGES
+
+    wanted += [*HTTP_MESSAGES.values(), "error.http.refused", "error.server"]
+
     assert {"store_keeper", "commune_worker"} <= set(users.ROLES)
     missing = [key for key in wanted if key not in CATALOGUE]
     assert not missing, missing
