@@ -141,7 +141,9 @@ def test_the_schedule_can_be_exported_edited_and_loaded_whole(settings: Settings
     broken = tmp_path / "broken.csv"
     broken.write_text(text.replace("TT52/2025,2026-02-15", "TT52/2025,2026-02-31", 1), encoding="utf-8")
     refused = run(settings, "schedule", "load", str(broken))
-    assert refused.exit_code == 1 and "not loaded" in refused.output
+    assert refused.exit_code == 1 and "Không ghi gì; các lỗi:" in refused.output
+    assert "Không đọc được tệp lịch tiêm" in refused.output  # 31 February: not a date, in the CLI's language
+
     loaded = run(settings, "schedule", "load", str(path), "--note", "checked with CDC Lai Châu")
     assert loaded.exit_code == 0 and "in force today" in loaded.output
 
