@@ -194,7 +194,8 @@ async def test_the_page_shows_one_vaccines_workings_at_a_time(stocked: Api, sett
         assert 'data-facility="TYT-03451"' in penta.text and "max(0" in penta.text
         unknown = await client.get("/forecast", params={"period": NEXT_MONTH, "product": "NOPE"})
         assert unknown.status_code == 422
-        assert "no vaccine &#39;NOPE&#39; in this request" in unknown.text
+        assert "Dự trù này không có vắc xin «NOPE»" in unknown.text  # in the page's language
+
         assert 'id="forecast-totals"' in unknown.text
 
 
