@@ -69,9 +69,19 @@ DEFAULT_ONE_MONTH_DAYS = 28
 
 
 class ScheduleError(ValueError):
-    """The schedule table cannot answer the question (no version in force, unknown version, bad rows)."""
+    """The schedule table cannot answer the question (no version in force, unknown version, bad rows).
+
+    ``code`` says what kind of refusal it is, for a catalogue message (``error.schedule.<code>``) with
+    ``params``; the English text is for logs and scripts (this package knows no catalogue)."""
 
     status_code = 422
+
+    def __init__(
+        self, message: str, *, code: str = "problems", params: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params or {"problems": message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +122,18 @@ def version_in_force(schedule: pl.DataFrame, *, on: date, version: str | None = 
     versions = schedule.select("version", "effective_from", "effective_to").unique()
     if version is not None:
         if version not in versions["version"]:
-            raise ScheduleError(f"unknown schedule version {version!r}")
+            raise ScheduleError(
+                f"unknown schedule version {version!r}", code="unknown_version", params={"version": version}
+            )
         return version
     in_force = versions.filter(
         (pl.col("effective_from") <= on) & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= on))
     ).sort("effective_from")
     if in_force.is_empty():
-        raise ScheduleError(f"no schedule version is in force on {on.isoformat()}")
+        raise ScheduleError(
+            f"no schedule version is in force on {on.isoformat()}", code="none_in_force", params={"day": on}
+        )
+
     return in_force["version"][-1]
 
 

@@ -31,7 +31,10 @@ class Principal:
     """Facilities this principal may read; None means every facility."""
     address: str | None = None
     full_name: str | None = None
+    title: str | None = None
+    """Their position (chức vụ), printed above their name on a letter they sign."""
     is_system: bool = False
+
     """The command line or a script, not a person signed in."""
 
     @classmethod
@@ -55,12 +58,24 @@ class Principal:
 
     def require_read(self, facility_id: int, code: str, *, field: str) -> None:
         if not self.can_read(facility_id):
-            raise Forbidden(f"{self.username} may not see {code}", field=field)
+            raise Forbidden(
+                message="error.forbidden.see_facility",
+                params={"user": self.username, "facility": code},
+                field=field,
+            )
 
     def require_write(self, facility_id: int, code: str, *, field: str) -> None:
         if not self.can_write(facility_id):
-            raise Forbidden(f"{self.username} ({self.role}) may not post at {code}", field=field)
+            raise Forbidden(
+                message="error.forbidden.post_at",
+                params={"user": self.username, "role": self.role, "facility": code},
+                field=field,
+            )
 
     def require_role(self, *roles: str, action: str) -> None:
+        """Refuse unless the principal has one of `roles`; `action` names what was asked for, as the
+        catalogue's `error.forbidden.<action>` (add_users, verify_ledger, ...)."""
         if self.role not in roles:
-            raise Forbidden(f"{self.username} ({self.role}) may not {action}")
+            raise Forbidden(
+                message=f"error.forbidden.{action}", params={"user": self.username, "role": self.role}
+            )

@@ -85,7 +85,10 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
             if by_token and principal is not None:
                 self.tokens.put(digest, principal)
         if principal is None:
-            raise Unauthenticated("sign in first" if not by_token else "unknown or revoked API token")
+            raise Unauthenticated(
+                message="error.unauthenticated.token" if by_token else "error.unauthenticated"
+            )
+
         path = connection.scope["path"]
         method = connection.scope.get("method", "GET")
         if not by_token and method in UNSAFE and path.startswith("/api/"):

@@ -205,8 +205,7 @@ async def _attempts(session: AsyncSession, attempt: Callable[[], Awaitable[T]]) 
             await session.rollback()
             if n == ATTEMPTS:
                 raise SendAgain(
-                    "other postings kept changing the same stock; nothing was written: send the same "
-                    "request again",
+                    message="error.send_again.stock_changed",
                     field=exc.field if isinstance(exc, StockChanged) else None,
                 ) from None
     raise AssertionError("unreachable")  # pragma: no cover
@@ -223,12 +222,10 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 def _checked(key: str | None) -> str:
     if key is None:
-        raise ValidationFailed(
-            "the Idempotency-Key header is required for every posting", field="Idempotency-Key"
-        )
+        raise ValidationFailed(message="error.idempotency.required", field="Idempotency-Key")
     if not 8 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed(
-            f"the Idempotency-Key must be 8 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+            message="error.idempotency.length", params={"limit": MAX_KEY_LENGTH}, field="Idempotency-Key"
         )
     return key
 
@@ -241,14 +238,10 @@ async def _replay(
     assert stored is not None  # the claim found it: its holder committed it
     if stored.recorded_by != request.principal.username:
         # keys are per user: another user's result is never replayed (nor its existence confirmed)
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was already used by another user; choose a new key",
-            field="Idempotency-Key",
-        )
+        raise IdempotencyKeyReused(message="error.idempotency.other_user", field="Idempotency-Key")
     if stored.request_hash != fingerprint or stored.scope != request.scope:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was already used for a different request", field="Idempotency-Key"
-        )
+        raise IdempotencyKeyReused(message="error.idempotency.other_request", field="Idempotency-Key")
+
     assert stored.response is not None
     return msgspec.json.decode(stored.response, type=result_type)
 

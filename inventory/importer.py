@@ -17,7 +17,16 @@ from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.use_cases import receiving
-from inventory.tabular import ImportFailed, parse_date, parse_int, read_rows
+from inventory.tabular import (
+    CellError,
+    ImportFailed,
+    RowProblem,
+    missing_columns,
+    parse_date,
+    parse_int,
+    read_rows,
+    stopped,
+)
 
 __all__ = ["ImportFailed", "import_opening_stock"]
 
@@ -30,7 +39,7 @@ RECEIPT_LINES = 500
 
 def _lines(
     header: list[str], rows: list[list[object]], progress: bool
-) -> Iterator[tuple[int, s.ReceiptLine | str]]:
+) -> Iterator[tuple[int, s.ReceiptLine | RowProblem]]:
     index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
     with Progress(disable=not progress or len(rows) < 200, transient=True) as bar:
         task = bar.add_task("checking rows", total=len(rows))
@@ -47,22 +56,24 @@ def _lines(
                 values: dict[str, object] = {}
                 for name in REQUIRED:
                     if cell(name) is None or not str(cell(name)).strip():
-                        raise ValueError(f"column {name}: empty")
+                        raise CellError("error.import.cell.empty", name)
                 for name, parse in (
                     ("expires_on", parse_date),
                     ("doses", lambda v: parse_int(v, minimum=1)),
                 ):
                     try:
                         values[name] = parse(cell(name))
-                    except ValueError as exc:
-                        raise ValueError(f"column {name}: {exc}") from None
+                    except CellError as exc:
+                        exc.column = name
+                        raise
                 vvm = cell("vvm_stage")
                 try:
                     values["vvm_stage"] = parse_int(vvm, minimum=1) if vvm not in (None, "") else 1
-                except ValueError as exc:
-                    raise ValueError(f"column vvm_stage: {exc}") from None
+                except CellError as exc:
+                    exc.column = "vvm_stage"
+                    raise
                 if not 1 <= int(values["vvm_stage"]) <= 4:  # type: ignore[call-overload]
-                    raise ValueError("column vvm_stage: must be 1 to 4")
+                    raise CellError("error.import.cell.vvm_stage", "vvm_stage", value=values["vvm_stage"])
                 gtin = cell("gtin")
                 yield (
                     n,
@@ -77,8 +88,8 @@ def _lines(
                         vvm_stage=values["vvm_stage"],  # type: ignore[arg-type]
                     ),
                 )
-            except ValueError as exc:
-                yield n, f"row {n}, {exc}"
+            except CellError as exc:
+                yield n, exc.at(n)
 
 
 async def import_opening_stock(
@@ -95,31 +106,35 @@ async def import_opening_stock(
     header, rows = read_rows(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise ImportFailed([f"row 1: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})"])
-    problems: list[str] = []
+        raise missing_columns(missing, REQUIRED)
+    problems: list[RowProblem] = []
     lines: list[s.ReceiptLine] = []
     row_of: list[int] = []
     seen: dict[tuple[str, str, str], int] = {}
     for n, item in _lines(header, rows, progress):
-        if isinstance(item, str):
+        if isinstance(item, RowProblem):
             problems.append(item)
         else:
             key = (item.product, item.lot_number, item.location)
             if key in seen:
                 problems.append(
-                    f"row {n}, column lot_number: {item.lot_number} at {item.location} repeats row {seen[key]}"
+                    RowProblem(
+                        "error.import.lot_repeats",
+                        {"lot": item.lot_number, "location": item.location, "first": seen[key]},
+                        n,
+                        "lot_number",
+                    )
                 )
                 continue
             seen[key] = n
             lines.append(item)
             row_of.append(n)
-        if len(problems) >= MAX_PROBLEMS:
-            problems.append("… stopped after 50 problems")
+        if stopped(problems, MAX_PROBLEMS):
             break
     if problems:
         raise ImportFailed(problems)
     if not lines:
-        raise ImportFailed([f"{path.name}: no data rows"])
+        raise ImportFailed([RowProblem("error.import.no_rows")])
     digest = hashlib.sha256(path.read_bytes() + facility.encode() + str(on).encode()).hexdigest()[:40]
     service = StockContext(session, settings, principal)
     documents: list[s.DocumentRead] = []
@@ -147,9 +162,13 @@ async def import_opening_stock(
     return documents
 
 
-def _locate(exc: InventoryError, row_of: list[int]) -> str:
-    """Turn a service error on lines[i].column into 'row N, column C: reason'."""
+def _locate(exc: InventoryError, row_of: list[int]) -> RowProblem:
+    """A service error on lines[i].column as the problem of row N, column C (its key and parameters kept,
+    so it reads in the reader's language; an older English-only refusal keeps its text)."""
+    message, params = (
+        (exc.message, exc.params) if exc.message else ("error.import.refused", {"reason": exc.detail})
+    )
     match = re.fullmatch(r"lines\[(\d+)\]\.(\w+)", exc.field or "")
     if match:
-        return f"row {row_of[int(match.group(1))]}, column {match.group(2)}: {exc.detail}"
-    return f"{exc.field or 'file'}: {exc.detail}"
+        return RowProblem(message, params, row_of[int(match.group(1))], match.group(2))
+    return RowProblem(message, params, None, exc.field or "file")

@@ -32,7 +32,7 @@ from inventory.commands import (
 )
 from inventory.db import ConnectionLost
 from inventory.errors import InventoryError, SendAgain
-from inventory.i18n import language
+from inventory.i18n import language, translate
 from inventory.idempotency import BUSY_SQLSTATES
 
 PROBLEM_JSON = "application/problem+json"
@@ -93,24 +93,13 @@ def database_error_to_response(
     error, logged."""
     state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     if state in BUSY_SQLSTATES:
-        detail = (
-            f"the database cancelled this request: others were using the same rows at the same moment "
-            f"({BUSY_SQLSTATES[state]}); nothing was written: send the same request again"
-        )
+        again = SendAgain(message="error.send_again.database_busy", params={"sqlstate": state})
     elif isinstance(exc, ConnectionLost) or getattr(exc, "connection_invalidated", False):
         log.warning("database connection lost: %s", exc)
-        detail = (
-            "the connection to the database was lost during this request; send the same request again "
-            "(with the same Idempotency-Key a posting is never recorded twice)"
-        )
+        again = SendAgain(message="error.send_again.connection_lost")
     else:
         return server_error_to_response(request, exc)
-    again = SendAgain(detail)
-    if _is_api(request):
-        return _problem(
-            again.status_code, again.title, detail, code=again.code, retry_after=again.retry_after
-        )
-    return _error_page(request, again.status_code, detail, again.retry_after)
+    return inventory_error_to_response(request, again)
 
 
 def validation_error_to_response(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -130,9 +119,29 @@ def http_error_to_response(request: Request[Any, Any, Any], exc: HTTPException) 
         return inventory_error_to_response(
             request, BodyTooLarge(message="error.body_too_large", params={"limit": limit or 0})
         )
+    # Litestar's own refusals (no such page, a method the route does not take, a failed CSRF check...): its
+    # English detail is kept in `reason`, the text is the catalogue's, by status
+    key = HTTP_MESSAGES.get(exc.status_code, "error.http.refused")
+    detail = translate(key, reader_language(request), {"status": exc.status_code})
     if not _is_api(request):
-        return _error_page(request, exc.status_code, str(exc.detail))
-    return _problem(exc.status_code, "Request refused", str(exc.detail), code="request_refused")
+        return _error_page(request, exc.status_code, detail)
+    return _problem(
+        exc.status_code,
+        "Request refused",
+        detail,
+        code="request_refused",
+        message=key,
+        reason=str(exc.detail),
+    )
+
+
+HTTP_MESSAGES = {
+    401: "error.unauthenticated",
+    403: "error.http.forbidden",
+    404: "error.http.not_found",
+    405: "error.http.method",
+}
+"""Catalogue keys of Litestar's refusals by status; any other status: `error.http.refused`."""
 
 
 def malformed_body_to_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -153,7 +162,8 @@ def server_error_to_response(request: Request[Any, Any, Any], exc: Exception) ->
     """Anything else is the server's fault: logged with its traceback and an id that the answer carries."""
     request_id = uuid.uuid4().hex
     log.error("server error %s on %s %s", request_id, request.method, request.url.path, exc_info=exc)
-    detail = f"the server failed to answer this request (request id {request_id})"
+    detail = translate("error.server", reader_language(request), {"request_id": request_id})
+
     if not _is_api(request):
         return _error_page(request, 500, detail)
     return _problem(500, "Internal Server Error", detail, code="server_error", request_id=request_id)

@@ -111,6 +111,48 @@ SUMMARY_COLUMNS = (
     "order_doses",
 )
 
+PERCENT = "0.0%"
+"""Rates (coverage, wastage, reserve, growth) are stored as the fraction and shown as a percentage: 23.3%."""
+SHARE_PERCENT = "0.00%"
+"""Population shares (2.00% of the population are births) keep two decimals."""
+PERCENT_COLUMNS: dict[str, str] = {
+    "target_share": SHARE_PERCENT,
+    "coverage": PERCENT,
+    "consumption_growth": PERCENT,
+    "wastage_rate": PERCENT,
+    "reserve_share": PERCENT,
+}
+"""Columns of the workings sheets that hold fractions, with the percentage format their cells carry."""
+
+PARAMETER_LABELS_VI: dict[str, str] = {
+    "coverage": "Tỷ lệ bao phủ mục tiêu",
+    "wastage_rate": "Tỷ lệ hao phí cố định",
+    "reserve_share": "Tỷ lệ dự trữ (so với nhu cầu thường xuyên của kỳ)",
+    "lead_time_days": "Thời gian chờ hàng (ngày)",
+    "catchup_months": "Số tháng tiêm bù hết tồn đọng",
+    "method": "Cách tính nhu cầu thường xuyên",
+    "consumption_growth": "Mức tăng tiêu thụ dự kiến",
+    "share_births": "Tỷ lệ sinh trên dân số",
+    "share_surviving_infants": "Tỷ lệ trẻ dưới 1 tuổi trên dân số",
+    "share_pregnant_women": "Tỷ lệ phụ nữ có thai trên dân số",
+    "share_children_7y": "Tỷ lệ trẻ 7 tuổi trên dân số",
+    "review_months": "Số tháng số liệu dùng để tính",
+    "days_per_month": "Số ngày mỗi tháng",
+    "wf_decimals": "Số chữ số thập phân của hệ số hao phí",
+    "order_rounding": "Làm tròn số đề nghị theo",
+    "indicative_wastage": "Tỷ lệ hao phí chỉ định (WHO)",
+}
+"""Vietnamese names of the forecast parameters, shown beside their code name (the API's and CLI's)."""
+PARAMETER_FORMATS: dict[str, str] = {
+    **{name: PERCENT for name in ("coverage", "wastage_rate", "reserve_share", "consumption_growth")},
+    **{
+        name: SHARE_PERCENT
+        for name in ("share_births", "share_surviving_infants", "share_pregnant_women", "share_children_7y")
+    },
+    "indicative_wastage": PERCENT,
+}
+"""The parameters held as fractions: their cells are percentages."""
+
 VALUE_LABELS_VI: dict[str, dict[str, str]] = {
     "scope": {"facility": "cơ sở", "aggregate": "cộng tuyến dưới", "total": "tổng cộng"},
     "level": {"province": "tỉnh", "district": "huyện", "commune": "xã"},
@@ -149,7 +191,7 @@ def _sheet_title(code: str, used: set[str]) -> str:
 
 
 class _Sheet:
-    """Rows appended in order to a write-only sheet (fast: no cell objects are kept)."""
+    """Rows appended in order to a write-only sheet (fast: no cell objects are kept but those styled)."""
 
     def __init__(
         self, wb: Workbook, title: str, *, widths: dict[str, float], freeze: str | None = None
@@ -162,13 +204,17 @@ class _Sheet:
         self.bold = Font(name=WORKBOOK_FONT, bold=True)
         self.wrap = Alignment(wrap_text=True, vertical="top")
 
-    def styled(self, value: object, *, font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-        """One cell carrying a font or wrapping."""
+    def styled(
+        self, value: object, *, font: Font | None = None, wrap: bool = False, number_format: str | None = None
+    ) -> WriteOnlyCell:
+        """One cell carrying a font, wrapping or a number format."""
         cell = WriteOnlyCell(self.ws, value=value)
         if font is not None:
             cell.font = font
         if wrap:
             cell.alignment = self.wrap
+        if number_format is not None:
+            cell.number_format = number_format
         return cell
 
     def title(self, text: str, size: float = 12) -> None:
@@ -180,15 +226,28 @@ class _Sheet:
         self.ws.append(list(values))
 
     def table(
-        self, header: Sequence[str], rows: Iterable[Sequence[object]], *, wrap_last: bool = False
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        *,
+        wrap_last: bool = False,
+        formats: dict[int, str] | None = None,
     ) -> None:
-        """A bold header row then the rows; optionally wrap the last column."""
+        """A bold header row then the rows; optionally wrap the last column; `formats`: the number format of
+        the numeric cells of some columns (by position)."""
         self.ws.append([self.styled(h, font=self.bold, wrap=True) for h in header])
         for row in rows:
             values = list(row)
+            for index, number_format in (formats or {}).items():
+                if _is_number(values[index]):
+                    values[index] = self.styled(values[index], number_format=number_format)
             if wrap_last and values:
                 values[-1] = self.styled(values[-1], wrap=True)
             self.ws.append(values)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def request_workbook(
@@ -241,7 +300,12 @@ def request_workbook(
         )
         sheet.title(f"Cách tính nhu cầu: {lines['product_name'][0]} ({code})")
         sheet.line()
-        sheet.table([COLUMN_LABELS_VI[c] for c in columns], lines.select(columns).iter_rows(), wrap_last=True)
+        sheet.table(
+            [COLUMN_LABELS_VI[c] for c in columns],
+            lines.select(columns).iter_rows(),
+            wrap_last=True,
+            formats={columns.index(c): f for c, f in PERCENT_COLUMNS.items()},
+        )
 
     catchup = catchup_by_commune(forecast, backlog).select(
         "facility_code", "commune", "product_code", "product_name", "doses", "need_catchup"
@@ -254,34 +318,17 @@ def request_workbook(
         ([i, *r] for i, r in enumerate(catchup.iter_rows(), start=1)),
     )
 
-    settings_rows: list[list[object]] = [
-        ["Mặc định", name, value] for name, value in asdict(parameters.defaults).items()
-    ]
-    for scope, overrides in (("Theo vắc xin", parameters.by_product), ("Theo cơ sở", parameters.by_facility)):
-        for key, values in overrides.items():
-            settings_rows += [[f"{scope} {key}", name, value] for name, value in values.items()]
-    for (facility, product), values in parameters.by_facility_product.items():
-        settings_rows += [
-            [f"Cơ sở {facility}, vắc xin {product}", name, value] for name, value in values.items()
-        ]
-    settings_rows += [
-        ["Chung", "review_months", parameters.review_months],
-        ["Chung", "days_per_month", parameters.days_per_month],
-        ["Chung", "wf_decimals", parameters.wf_decimals],
-        ["Chung", "order_rounding", parameters.order_rounding],
-    ]
-    settings_rows += [
-        [
-            "Hao phí chỉ định (WHO)",
-            f"{row.presentation or 'mọi dạng'} {row.min_doses}-{row.max_doses or ''} liều",
-            row.rate,
-        ]
-        for row in parameters.indicative_wastage
-    ]
-    sheet = _Sheet(wb, "Tham số", widths={"A": 34, "B": 30})
+    sheet = _Sheet(wb, "Tham số", widths={"A": 34, "B": 44, "C": 26})
     sheet.title("Tham số dự báo và quy tắc làm tròn")
     sheet.line()
-    sheet.table(["Phạm vi", "Tham số", "Giá trị"], settings_rows)
+    sheet.ws.append([sheet.styled(h, font=sheet.bold, wrap=True) for h in PARAMETER_HEADER])
+    for scope, name, value in _parameter_rows(parameters):
+        label = PARAMETER_LABELS_VI.get(name, name)
+        if name == "indicative_wastage":
+            label = f"{label}: {scope}"
+            scope = "Hao phí chỉ định (WHO)"
+        number_format = PARAMETER_FORMATS.get(name) if _is_number(value) else None
+        sheet.ws.append([scope, label, name, sheet.styled(value, number_format=number_format)])
     sheet.line()
     sheet.title("Quy tắc làm tròn", 11)
     for i, text in enumerate(ROUNDING_POLICY_VI, start=1):
@@ -290,3 +337,34 @@ def request_workbook(
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+PARAMETER_HEADER = ("Phạm vi", "Tham số", "Mã tham số (parameter)", "Giá trị")
+"""The parameters sheet: the Vietnamese name first, the code name the API and the CLI use beside it."""
+
+
+def _parameter_rows(parameters: Parameters) -> list[tuple[str, str, object]]:
+    """(scope, parameter name, value): the defaults, the overrides, the general options, WHO's rates."""
+    rows: list[tuple[str, str, object]] = [
+        ("Mặc định", name, value) for name, value in asdict(parameters.defaults).items()
+    ]
+    for scope, overrides in (("Theo vắc xin", parameters.by_product), ("Theo cơ sở", parameters.by_facility)):
+        for key, values in overrides.items():
+            rows += [(f"{scope} {key}", name, value) for name, value in values.items()]
+    for (facility, product), values in parameters.by_facility_product.items():
+        rows += [(f"Cơ sở {facility}, vắc xin {product}", name, value) for name, value in values.items()]
+    rows += [
+        ("Chung", "review_months", parameters.review_months),
+        ("Chung", "days_per_month", parameters.days_per_month),
+        ("Chung", "wf_decimals", parameters.wf_decimals),
+        ("Chung", "order_rounding", parameters.order_rounding),
+    ]
+    rows += [
+        (
+            f"{row.presentation or 'mọi dạng'} {row.min_doses}-{row.max_doses or ''} liều",
+            "indicative_wastage",
+            row.rate,
+        )
+        for row in parameters.indicative_wastage
+    ]
+    return rows

@@ -20,7 +20,12 @@ from forecasting.periods import ForecastParameterError
 def usage_rate(doses_used: int, doses_administered: int) -> Fraction:
     """Vaccine usage rate = administered ÷ used (S31), as an exact fraction (round it once, where shown)."""
     if doses_used <= 0:
-        raise ForecastParameterError("doses_used", f"{doses_used} doses used: a usage rate needs doses used")
+        raise ForecastParameterError(
+            "doses_used",
+            f"{doses_used} doses used: a usage rate needs doses used",
+            value=doses_used,
+            code="doses_used",
+        )
     return Fraction(doses_administered, doses_used)
 
 
@@ -61,7 +66,10 @@ def indicative_wastage_rate(
         if row.matches(doses_per_vial, presentation):
             return row.rate
     raise ForecastParameterError(
-        "indicative_wastage", f"no indicative rate for {doses_per_vial}-dose {presentation} vials"
+        "indicative_wastage",
+        f"no indicative rate for {doses_per_vial}-dose {presentation} vials",
+        code="indicative_wastage",
+        params={"doses_per_vial": doses_per_vial, "presentation": presentation},
     )
 
 
@@ -87,7 +95,9 @@ def supply_period_need(
 ) -> Fraction:
     """Need for a supply period: annual ÷ 12 × months, or annual ÷ 48 working weeks × weeks (S1 §5.5.1)."""
     if (months is None) == (weeks is None):
-        raise ForecastParameterError("period", "give the supply period in months or in weeks, not both")
+        raise ForecastParameterError(
+            "period", "give the supply period in months or in weeks, not both", code="period.months_or_weeks"
+        )
     if months is not None:
         return fraction_of(annual_need) / 12 * months
     assert weeks is not None
@@ -101,8 +111,13 @@ def adjusted_monthly_consumption(
     months_stocked = months - stockout_days / fraction_of(days_per_month)
     if months_stocked <= 0:
         raise ForecastParameterError(
-            "stockout_days", f"{stockout_days} stock-out days leave no month with stock in {months} months"
+            "stockout_days",
+            f"{stockout_days} stock-out days leave no month with stock in {months} months",
+            value=stockout_days,
+            code="stockout_days",
+            params={"months": months},
         )
+
     return doses_used / months_stocked
 
 

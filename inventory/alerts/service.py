@@ -372,7 +372,7 @@ class AlertService:
         await self.session.flush()
 
     async def _may_set(self, facility: str | None, product: str | None) -> None:
-        self.principal.require_role("admin", "store_keeper", action="change alert thresholds")
+        self.principal.require_role("admin", "store_keeper", action="change_alert_settings")
         if product and product not in {c for _, c in await self.repo.products()}:
             raise UnknownReference(
                 message="error.alerts.unknown_product", params={"product": product}, field="product"

@@ -84,7 +84,7 @@ async def events_page(
 
 
 def _filtered(principal: Principal, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
-    principal.require_role("admin", action="read the audit trail")
+    principal.require_role("admin", action="read_audit")
     stmt = select(AuditEvent)
     if flt.username:
         stmt = stmt.where(AuditEvent.username == flt.username)

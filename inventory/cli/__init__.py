@@ -179,19 +179,13 @@ def stock(settings: Settings, facility: str) -> None:
 @click.pass_obj
 def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
     """Import opening stock from CSV or Excel, all or nothing."""
-    from inventory.importer import ImportFailed, import_opening_stock
+    from inventory.importer import import_opening_stock
 
     day: date | None = on.date() if on is not None else None  # type: ignore[attr-defined]
-    try:
-        result = run_in_session(
-            settings,
-            lambda session: import_opening_stock(session, settings, CLI, path, facility, day, progress=True),
-        )
-    except ImportFailed as exc:
-        console.print(f"[red]nothing imported from {path.name}:")
-        for problem in exc.problems:
-            console.print(f"  {problem}")
-        sys.exit(1)
+    result = run_in_session(
+        settings,
+        lambda session: import_opening_stock(session, settings, CLI, path, facility, day, progress=True),
+    )
     ids = ", ".join(str(d.id) for d in result)
     console.print(f"imported {sum(len(d.movements) for d in result)} lines as document(s) {ids}")
 

@@ -51,7 +51,7 @@ def temps_import(
 
     if facility is None:
         if "/" not in location:
-            raise click.UsageError("give --facility, or the location as FACILITY/CODE")
+            raise click.UsageError(translate("error.coldchain.cli_facility", cli_language()))
         facility, location = location.split("/", 1)
     content = path.read_bytes()
     key = f"temps:{hashlib.sha256(content).hexdigest()}:{facility}:{location}"  # the same file again: once

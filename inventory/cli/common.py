@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.auth import Principal
 from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.errors import InventoryError
-from inventory.i18n import cli_language
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
+from inventory.tabular import ImportFailed
 
 T = TypeVar("T")
 console = Console()
@@ -34,6 +35,11 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
 
     try:
         return asyncio.run(go())
+    except ImportFailed as exc:  # a file refused: every problem, with its row and column
+        console.print(f"[red]{translate('import.refused', cli_language())}")
+        for problem in exc.texts(cli_language()):
+            console.print(f"  {problem}")
+        sys.exit(1)
     except InventoryError as exc:  # a refusal, not a crash: say which argument and why
         console.print(f"[red]{exc.field or 'error'}: {exc.text(cli_language())}")
         sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.cli.common import CLI, console, run_in_session
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
@@ -27,17 +27,10 @@ def register() -> None:
 def register_import(settings: Settings, path: Path) -> None:
     """Import children and their doses from CSV or Excel, all or nothing; a newer export updates."""
     from inventory.register.service import RegisterService
-    from inventory.tabular import ImportFailed
 
-    try:
-        result = run_in_session(
-            settings, lambda s: RegisterService(s, CLI, settings=settings).import_file(path, progress=True)
-        )
-    except ImportFailed as exc:
-        console.print(f"[red]nothing imported from {path.name}:")
-        for problem in exc.problems:
-            console.print(f"  {problem}")
-        sys.exit(1)
+    result = run_in_session(
+        settings, lambda s: RegisterService(s, CLI, settings=settings).import_file(path, progress=True)
+    )
     console.print(
         f"{result.children_added} children added, {result.children_updated} updated, "
         f"{result.doses} doses, communes {', '.join(result.communes)}"
@@ -109,18 +102,11 @@ def schedule_export(settings: Settings, path: Path) -> None:
 def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
     """Replace the schedule in force with an edited CSV (checked whole; the old one is kept)."""
     from inventory.register.service import RegisterService
-    from inventory.tabular import ImportFailed
 
     text = path.read_text(encoding="utf-8")
-    try:
-        version = run_in_session(
-            settings, lambda s: RegisterService(s, CLI, settings=settings).load_schedule_csv(text, note=note)
-        )
-    except ImportFailed as exc:
-        console.print("[red]schedule not loaded:")
-        for problem in exc.problems:
-            console.print(f"  {problem}")
-        sys.exit(1)
+    version = run_in_session(
+        settings, lambda s: RegisterService(s, CLI, settings=settings).load_schedule_csv(text, note=note)
+    )
     console.print(f"schedule loaded; in force today: {version}")
 
 
@@ -145,15 +131,24 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
     help="Write the proposal letter here (.docx).",
 )
 @click.option("--signer", default="", help="Name printed under the signature.")
+@click.option(
+    "--signer-title", default="", help="Title (chức vụ) above the signer's name (default Giám đốc)."
+)
 @click.pass_obj
 def forecast(
-    settings: Settings, period: str | None, facility: str, out: Path | None, letter: Path | None, signer: str
+    settings: Settings,
+    period: str | None,
+    facility: str,
+    out: Path | None,
+    letter: Path | None,
+    signer: str,
+    signer_title: str,
 ) -> None:
     """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
     import polars as pl
 
     from inventory.forecast.service import ForecastService
-    from inventory.i18n import cli_language, format_number, translate
+    from inventory.i18n import format_number
 
     period = period or next_quarter(_today())
 
@@ -164,7 +159,15 @@ def forecast(
         docx = None
         if letter:
             issuer, recipient, place = await service.letter_names(result.root)
-            docx = service.letter(result, issuer=issuer, recipient=recipient, place=place, signer_name=signer)
+            docx = service.letter(
+                result,
+                issuer=issuer,
+                recipient=recipient,
+                place=place,
+                signer_name=signer,
+                signer_title=signer_title,
+            )
+
         return result, xlsx, docx
 
     result, xlsx, docx = run_in_session(settings, work)

@@ -23,10 +23,17 @@ def user() -> None:
 )
 @click.option("--facility", default=None, help="Facility code (store keepers and commune workers).")
 @click.option("--name", "full_name", default=None, help="Full name shown on pages.")
+@click.option("--title", default=None, help="Title (chức vụ) printed above the name on letters they sign.")
 @click.password_option(help="Password (asked twice when not given).")
 @click.pass_obj
 def user_add(
-    settings: Settings, username: str, role: str, facility: str | None, full_name: str | None, password: str
+    settings: Settings,
+    username: str,
+    role: str,
+    facility: str | None,
+    full_name: str | None,
+    title: str | None,
+    password: str,
 ) -> None:
     """Add a user."""
     from inventory.users.service import UserService
@@ -39,10 +46,27 @@ def user_add(
             facility_code=facility,
             password=password,
             by=CLI,
+            title=title,
         )
 
     run_in_session(settings, work)
     console.print(f"user {username} added ({role}{', ' + facility if facility else ''})")
+
+
+@user.command("profile")
+@click.argument("username")
+@click.option("--name", "full_name", default=None, help="Full name shown on pages and under a signature.")
+@click.option("--title", default=None, help="Title (chức vụ) above the name on letters; '' clears it.")
+@click.pass_obj
+def user_profile(settings: Settings, username: str, full_name: str | None, title: str | None) -> None:
+    """Change a user's full name and title."""
+    from inventory.users.service import UserService
+
+    read = run_in_session(
+        settings,
+        lambda session: UserService(session).set_profile(username, by=CLI, full_name=full_name, title=title),
+    )
+    console.print(f"{read.username}: {read.full_name}{' · ' + read.title if read.title else ''}")
 
 
 @user.command("passwd")

@@ -105,15 +105,29 @@ class ForecastController(Controller):
         signer: Annotated[
             str, Parameter(description="Name under the signature; the signed-in user's full name if empty")
         ] = "",
+        signer_title: Annotated[
+            str,
+            Parameter(
+                description="Title (chức vụ) above the name; the signed-in user's title if empty and no signer "
+                "is named, else Giám đốc",
+                max_length=100,
+            ),
+        ] = "",
     ) -> Response[bytes]:
         result = await forecast_service.run(period, facility)
         issuer, recipient, place = await forecast_service.letter_names(result.root)
-        signer = signer.strip() or forecast_service.principal.full_name or ""
+        if signer.strip():  # someone else signs: their title is the one given (or the head of the unit's)
+            name, title = signer.strip(), signer_title
+        else:
+            name, title = await forecast_service.signer()
+            title = signer_title.strip() or title
+
         body = await anyio.to_thread.run_sync(
             lambda: forecast_service.letter(
-                result, issuer=issuer, recipient=recipient, place=place, signer_name=signer
+                result, issuer=issuer, recipient=recipient, place=place, signer_name=name, signer_title=title
             )
         )
+
         name = f"de-nghi-cung-ung-{result.root}-{result.period.label}.docx"
         return Response(
             body, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -69,7 +69,10 @@ class ForecastInputs:
         by_id = {r[0]: r for r in rows}
         root = next((r for r in rows if r[1] == root_code), None)
         if root is None:
-            raise UnknownReference(f"unknown facility {root_code!r}", field="facility")
+            raise UnknownReference(
+                message="error.facility.unknown", params={"code": root_code}, field="facility"
+            )
+
         self.principal.require_read(root[0], root_code, field="facility")
         keep, todo = {root[0]}, [root[0]]
         while todo:

@@ -18,13 +18,14 @@ from inventory.audit.service import record
 from inventory.auth import Forbidden, Principal
 from inventory.catalog.models import Facility, Product
 from inventory.datacache import DataCache, cached, scope_of
-from inventory.errors import RuleViolation, UnknownReference, ValidationFailed
+from inventory.errors import UnknownReference, ValidationFailed
 from inventory.forecast.inputs import HISTORY_MONTHS as HISTORY_MONTHS
 from inventory.forecast.inputs import TARGET_GROUPS as TARGET_GROUPS
 from inventory.forecast.inputs import ForecastInputs
 from inventory.forecast.models import ForecastSetting
 from inventory.settings import Settings
 from inventory.timeutil import today_vn, utcnow
+from inventory.users.models import User
 
 ORAL = ("BOPV", "ROTA")
 """Given by mouth: no syringe or safety box bundled."""
@@ -43,11 +44,17 @@ class Forecast:
 
 def _refuse_parameter(exc: needs.ForecastParameterError) -> ValidationFailed:
     """The forecasting package's refusal as a catalogue message (its English text when it has no code)."""
-    if exc.code is None:
-        return ValidationFailed(str(exc), field=exc.field, scope=exc.scope)
+    if exc.code is None:  # every refusal of forecasting/ has a code; an older one reads as an invalid value
+        return ValidationFailed(
+            message="error.forecast.invalid", params={"value": exc.value}, field=exc.field, scope=exc.scope
+        )
     return ValidationFailed(
         message=f"error.forecast.{exc.code}", params=exc.params, field=exc.field, scope=exc.scope
     )
+
+
+DEFAULT_SIGNER_TITLE = "Giám đốc"
+"""The title above the signature when the signer has none: the head of the unit."""
 
 
 class ForecastService(ForecastInputs):
@@ -100,26 +107,36 @@ class ForecastService(ForecastInputs):
             )
         except needs.ForecastParameterError as exc:
             raise _refuse_parameter(exc) from None
-        except TypeError as exc:
-            raise ValidationFailed(str(exc), field="name") from None
+        except TypeError:  # a stored setting this version no longer knows
+            raise ValidationFailed(
+                message="error.forecast.setting.stored",
+                params={"known": ", ".join(needs.SETTING_NAMES)},
+                field="name",
+            ) from None
 
     async def set_override(self, *, name: str, value: Any, facility: str | None, product: str | None) -> None:
         """Store one override after checking it (an impossible value is refused, naming it)."""
         facility_id = await self._scoped_facility(facility)
         if name not in needs.SETTING_NAMES:
             raise ValidationFailed(
-                f"unknown setting {name!r}; known: {', '.join(needs.SETTING_NAMES)}", field="name"
+                message="error.forecast.setting.unknown",
+                params={"name": name, "known": ", ".join(needs.SETTING_NAMES)},
+                field="name",
             )
         if facility and facility_id is None:
-            raise UnknownReference(f"unknown facility {facility!r}", field="facility")
+            raise UnknownReference(
+                message="error.facility.unknown", params={"code": facility}, field="facility"
+            )
         if product and await self.session.scalar(select(Product.id).where(Product.code == product)) is None:
-            raise UnknownReference(f"unknown product {product!r}", field="product")
+            raise UnknownReference(message="error.product.unknown", params={"code": product}, field="product")
         try:
             needs.Settings(**{name: value}).validate(scope=f"{facility or '*'} × {product or '*'}")
         except needs.ForecastParameterError as exc:
             raise _refuse_parameter(exc) from None
-        except TypeError as exc:
-            raise ValidationFailed(str(exc), field="value") from None
+        except TypeError:
+            raise ValidationFailed(
+                message="error.forecast.setting.number", params={"value": str(value)}, field="value"
+            ) from None
         row = await self.session.scalar(
             select(ForecastSetting).where(
                 ForecastSetting.facility_code == (facility or ""),
@@ -152,7 +169,7 @@ class ForecastService(ForecastInputs):
         """Admins set defaults for everyone; a store keeper sets them for its own facility and those it
         supplies, one facility at a time; nobody else changes forecast parameters. Returns the facility's
         id: None for every facility (or, for an admin, an unknown code, which the caller refuses)."""
-        self.principal.require_role("admin", "store_keeper", action="change forecast parameters")
+        self.principal.require_role("admin", "store_keeper", action="change_forecast_settings")
         facility_id = (
             await self.session.scalar(select(Facility.id).where(Facility.code == facility))
             if facility
@@ -162,15 +179,19 @@ class ForecastService(ForecastInputs):
             return facility_id
         if not facility:
             raise Forbidden(
-                f"{self.principal.username} may set parameters for a facility only (defaults for every "
-                "facility are an administrator's)",
+                message="error.forecast.defaults_admin",
+                params={"user": self.principal.username},
                 field="facility",
             )
         if facility_id is None:
-            raise UnknownReference(f"unknown facility {facility!r}", field="facility")
+            raise UnknownReference(
+                message="error.facility.unknown", params={"code": facility}, field="facility"
+            )
         if not self.principal.can_read(facility_id):
             raise Forbidden(
-                f"{self.principal.username} may not set parameters for {facility}", field="facility"
+                message="error.forecast.not_your_facility",
+                params={"user": self.principal.username, "facility": facility},
+                field="facility",
             )
         return facility_id
 
@@ -229,8 +250,7 @@ class ForecastService(ForecastInputs):
             ).collect_async()
         except needs.ForecastParameterError as exc:
             raise _refuse_parameter(exc) from None
-        except ValueError as exc:
-            raise RuleViolation(str(exc).removeprefix("period: "), field="period") from None
+
         ratios = needs.default_bundle_ratios(products.lazy(), oral_product_codes=ORAL)
         supplies = await needs.bundled_supplies(lines.lazy(), ratios).collect_async()
         by_commune = await charts.backlog_by_commune(backlog.lazy(), facilities.lazy()).collect_async()
@@ -255,8 +275,11 @@ class ForecastService(ForecastInputs):
         recipient: str,
         place: str,
         signer_name: str = "",
+        signer_title: str = "",
         number: str = "    /TTYT-KSBT",
     ) -> bytes:
+        """The letter, signed by `signer_name` with `signer_title` (chức vụ) above the name; the head of the
+        unit ("Giám đốc") when no title is given."""
         stock_chart = charts.stock_vs_need(
             forecast.history.lazy(), forecast.lines.lazy(), today=self.today
         ).collect()
@@ -270,7 +293,7 @@ class ForecastService(ForecastInputs):
             place=place,
             issued_on=self.today,
             recipient=recipient,
-            signer_title="Giám đốc",
+            signer_title=signer_title.strip() or DEFAULT_SIGNER_TITLE,
             signer_name=signer_name,
             grounds=(
                 documents.legal_grounds(self.today),
@@ -285,6 +308,18 @@ class ForecastService(ForecastInputs):
             charts=pictures,
         )
 
+    async def signer(self) -> tuple[str, str]:
+        """The signed-in user's full name and title (chức vụ) as stored now (a token's principal may be a
+        few seconds old); the username and no title for the command line."""
+        row = (
+            await self.session.execute(
+                select(User.full_name, User.title).where(User.username == self.principal.username)
+            )
+        ).first()
+        if row is None:
+            return self.principal.full_name or self.principal.username, self.principal.title or ""
+        return row[0] or self.principal.username, row[1] or ""
+
     async def letter_names(self, root: str) -> tuple[str, str, str]:
         """Issuer, recipient and place for the letter: the root facility, its supplier, its district or commune."""
         supplier = aliased(Facility)
@@ -296,14 +331,13 @@ class ForecastService(ForecastInputs):
             )
         ).first()
         if row is None:
-            raise UnknownReference(f"unknown facility {root!r}", field="facility")
+            raise UnknownReference(message="error.facility.unknown", params={"code": root}, field="facility")
         issuer, recipient = row
         if recipient is None:
             # the province's own request goes to the Ministry, in another format: not this letter
             raise ValidationFailed(
-                f"{root} has no supplier to send a request letter to; the letter is from a district or a "
-                "commune to the store that supplies it (the workbook is still available)",
-                field="facility",
+                message="error.forecast.letter_no_supplier", params={"facility": root}, field="facility"
             )
+
         place = "Mường Tè" if "Mường Tè" in issuer else issuer.split(" xã ")[-1]
         return issuer, recipient, place

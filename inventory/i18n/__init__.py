@@ -29,6 +29,7 @@ from inventory.i18n import (
     inputs,
     labels,
     ledgerproof,
+    messages,
     pagecache,
     reports,
     reports2,
@@ -55,6 +56,7 @@ PARTS = (
     pagecache,
     reports2,
     alerts2,
+    messages,
 )
 """Every module of entries; a new topic adds its module here."""
 

@@ -20,14 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.datacache import DataCache
-from inventory.errors import ValidationFailed
 from inventory.idempotency import Request, run_once
 from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
 from inventory.settings import Settings
 from inventory.stock.api import IdempotencyKey, Limit, Offset, next_link
-from inventory.tabular import ImportFailed
 from inventory.timeutil import today_vn
 
 
@@ -129,12 +127,7 @@ class RegisterController(Controller):
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"{Path(upload.filename or 'register').stem}{suffix}"
                 path.write_bytes(content)
-                try:
-                    return await register_service.import_file(path)
-                except ImportFailed as exc:
-                    raise ValidationFailed(
-                        "; ".join(exc.problems[:20]), field="file", problems=exc.problems
-                    ) from None
+                return await register_service.import_file(path)  # ImportFailed answers 422 with its problems
 
         return await run_once(
             register_service.session,

@@ -20,7 +20,7 @@ from inventory.datacache import DataCache
 from inventory.errors import ValidationFailed
 from inventory.register.models import ScheduleTable
 from inventory.settings import Settings
-from inventory.tabular import ImportFailed
+from inventory.tabular import ImportFailed, RowProblem
 from inventory.timeutil import today_vn, utcnow
 
 
@@ -111,19 +111,24 @@ class RegisterBase:
         try:
             version_in_force(schedule, on=day)
         except ScheduleError as exc:
-            raise ValidationFailed(str(exc), field=field) from None
+            raise ValidationFailed(
+                message=f"error.schedule.{exc.code}", params=exc.params, field=field
+            ) from None
         return schedule
 
     async def load_schedule_csv(self, text: str, *, note: str | None = None) -> str:
         """Replace the schedule in force (admin): checked whole, then stored; the old ones are kept."""
-        self.principal.require_role("admin", action="change the EPI schedule")
+        self.principal.require_role("admin", action="change_schedule")
         try:
             table = pl.read_csv(io.StringIO(text), schema=SCHEDULE)
         except Exception as exc:
-            raise ImportFailed([f"schedule file: {exc}"]) from None
+            raise ImportFailed(
+                [RowProblem("error.schedule.unreadable", {"error": type(exc).__name__})]
+            ) from None
         problems = check_schedule(table)
-        if problems:
-            raise ImportFailed(problems)
+        if problems:  # the schedule's own checks (forecasting/ knows no catalogue): named, in English
+            raise ImportFailed([RowProblem("error.schedule.problem", {"problem": p}) for p in problems])
+
         self.session.add(
             ScheduleTable(csv_text=text, loaded_at=utcnow(), loaded_by=self.principal.username, note=note)
         )
@@ -138,12 +143,16 @@ class RegisterBase:
         if commune_code not in communes:
             from inventory.errors import UnknownReference
 
-            raise UnknownReference(f"unknown commune {commune_code!r}", field="commune")
+            raise UnknownReference(
+                message="error.commune.unknown", params={"code": commune_code}, field="commune"
+            )
         if not self._may_edit(communes[commune_code]):
             raise Forbidden(
-                f"{self.principal.username} may not see the children of commune {commune_code}",
+                message="error.forbidden.see_commune",
+                params={"user": self.principal.username, "commune": commune_code},
                 field="commune",
             )
+
         return communes
 
     def _may_edit(self, station: Station) -> bool:

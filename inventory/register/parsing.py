@@ -8,7 +8,16 @@ from typing import Any
 
 from rich.progress import Progress
 
-from inventory.tabular import ImportFailed, blank, parse_date, parse_int
+from inventory.tabular import (
+    CellError,
+    ImportFailed,
+    RowProblem,
+    blank,
+    missing_columns,
+    parse_date,
+    parse_int,
+    stopped,
+)
 
 REQUIRED = ("child_id", "sex", "birth_date", "commune_code")
 PERSON = ("name", "carer", "village", "phone")
@@ -25,16 +34,17 @@ def check_header(header: list[str]) -> None:
     """Refuse a file without the required columns, or with some dose columns but not all of them."""
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed([f"row 1: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED)})"])
+        raise missing_columns(missing, REQUIRED)
     dose_columns = [c for c in DOSE_COLUMNS if c in header]
     if dose_columns and len(dose_columns) < len(DOSE_COLUMNS):
         absent = [c for c in DOSE_COLUMNS if c not in header]
-        raise ImportFailed(
-            [
-                f"row 1: column(s) {', '.join(dose_columns)} without {', '.join(absent)}: doses need "
-                f"all of {', '.join(DOSE_COLUMNS)} (other columns: {', '.join(c for c in header if c)})"
-            ]
-        )
+        params = {
+            "present": ", ".join(dose_columns),
+            "absent": ", ".join(absent),
+            "needed": ", ".join(DOSE_COLUMNS),
+            "others": ", ".join(c for c in header if c),
+        }
+        raise ImportFailed([RowProblem("error.register.dose_columns", params, 1)])
 
 
 def parse_rows(
@@ -48,7 +58,7 @@ def parse_rows(
 ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, int], dict[str, Any]]]:
     """Children by code and doses by (child, antigen, dose number), or every problem found (up to 50)."""
     index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
-    problems: list[str] = []
+    problems: list[RowProblem] = []
     children: dict[str, dict[str, Any]] = {}
     first_row: dict[str, int] = {}
     doses: dict[tuple[str, str, int], dict[str, Any]] = {}
@@ -64,9 +74,13 @@ def parse_rows(
                         known[field] = known[field] or child[field]  # a blank cell is not known
                         continue
                     if child[field] != known[field]:
-                        raise ValueError(
-                            f"column {field}: child {code} has {child[field]!r} here but "
-                            f"{known[field]!r} on row {first_row[code]}"
+                        raise CellError(
+                            "error.register.child_differs",
+                            field.removesuffix("_given"),
+                            child=code,
+                            value=str(child[field]),
+                            known=str(known[field]),
+                            first=first_row[code],
                         )
             else:
                 children[code] = child
@@ -75,29 +89,36 @@ def parse_rows(
                 dose = _dose(cell, antigens, child, today)
                 key = (code, dose["antigen"], dose["dose_number"])
                 if key in doses:
-                    raise ValueError(
-                        f"column dose_number: {dose['antigen']} dose {dose['dose_number']} of "
-                        f"child {code} repeats row {doses[key]['row']}"
+                    raise CellError(
+                        "error.register.dose_repeats",
+                        "dose_number",
+                        antigen=dose["antigen"],
+                        dose=dose["dose_number"],
+                        child=code,
+                        first=doses[key]["row"],
                     )
                 same_day = (code, dose["antigen"], dose["given_on"])
                 if same_day in given_days:
-                    raise ValueError(
-                        f"column given_on: child {code} has {dose['antigen']} dose "
-                        f"{given_days[same_day]['dose_number']} on {dose['given_on']:%d/%m/%Y} too "
-                        f"(row {given_days[same_day]['row']}); one dose of a series per day"
+                    raise CellError(
+                        "error.register.same_day",
+                        "given_on",
+                        child=code,
+                        antigen=dose["antigen"],
+                        dose=given_days[same_day]["dose_number"],
+                        day=dose["given_on"],
+                        first=given_days[same_day]["row"],
                     )
                 doses[key] = given_days[same_day] = {**dose, "row": n}
             elif not blank(cell("dose_number")) or not blank(cell("given_on")):
-                raise ValueError("column antigen: empty, but the row has a dose number or date")
-        except ValueError as exc:
-            problems.append(f"row {n}, {exc}")
-            if len(problems) >= MAX_PROBLEMS:
-                problems.append("… stopped after 50 problems")
+                raise CellError("error.register.antigen_empty", "antigen")
+        except CellError as exc:
+            problems.append(exc.at(n))
+            if stopped(problems, MAX_PROBLEMS):
                 break
     if problems:
         raise ImportFailed(problems)
     if not children:
-        raise ImportFailed(["the file has no data rows"])
+        raise ImportFailed([RowProblem("error.import.no_rows")])
     return children, doses
 
 
@@ -119,23 +140,24 @@ def _cells(rows: list[list[object]], index: dict[str, int], progress: bool) -> I
 def _child(n: int, cell: Any, mapping: dict[str, str], today: date) -> dict[str, Any]:
     for name in REQUIRED:
         if blank(cell(name)):
-            raise ValueError(f"column {name}: empty")
+            raise CellError("error.import.cell.empty", name)
     sex = SEXES.get(str(cell("sex")).strip().lower())
     if sex is None:
-        raise ValueError(f"column sex: {cell('sex')!r} is not M/F (Nam/Nữ)")
+        raise CellError("error.register.sex", "sex", value=str(cell("sex")))
     try:
         birth = parse_date(cell("birth_date"))
-    except ValueError as exc:
-        raise ValueError(f"column birth_date: {exc}") from None
+    except CellError as exc:
+        exc.column = "birth_date"
+        raise
     if birth > today:
-        raise ValueError(f"column birth_date: {birth:%d/%m/%Y} is in the future")
+        raise CellError("error.register.birth_future", "birth_date", day=birth)
     if birth < OLDEST_BIRTH:
-        raise ValueError(f"column birth_date: {birth:%d/%m/%Y} is before {OLDEST_BIRTH:%d/%m/%Y}")
+        raise CellError("error.register.birth_too_old", "birth_date", day=birth, oldest=OLDEST_BIRTH)
     given = str(cell("commune_code")).strip()
     if given.isdigit() and len(given) < 5:
         given = given.zfill(5)  # spreadsheets drop the leading zero of 03451
     if given not in mapping:
-        raise ValueError(f"column commune_code: {given!r} is not a commune code (old or new)")
+        raise CellError("error.register.commune", "commune_code", value=given)
     person = {field: None if blank(cell(field)) else str(cell(field)).strip() for field in PERSON}
     return {
         "child_code": str(cell("child_id")).strip(),
@@ -150,20 +172,20 @@ def _child(n: int, cell: Any, mapping: dict[str, str], today: date) -> dict[str,
 def _dose(cell: Any, antigens: set[str], child: dict[str, Any], today: date) -> dict[str, Any]:
     antigen = str(cell("antigen")).strip().upper()
     if antigen not in antigens:
-        raise ValueError(
-            f"column antigen: {antigen!r} is not in the schedule ({', '.join(sorted(antigens))})"
-        )
+        raise CellError("error.register.antigen", "antigen", value=antigen, known=", ".join(sorted(antigens)))
     try:
         number = parse_int(cell("dose_number"), minimum=1)
-    except ValueError as exc:
-        raise ValueError(f"column dose_number: {exc}") from None
+    except CellError as exc:
+        exc.column = "dose_number"
+        raise
     if blank(cell("given_on")):
-        raise ValueError("column given_on: empty")
+        raise CellError("error.import.cell.empty", "given_on")
     try:
         given_on = parse_date(cell("given_on"))
-    except ValueError as exc:
-        raise ValueError(f"column given_on: {exc}") from None
+    except CellError as exc:
+        exc.column = "given_on"
+        raise
     if given_on < child["birth_date"] or given_on > today:
-        raise ValueError(f"column given_on: {given_on:%d/%m/%Y} is before birth or in the future")
+        raise CellError("error.register.given_on", "given_on", day=given_on)
     place = None if blank(cell("place")) else str(cell("place")).strip()[:200]
     return {"antigen": antigen, "dose_number": number, "given_on": given_on, "place": place}

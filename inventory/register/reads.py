@@ -182,9 +182,15 @@ class RegisterReads(RegisterBase):
         if commune_code not in communes:
             from inventory.errors import UnknownReference
 
-            raise UnknownReference(f"unknown commune {commune_code!r}", field="commune")
+            raise UnknownReference(
+                message="error.commune.unknown", params={"code": commune_code}, field="commune"
+            )
         if not self.principal.can_read(communes[commune_code].id):
-            raise Forbidden(f"{self.principal.username} may not see commune {commune_code}", field="commune")
+            raise Forbidden(
+                message="error.forbidden.see_commune",
+                params={"user": self.principal.username, "commune": commune_code},
+                field="commune",
+            )
         children, doses = await self.frames({commune_code})
         schedule = await self._schedule_on(session_on, field="session_on")
         due = bl.due_list(children, doses, schedule=schedule, session_on=session_on, **self._days())
@@ -219,7 +225,8 @@ class RegisterReads(RegisterBase):
         if child is None:
             from inventory.errors import NotFound
 
-            raise NotFound(f"no child {child_code!r}", field="child_id")
+            raise NotFound(message="error.child.not_found", params={"code": child_code}, field="child_id")
+
         await self._require_names(child.commune_code)
         children, doses = await self.frames({child.commune_code})
         children = children.filter(pl.col("child_id") == child_code)

@@ -74,7 +74,8 @@ class RegisterService(RegisterReads):
             station = communes.get(child["commune_code"])
             if station is None or not self._may_edit(station):
                 raise Forbidden(
-                    f"{self.principal.username} may not import children of commune {child['commune_code']}",
+                    message="error.forbidden.import_commune",
+                    params={"user": self.principal.username, "commune": child["commune_code"]},
                     field="commune_code",
                 )
         codes = list(children)
@@ -90,10 +91,11 @@ class RegisterService(RegisterReads):
                 station = communes.get(current)
                 if not (self._may_edit(station) if station else self.principal.is_admin):
                     raise Forbidden(
-                        f"child {code} is registered in commune {current}, whose register "
-                        f"{self.principal.username} does not keep",
+                        message="error.forbidden.child_elsewhere",
+                        params={"child": code, "commune": current, "user": self.principal.username},
                         field="child_id",
                     )
+
                 existing[code] = child_id
         now = utcnow()
         new_rows = [

@@ -45,7 +45,7 @@ class RouteService:
 
     async def allow(self, cmd: RouteCreate, *, key: str | None) -> RouteRead:
         """Allow FROM to supply TO beyond the facility tree (administrators), once per key, audited."""
-        self.principal.require_role("admin", action="allow a supply route")
+        self.principal.require_role("admin", action="allow_route")
         cmd = validated(cmd)
         request = Request(key=key, scope="route.allow", payload=cmd, principal=self.principal)
         return await run_once(self.session, request, lambda: self._allow(cmd), RouteRead)
@@ -91,7 +91,7 @@ class RouteService:
     async def revoke(self, route_id: int, cmd: RouteRevoke, *, key: str | None) -> RouteRead:
         """End an extra route (administrators), with the reason, once per key, audited. Shipments already on
         the road along it are still confirmed by their destination."""
-        self.principal.require_role("admin", action="revoke a supply route")
+        self.principal.require_role("admin", action="revoke_route")
         cmd = validated(cmd)
         request = Request(key=key, scope=f"route:{route_id}:revoke", payload=cmd, principal=self.principal)
         return await run_once(self.session, request, lambda: self._revoke(route_id, cmd), RouteRead)

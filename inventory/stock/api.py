@@ -362,7 +362,8 @@ class StockController(Controller):
         idempotency_key: IdempotencyKey,
     ) -> s.LotRead:
         if action not in ("hold", "release"):
-            raise NotFound(f"no lot action {action!r}: hold, release or vvm", field="action")
+            raise NotFound(message="error.lot.action", params={"action": action}, field="action")
+
         return await lots.set_hold(
             stock, product, lot_number, data, hold=action == "hold", key=idempotency_key
         )

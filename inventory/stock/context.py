@@ -126,14 +126,20 @@ class StockContext:
         list)."""
         return await allowed_counterparties(self.routes, kind, facility, on=self.today)
 
-    def require_read_any(self, *facility_ids: int | None, what: str) -> None:
+    def require_read_any(self, *facility_ids: int | None, what: str, number: int) -> None:
+        """Refuse unless the principal may read one of the facilities; `what` (document, count, shipment)
+        and its `number` name what was asked for."""
         if not any(self.principal.can_read(f) for f in facility_ids if f is not None):
-            raise Forbidden(f"{self.principal.username} may not see {what}")
+            raise Forbidden(
+                message=f"error.forbidden.see_{what}", params={"user": self.principal.username, "id": number}
+            )
 
     async def lot(self, product: Product, lot_number: str, *, field: str) -> Lot:
         lot = await self.repo.lot(product.id, lot_number)
         if lot is None:
-            raise UnknownReference(f"unknown lot {lot_number!r} of {product.code}", field=field)
+            raise UnknownReference(
+                message="error.lot.unknown", params={"lot": lot_number, "product": product.code}, field=field
+            )
         return lot
 
     # ---- lot state ----------------------------------------------------------------------------------------
@@ -291,9 +297,12 @@ class StockContext:
         """A shipment with its lines, for anyone who may read its origin or destination."""
         shipment = await self.repo.shipment(shipment_id)
         if shipment is None:
-            raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+            raise NotFound(
+                message="error.shipment.not_found", params={"id": shipment_id}, field="shipment_id"
+            )
+
         self.require_read_any(
-            shipment.to_facility_id, shipment.from_facility_id, what=f"shipment {shipment_id}"
+            shipment.to_facility_id, shipment.from_facility_id, what="shipment", number=shipment_id
         )
         return (await self.read_shipments([shipment]))[0]
 

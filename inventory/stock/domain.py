@@ -66,14 +66,15 @@ def is_expired(lot: LotState, day: date) -> bool:
     return lot.expires_on < day
 
 
-def why_not_issuable(lot: LotState, day: date) -> str | None:
-    """The reason a lot may not be issued or used on a day, or None when it may."""
+def why_not_issuable(lot: LotState, day: date) -> tuple[str, dict[str, object]] | None:
+    """Why a lot may not be issued or used on a day (a case, `expired`, `on_hold` or `vvm`, and its
+    parameters for the catalogue's `error.lot.issue.<case>` / `error.lot.use.<case>`), or None when it may."""
     if is_expired(lot, day):
-        return f"lot {lot.lot_number} expired on {lot.expires_on:%d/%m/%Y}"
+        return "expired", {"lot": lot.lot_number, "day": lot.expires_on}
     if lot.on_hold:
-        return f"lot {lot.lot_number} is on hold"
+        return "on_hold", {"lot": lot.lot_number}
     if lot.vvm_stage not in ISSUABLE_VVM_STAGES:
-        return f"lot {lot.lot_number} is at VVM stage {lot.vvm_stage} (discard point reached)"
+        return "vvm", {"lot": lot.lot_number, "stage": lot.vvm_stage}
     return None
 
 
@@ -119,7 +120,8 @@ def pick_lots(
     if remaining > 0:
         available = doses - remaining
         raise InsufficientStock(
-            f"only {available} usable doses are available, {doses} were asked for",
+            message="error.stock.usable_short",
+            params={"available": available, "doses": doses},
             field="doses",
             available=available,
         )
@@ -130,7 +132,8 @@ def check_whole_vials(doses: int, doses_per_vial: int, *, field: str) -> None:
     """Stores above commune level move whole vials only."""
     if doses % doses_per_vial:
         raise RuleViolation(
-            f"{doses} doses is not a whole number of vials of {doses_per_vial} doses",
+            message="error.stock.whole_vials",
+            params={"doses": doses, "doses_per_vial": doses_per_vial},
             field=field,
         )
 
@@ -138,10 +141,11 @@ def check_whole_vials(doses: int, doses_per_vial: int, *, field: str) -> None:
 def check_occurred_on(day: date, *, today: date, window_days: int, field: str = "occurred_on") -> None:
     """Never in the future; back-dated at most `window_days` Vietnamese days."""
     if day > today:
-        raise RuleViolation(f"{day:%d/%m/%Y} is in the future", field=field)
+        raise RuleViolation(message="error.day.future", params={"day": day}, field=field)
     if day < today - timedelta(days=window_days):
         raise RuleViolation(
-            f"{day:%d/%m/%Y} is more than {window_days} days in the past (the back-dating window)",
+            message="error.day.too_old",
+            params={"day": day, "window_days": window_days},
             field=field,
         )
 

@@ -1,16 +1,16 @@
-"""JSON API for users and their credentials: list users, deactivate and reactivate them, change a password;
-list a user's API tokens, revoke one."""
+"""JSON API for users and their credentials: list users, deactivate and reactivate them, change a password
+or a profile (name, title); list a user's API tokens, revoke one."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.types import RowIdPath
-from inventory.users.schemas import PasswordChange, TokenRead, UserRead
+from inventory.users.schemas import PasswordChange, ProfileUpdate, TokenRead, UserRead
 from inventory.users.service import UserService
 
 
@@ -104,4 +104,21 @@ class UsersController(Controller):
     ) -> None:
         await user_service.set_password(
             username, data.new_password, by=principal, old_password=data.old_password
+        )
+
+    @patch(
+        "/users/{username:str}/profile",
+        operation_id="ChangeProfile",
+        summary="Change a user's full name and title (chức vụ, printed above the name on a letter they sign): "
+        "a user their own, an administrator anyone's; an empty title clears it",
+    )
+    async def change_profile(
+        self,
+        user_service: NamedDependency[UserService],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+        data: JSONBody[ProfileUpdate],
+    ) -> UserRead:
+        return await user_service.set_profile(
+            username, by=principal, full_name=data.full_name, title=data.title
         )

@@ -24,6 +24,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(100))
+    """Their position (chức vụ), e.g. "Trưởng khoa Dược": printed above their name when they sign a letter."""
+
     role: Mapped[str] = mapped_column(String(20))
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"))
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -26,6 +26,15 @@ class UserRead(msgspec.Struct):
     facility: str | None
     active: bool
     created_at: datetime
+    title: str | None = None
+    """Their position (chức vụ), printed above their name on a letter they sign."""
+
+
+class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A user's name and title; a field left out is kept, an empty title clears it."""
+
+    full_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, msgspec.Meta(max_length=100)] | None = None
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):

@@ -155,33 +155,36 @@ class UserService:
         facility_code: str | None,
         password: str,
         by: Principal,
+        title: str | None = None,
     ) -> User:
         """Create a user; store keepers and commune workers must name their facility."""
-        by.require_role("admin", action="add users")
+        by.require_role("admin", action="add_users")
         if role not in ROLES:
-            raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+            raise ValidationFailed(
+                message="error.user.role", params={"roles": ", ".join(ROLES)}, field="role"
+            )
         if not username.strip() or len(username) > 60:
-            raise ValidationFailed("a username of 1 to 60 characters is needed", field="username")
+            raise ValidationFailed(message="error.user.username", field="username")
         if await self.session.scalar(select(User).where(User.username == username)):
-            raise Conflict(f"user {username!r} exists", field="username")
+            raise Conflict(message="error.user.exists", params={"username": username}, field="username")
         facility = None
         if role in {"store_keeper", "commune_worker"}:
             if not facility_code:
-                raise ValidationFailed(f"a {role} is bound to one facility", field="facility")
+                raise ValidationFailed(message=f"error.user.facility_needed.{role}", field="facility")
             facility = await self.session.scalar(select(Facility).where(Facility.code == facility_code))
             if facility is None:
-                raise UnknownReference(f"unknown facility {facility_code!r}", field="facility")
+                raise UnknownReference(
+                    message="error.facility.unknown", params={"code": facility_code}, field="facility"
+                )
             if role == "commune_worker" and facility.level != "commune":
-                raise ValidationFailed(
-                    "a commune worker belongs to a commune health station", field="facility"
-                )
+                raise ValidationFailed(message="error.user.commune_worker_level", field="facility")
             if role == "store_keeper" and facility.level == "commune":
-                raise ValidationFailed(
-                    "a store keeper belongs to a provincial or district store", field="facility"
-                )
+                raise ValidationFailed(message="error.user.store_keeper_level", field="facility")
+
         user = User(
             username=username,
             full_name=full_name,
+            title=_title(title),
             role=role,
             facility_id=facility.id if facility else None,
             password_hash=hash_password(password),
@@ -227,6 +230,32 @@ class UserService:
             entity=f"user {user.id}",
         )
 
+    async def set_profile(
+        self, username: str, *, by: Principal, full_name: str | None = None, title: str | None = None
+    ) -> UserRead:
+        """Change a user's full name and title (None keeps one, an empty title clears it): users their own,
+        an administrator anyone's. The row is locked, so two changes at once apply one after the other;
+        sending the same change again changes and records nothing."""
+        if not by.is_admin and by.username != username:
+            raise Forbidden(message="error.user.others_profile", field="username")
+        user = await self._user(username, lock=True)
+        changes: dict[str, object] = {}
+        if full_name is not None and full_name.strip() and full_name.strip() != user.full_name:
+            changes["full_name"] = (user.full_name, full_name.strip())
+            user.full_name = full_name.strip()
+        if title is not None and _title(title) != user.title:
+            changes["title"] = (user.title, _title(title))
+            user.title = _title(title)
+        if changes:
+            record(
+                self.session,
+                by,
+                "user.profile",
+                changes={"username": username, **changes},
+                entity=f"user {user.id}",
+            )
+        return await self._user_read(user)
+
     async def set_active(self, username: str, active: bool, *, by: Principal) -> UserRead:
         """Deactivate a user (their sessions and API tokens end; they cannot sign in) or reactivate them
         (they sign in again with their password; ended tokens stay ended). Administrators only; nobody
@@ -254,6 +283,7 @@ class UserService:
         return UserRead(
             username=user.username,
             full_name=user.full_name,
+            title=user.title,
             role=user.role,
             facility=facility.code if facility else None,
             active=user.active,
@@ -283,6 +313,7 @@ class UserService:
             UserRead(
                 username=user.username,
                 full_name=user.full_name,
+                title=user.title,
                 role=user.role,
                 facility=code,
                 active=user.active,
@@ -516,4 +547,16 @@ class UserService:
             readable=readable,
             address=address,
             full_name=user.full_name,
+            title=user.title,
         )
+
+
+TITLE_LENGTH = 100
+
+
+def _title(value: str | None) -> str | None:
+    """A title as stored: trimmed, None when blank; refused over TITLE_LENGTH characters."""
+    text = (value or "").strip()
+    if len(text) > TITLE_LENGTH:
+        raise ValidationFailed(message="error.user.title", params={"limit": TITLE_LENGTH}, field="title")
+    return text or None

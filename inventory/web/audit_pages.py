@@ -12,7 +12,6 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from inventory.audit import service as audit
-from inventory.errors import ValidationFailed
 from inventory.i18n import CATALOGUE, format_number, translate
 from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.web.forms import Form
@@ -102,9 +101,10 @@ def _audit_filter(
     form: Form,
     *,
     limit: int,
+    lang: str,
 ) -> audit.AuditFilter:
     """The audit page's filters from its query string: blanks are no filter, bad dates go to `form`."""
-    start, end = day_param(date_from, "date_from", form), day_param(date_to, "date_to", form)
+    start, end = day_param(date_from, "date_from", form, lang), day_param(date_to, "date_to", form, lang)
     return audit.AuditFilter(username or None, action or None, facility or None, start, end, limit)
 
 
@@ -126,7 +126,7 @@ class AuditPages(Controller):
         offset: PageOffset = 0,
     ) -> Template:
         form = Form()
-        flt = _audit_filter(username, action, facility, date_from, date_to, form, limit=limit)
+        flt = _audit_filter(username, action, facility, date_from, date_to, form, limit=limit, lang=page.lang)
         window = Window(limit, offset)
         rows, total = await audit.events_page(page.session, page.principal, flt, window)
         filters = {
@@ -158,9 +158,11 @@ class AuditPages(Controller):
         date_to: FromQuery[str | None] = None,
     ) -> Response[str]:
         form = Form()
-        flt = _audit_filter(username, action, facility, date_from, date_to, form, limit=10_000)
+        flt = _audit_filter(
+            username, action, facility, date_from, date_to, form, limit=10_000, lang=page.lang
+        )
         if form.errors:
-            raise ValidationFailed(next(iter(form.errors.values())), field=next(iter(form.errors)))
+            raise next(iter(form.refusals.values()))
         rows = await audit.events(page.session, page.principal, flt)
         return Response(
             audit.to_csv(rows),

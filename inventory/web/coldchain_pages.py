@@ -17,6 +17,7 @@ from inventory.coldchain import schemas as c
 from inventory.coldchain.charts import temperature_figure
 from inventory.coldchain.rules import AlarmRules
 from inventory.coldchain.service import ColdChain
+from inventory.commands import input_refused
 from inventory.datacache import scope_of
 from inventory.errors import InventoryError, NotFound
 from inventory.i18n import translate
@@ -65,7 +66,10 @@ class ColdChainPages(Controller):
             )
             await ColdChain(page.stock).decide(excursion_id, cmd, key=key)
         except (InventoryError, ValueError) as exc:
-            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
+            # a ValueError: a NUL character in a text (Command.__post_init__), read by the one adapter
+            refusal = exc if isinstance(exc, InventoryError) else input_refused(str(exc))
+            detail = refusal.text(page.lang)
+
             form = Form(values=dict(data), errors={f"{excursion_id}/{data.get('lot_number', '')}": detail})
             return await self._overview(page, None, form, getattr(exc, "status_code", 422))
         return Redirect("/coldchain", status_code=303)

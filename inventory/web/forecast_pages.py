@@ -52,7 +52,10 @@ class ForecastPages(Controller):
             # vaccine at once would weigh more than a page may over a slow link
             shown = product or (totals[0]["product_code"] if totals else None)
             if product and not any(t["product_code"] == product for t in totals):
-                raise UnknownReference(f"no vaccine {product!r} in this request", field="product")
+                raise UnknownReference(
+                    message="error.forecast.no_such_vaccine", params={"product": product}, field="product"
+                )
+
             lines = (
                 result.lines.filter(pl.col("scope") != "total", pl.col("product_code") == shown)
                 .sort("facility_code")

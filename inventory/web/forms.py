@@ -23,6 +23,8 @@ class Form:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    refusals: dict[str, InventoryError] = field(default_factory=dict)
+    """The coded refusal behind an error, where one is kept (to answer it again, e.g. as a download's error)."""
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def value(self, name: str, default: Any = "") -> Any:

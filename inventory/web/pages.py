@@ -19,10 +19,11 @@ from inventory.authn import SESSION_COOKIE
 from inventory.catalog.models import Facility
 from inventory.catalog.service import CatalogService
 from inventory.datacache import DataCache
+from inventory.errors import ValidationFailed
 from inventory.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.settings import Settings
 from inventory.stock.context import StockContext
-from inventory.tabular import parse_date
+from inventory.tabular import CellError, parse_date
 from inventory.timeutil import today_vn
 from inventory.users.service import SESSION_MAX, SignInLimits, TooManyAttempts, UserService
 from inventory.web.forms import Form
@@ -98,14 +99,16 @@ class Page:
         return await self.catalog.list_products()
 
 
-def day_param(value: str | None, name: str, form: Form) -> date | None:
-    """A date from a page's query string: empty is none; dd/mm/yyyy or yyyy-mm-dd, else an error at the field."""
+def day_param(value: str | None, name: str, form: Form, lang: str) -> date | None:
+    """A date from a page's query string: empty is none; dd/mm/yyyy or yyyy-mm-dd, else an error at the field
+    (in the page's language)."""
     if not value or not value.strip():
         return None
     try:
         return parse_date(value.strip())
-    except ValueError as exc:
-        form.errors[name] = str(exc)
+    except CellError as exc:
+        form.errors[name] = i18n.translate(exc.message, lang, exc.params)
+        form.refusals[name] = ValidationFailed(message=exc.message, params=exc.params, field=name)
         return None
 
 

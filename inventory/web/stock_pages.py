@@ -15,6 +15,7 @@ from inventory.alerts.service import AlertService
 from inventory.auth import Forbidden
 from inventory.authn import SESSION_COOKIE
 from inventory.errors import InventoryError
+from inventory.i18n import translate
 from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.stock import schemas as s
 from inventory.stock.use_cases import lots as lot_state
@@ -75,8 +76,8 @@ class StockPages(Controller):
     ) -> Template:
         code = page.facility_code(facility)
         form = Form()
-        end = day_param(date_to, "date_to", form) or today_vn()
-        start = day_param(date_from, "date_from", form) or (end - timedelta(days=90))
+        end = day_param(date_to, "date_to", form, page.lang) or today_vn()
+        start = day_param(date_from, "date_from", form, page.lang) or (end - timedelta(days=90))
         card = None
         form.values = {
             "facility": code,
@@ -152,9 +153,14 @@ class StockPages(Controller):
                     key=key,
                 )
             else:
-                raise Forbidden(f"unknown action {action}")
-        except (InventoryError, ValueError, Exception) as exc:
-            detail = exc.text(page.lang) if isinstance(exc, InventoryError) else str(exc)
+                raise Forbidden(message="error.lot.action", params={"action": action})
+        except (InventoryError, ValueError) as exc:  # ValueError: a VVM stage that is not a number
+            detail = (
+                exc.text(page.lang)
+                if isinstance(exc, InventoryError)
+                else translate("error.lot.vvm_form", page.lang)
+            )
+
             status = exc.status_code if isinstance(exc, InventoryError) else 422
             form = Form(values=dict(data), errors={f"{product}/{lot_number}": detail})
             return await self._lots_page(page, product, Window(), status, form)

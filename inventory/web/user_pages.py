@@ -78,6 +78,22 @@ class AccountPages(Controller):
             return await self._render(page, exc.status_code, form=Form(errors={"token": exc.text(page.lang)}))
         return Redirect("/account", status_code=303)
 
+    @post("/account/profile", operation_id="AccountChangeProfile", include_in_schema=False)
+    async def change_profile(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
+        """One's own full name and title (chức vụ): printed in the signature of the letters one downloads."""
+        try:
+            await UserService(page.session).set_profile(
+                page.principal.username,
+                by=page.principal,
+                full_name=data.get("full_name", ""),
+                title=data.get("title", ""),
+            )
+        except InventoryError as exc:
+            field = exc.field if exc.field in {"full_name", "title"} else "title"
+            form = Form(values=dict(data), errors={field: exc.text(page.lang)})
+            return await self._render(page, exc.status_code, form=form)
+        return Redirect("/account", status_code=303)
+
     @post("/account/password", operation_id="AccountChangePassword", include_in_schema=False)
     async def change_password(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """A new password ends every session of the user, this one too: they sign in again with it."""

@@ -58,9 +58,9 @@ def test_import_refuses_the_whole_file_naming_row_and_column(settings: Settings,
     )
     result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
     assert result.exit_code == 1
-    assert "row 3, column doses" in result.output
-    assert "row 4, column expires_on" in result.output
-    assert "row 5, column vvm_stage" in result.output
+    assert "dòng 3, cột doses" in result.output  # the CLI speaks Vietnamese by default
+    assert "dòng 4, cột expires_on" in result.output
+    assert "dòng 5, cột vvm_stage" in result.output
     assert "P-1" not in run(settings, "stock", "TTYT-MT").output
 
 
@@ -70,7 +70,7 @@ def test_import_maps_a_rule_violation_back_to_its_row(settings: Settings, tmp_pa
     )
     result = run(settings, "import", str(csv), "--facility", "TTYT-MT")
     assert result.exit_code == 1
-    assert "row 3, column doses" in result.output and "whole number of vials" in result.output
+    assert "dòng 3, cột doses: 15 liều không phải là số lọ nguyên" in result.output
 
 
 def test_import_reads_excel_files(settings: Settings, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_a_large_opening_stock_file_posts_whole_across_receipts(settings: Settin
     assert run(settings, "stock", "TTYT-MT").output.count("LOT-06") == 20  # LOT-0600..0619, once each
     bad = [*rows[:600], f"BCG,LOT-X,{EXPIRY},NOWHERE,20,1"]  # row 602 is in the second receipt
     result = run(settings, "import", str(write_csv(tmp_path / "bad.csv", bad)), "--facility", "TTYT-MT")
-    assert result.exit_code == 1 and "row 602, column location" in result.output
+    assert result.exit_code == 1 and "dòng 602, cột location" in result.output
 
 
 def test_old_mac_line_endings_are_read_and_unknown_codes_are_refused_not_crashed(

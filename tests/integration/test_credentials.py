@@ -404,7 +404,25 @@ async def test_the_account_page_makes_a_named_token_shown_once_lists_and_revokes
             assert (await form(page, f"/account/tokens/{others[0]['id']}/revoke")).status_code == 404
 
 
+async def test_the_account_page_sets_ones_title_for_the_letters_signature(settings: Settings) -> None:
+    async with serving(settings) as app, browser(app) as page:
+        await sign_in(page, "keeper")
+        shown = await page.get("/account")
+        assert 'id="profile"' in shown.text and "Chức vụ" in shown.text
+        long = await form(page, "/account/profile", full_name="Lò Thị Hương", title="x" * 101)
+        assert long.status_code == 422 and "Chức vụ dài tối đa 100 ký tự" in long.text
+        saved = await form(page, "/account/profile", full_name="Lò Thị Hương", title="Trưởng khoa Dược")
+        assert saved.status_code == 303 and saved.headers["location"] == "/account"
+        again = await form(page, "/account/profile", full_name="Lò Thị Hương", title="Trưởng khoa Dược")
+        assert again.status_code == 303  # the same change again: nothing more is recorded
+        shown = await page.get("/account")
+        assert 'value="Trưởng khoa Dược"' in shown.text and 'value="Lò Thị Hương"' in shown.text
+    (event,) = await audit(settings, "user.profile")
+    assert event.username == "keeper" and "Trưởng khoa Dược" in event.changes
+
+
 async def test_changing_ones_password_on_the_account_page_signs_out_everywhere(settings: Settings) -> None:
+
     async with serving(settings) as app, browser(app) as page, browser(app, ELSEWHERE) as phone:
         await sign_in(page, "keeper")
         await sign_in(phone, "keeper")

@@ -194,7 +194,8 @@ async def test_the_page_shows_one_vaccines_workings_at_a_time(stocked: Api, sett
         assert 'data-facility="TYT-03451"' in penta.text and "max(0" in penta.text
         unknown = await client.get("/forecast", params={"period": NEXT_MONTH, "product": "NOPE"})
         assert unknown.status_code == 422
-        assert "no vaccine &#39;NOPE&#39; in this request" in unknown.text
+        assert "Dự trù này không có vắc xin «NOPE»" in unknown.text  # in the page's language
+
         assert 'id="forecast-totals"' in unknown.text
 
 
@@ -265,7 +266,7 @@ async def test_the_province_gets_a_workbook_but_no_letter_addressed_to_itself(st
     assert workbook.status_code == 200
     letter = await stocked.get("/forecast/request.docx", period=NEXT_MONTH, facility="CDC-LC")
     assert letter.status_code == 422 and letter.json()["field"] == "facility"
-    assert "no supplier" in letter.json()["detail"]
+    assert letter.json()["message"] == "error.forecast.letter_no_supplier"
 
 
 async def test_the_letter_is_signed_by_the_signed_in_user_unless_a_signer_is_given(stocked: Api) -> None:
@@ -276,11 +277,41 @@ async def test_the_letter_is_signed_by_the_signed_in_user_unless_a_signer_is_giv
     keeper = stocked.as_user("keeper")
     mine = await keeper.get("/forecast/request.docx", period=NEXT_MONTH, facility="TTYT-MT")
     assert mine.status_code == 200, mine.text
-    assert signature(mine.content)[-1] == "Keeper"  # the test user's full name
+    assert signature(mine.content)[-2:] == ["GIÁM ĐỐC", "Keeper"]  # the test user's full name; no title yet
     other = await keeper.get(
         "/forecast/request.docx", period=NEXT_MONTH, facility="TTYT-MT", signer="Lò Văn Minh"
     )
     assert signature(other.content)[-1] == "Lò Văn Minh"
+
+    # the keeper gives their title (chức vụ): it is printed above their name, in capitals as NĐ 30/2020 has it
+    profile = {"title": "  Trưởng khoa Dược "}
+    changed = await keeper.client.patch("/api/v1/users/keeper/profile", json=profile, headers=keeper.auth)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "Trưởng khoa Dược" and changed.json()["full_name"] == "Keeper"
+    titled = await keeper.get("/forecast/request.docx", period=NEXT_MONTH, facility="TTYT-MT")
+    assert signature(titled.content)[-2:] == ["TRƯỞNG KHOA DƯỢC", "Keeper"]
+    named = await keeper.get(
+        "/forecast/request.docx",
+        period=NEXT_MONTH,
+        facility="TTYT-MT",
+        signer="Lò Văn Minh",
+        signer_title="Phó Giám đốc",
+    )
+    assert signature(named.content)[-2:] == ["PHÓ GIÁM ĐỐC", "Lò Văn Minh"]  # another signer, their title
+    viewer = stocked.as_user("viewer")
+    refused = await viewer.client.patch(
+        "/api/v1/users/keeper/profile",
+        json={"title": "Giám đốc"},
+        headers={**viewer.auth, "Accept-Language": "en"},
+    )
+    assert refused.status_code == 403 and refused.json()["message"] == "error.user.others_profile"
+    assert refused.json()["detail"] == "Only an administrator changes another user's profile"
+    cleared = await stocked.client.patch(
+        "/api/v1/users/keeper/profile",
+        json={"title": ""},
+        headers=stocked.auth,  # an administrator may
+    )
+    assert cleared.status_code == 200 and cleared.json()["title"] is None
 
 
 def test_the_next_quarter_is_the_default_period() -> None:

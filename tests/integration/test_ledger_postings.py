@@ -338,7 +338,8 @@ async def test_drawing_where_no_balance_is_says_none_is_available_and_writes_not
         response = await api.post(path, body)
         assert response.status_code == 409, response.text
         problem = response.json()
-        assert problem["title"] == "Insufficient stock" and "only 0 doses are available" in problem["detail"]
+        assert problem["title"] == "Insufficient stock" and problem["message"].startswith("error.stock.short")
+        assert problem["params"]["available"] == 0 and problem["detail"].startswith("Chỉ còn 0 liều")
         assert problem["field"] == ("lines[0].doses" if path == "/transfers" else "lines[1].doses")
     assert await stock_doses(api) == before and await document_count(api) == docs
 

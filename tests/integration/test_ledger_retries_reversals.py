@@ -103,7 +103,10 @@ async def test_an_idempotency_key_is_never_replayed_to_another_user(stocked) -> 
     for user in ("viewer", "other_commune", "keeper"):
         response = await api.as_user(user).post("/issues", body, key="shared-key-0001")
         assert response.status_code == 422, user
-        assert response.json()["field"] == "Idempotency-Key" and "another user" in response.json()["detail"]
+        assert (
+            response.json()["field"] == "Idempotency-Key"
+            and response.json()["message"] == "error.idempotency.other_user"
+        )
         assert "movements" not in response.json()
     assert (await stock_doses(api))[("IPV", "I-1", "TL-01")] == 40
 

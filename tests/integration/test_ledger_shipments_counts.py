@@ -193,7 +193,7 @@ async def test_doses_from_an_opened_vial_of_a_held_lot_are_refused(api) -> None:
         },
     )
     assert refused.status_code == 422 and refused.json()["field"] == "lines[0].lot_number"
-    assert "on hold" in refused.json()["detail"]
+    assert refused.json()["message"] == "error.lot.use.on_hold"
 
 
 async def test_a_store_above_commune_level_confirms_and_returns_whole_vials_only(api) -> None:

@@ -58,7 +58,7 @@ async def test_a_receive_form_error_keeps_the_input_names_the_field_and_saves_no
         response = await client.post("/receive", data=form)
         assert response.status_code == 422
         assert 'data-error-for="lines[0].doses"' in response.text
-        assert "whole number of vials" in response.text
+        assert "55 liều không phải là số lọ nguyên" in response.text  # in the page's language
         assert 'value="MR-PAGE"' in response.text and 'value="55"' in response.text
     assert (await api.read("/facilities/TTYT-MT/stock"))["rows"] == []
 
@@ -194,7 +194,9 @@ async def test_a_spent_form_key_gets_a_visible_reason_and_a_new_key(settings: Se
         assert (await client.post("/receive", data=form, follow_redirects=False)).status_code == 303
         reused = await client.post("/receive", data={**form, "lines[0].lot_number": "MR-OTHER"})
         assert reused.status_code == 422
-        assert "already used for a different request" in reused.text  # shown, not filed under a hidden field
+        assert (
+            "Idempotency-Key này đã dùng cho một yêu cầu khác" in reused.text
+        )  # shown, not filed under a hidden field
         assert 'value="form-key-777777"' not in reused.text  # a fresh key: the corrected form can be sent
         assert 'value="MR-OTHER"' in reused.text
 

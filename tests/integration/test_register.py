@@ -82,12 +82,12 @@ def test_a_bad_register_file_imports_nothing_and_names_row_and_column(
     result = run(settings, "register", "import", str(write(tmp_path, rows)))
     assert result.exit_code == 1
     for expected in (
-        "row 9, column sex",
-        "row 10, column commune_code",
-        "row 11, column dose_number",
-        "row 12, column antigen",
-        "row 13, column given_on",
-        "row 14, column sex",
+        "dòng 9, cột sex",
+        "dòng 10, cột commune_code",
+        "dòng 11, cột dose_number",
+        "dòng 12, cột antigen",
+        "dòng 13, cột given_on",
+        "dòng 14, cột sex",
     ):
         assert expected in result.output, result.output
     assert "A1" not in run(settings, "backlog").output
@@ -141,7 +141,9 @@ def test_the_schedule_can_be_exported_edited_and_loaded_whole(settings: Settings
     broken = tmp_path / "broken.csv"
     broken.write_text(text.replace("TT52/2025,2026-02-15", "TT52/2025,2026-02-31", 1), encoding="utf-8")
     refused = run(settings, "schedule", "load", str(broken))
-    assert refused.exit_code == 1 and "not loaded" in refused.output
+    assert refused.exit_code == 1 and "Không ghi gì; các lỗi:" in refused.output
+    assert "Không đọc được tệp lịch tiêm" in refused.output  # 31 February: not a date, in the CLI's language
+
     loaded = run(settings, "schedule", "load", str(path), "--note", "checked with CDC Lai Châu")
     assert loaded.exit_code == 0 and "in force today" in loaded.output
 
@@ -221,10 +223,12 @@ def test_incomplete_dose_columns_and_dose_cells_without_an_antigen_are_refused(
         encoding="utf-8",
     )
     result = run(settings, "register", "import", str(path))
-    assert result.exit_code == 1 and "row 1: column(s) dose_number, given_on without antigen" in result.output
+    assert (
+        result.exit_code == 1 and "dòng 1: có cột dose_number, given_on nhưng thiếu antigen" in result.output
+    )
     rows = [f"A1,,M,{ago(200)},03451,,1,{ago(199)},"]
     result = run(settings, "register", "import", str(write(tmp_path, rows)))
-    assert result.exit_code == 1 and "row 2, column antigen: empty" in result.output
+    assert result.exit_code == 1 and "dòng 2, cột antigen: trống" in result.output
 
 
 def test_two_doses_of_a_series_on_one_day_an_ancient_birth_and_a_late_name(
@@ -237,8 +241,8 @@ def test_two_doses_of_a_series_on_one_day_an_ancient_birth_and_a_late_name(
     ]
     result = run(settings, "register", "import", str(write(tmp_path, rows)))
     assert result.exit_code == 1
-    assert "row 3, column given_on: child D1 has DTP dose 1" in result.output
-    assert "row 4, column birth_date: 01/02/1825 is before" in result.output
+    assert "dòng 3, cột given_on: trẻ D1 đã có mũi DTP số 1" in result.output
+    assert "dòng 4, cột birth_date: ngày sinh 01/02/1825 trước" in result.output
     named_later = [f"B2,,F,{ago(150)},03451,,,,", f"B2,Pờ Thị B,F,{ago(150)},03451,BCG,1,{ago(149)},"]
     result = run(settings, "register", "import", str(write(tmp_path, named_later)))
     assert result.exit_code == 0, result.output
@@ -248,11 +252,11 @@ def test_unreadable_files_are_refused_not_crashed(settings: Settings, tmp_path: 
     latin = tmp_path / "latin.csv"
     latin.write_bytes(f"{HEADER}\nA1,L\xf2 V\xe2n A,M,{ago(200)},03451,,,,\n".encode("latin-1"))
     result = run(settings, "register", "import", str(latin))
-    assert result.exit_code == 1 and "row 2 is not UTF-8 text" in result.output
+    assert result.exit_code == 1 and "dòng 2: latin.csv: không phải văn bản UTF-8" in result.output
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")
     result = run(settings, "register", "import", str(broken))
-    assert result.exit_code == 1 and "not a readable Excel workbook" in result.output
+    assert result.exit_code == 1 and "không đọc được tệp Excel" in result.output
 
 
 @pytest.mark.anyio

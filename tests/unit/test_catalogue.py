@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 import string
@@ -28,12 +29,16 @@ def _python_files() -> list[Path]:
     return [p for top in ("inventory", "forecasting") for p in (ROOT / top).rglob("*.py")]
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _message_keys() -> set[tuple[str, str]]:
     """Every literal `message="..."` keyword in the code (raise sites and the like), with where it is."""
     found = set()
     for path in _python_files():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Call):
                 for keyword in node.keywords:
                     if (
@@ -134,6 +139,9 @@ def test_every_forecasting_refusal_code_has_its_message() -> None:
     """forecasting/ raises ForecastParameterError(code=...) without knowing the catalogue: each code has one."""
     codes = set()
     for path in (ROOT / "forecasting").rglob("*.py"):
+        if path.name == "schedule.py":  # its ScheduleError codes are error.schedule.<code>: see below
+            continue
+
         codes |= set(re.findall(r'code="([a-z_.]+)"', path.read_text(encoding="utf-8")))
         codes |= {
             f"setting.{c}"
@@ -151,4 +159,117 @@ def test_every_forecasting_refusal_code_has_its_message() -> None:
     }
     assert {n for n in SETTING_NAMES}  # the settings exist
     missing = sorted(c for c in codes if f"error.forecast.{c}" not in CATALOGUE)
+    assert not missing, missing
+
+
+def test_every_schedule_refusal_code_has_its_message() -> None:
+    text = (ROOT / "forecasting" / "schedule.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'code="([a-z_]+)"', text)) | {"problems"}  # "problems": ScheduleError's default
+    assert {"none_in_force", "unknown_version"} <= codes
+    missing = sorted(c for c in codes if f"error.schedule.{c}" not in CATALOGUE)
+    assert not missing, missing
+
+
+# ---- no English refusal is left: every raise of a refusal carries a catalogue key --------------------------
+
+
+def _refusal_classes() -> set[str]:
+    """The names of InventoryError and of every class that derives from it anywhere in inventory/ (by the
+    source: a class whose base is one of them, followed until no new one appears)."""
+    bases: dict[str, set[str]] = {}
+    for path in _python_files():
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ClassDef):
+                names = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                bases.setdefault(node.name, set()).update(names)
+    found = {"InventoryError"}
+    while True:
+        more = {name for name, parents in bases.items() if parents & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _raised_refusals() -> list[tuple[str, ast.Call]]:
+    """Every refusal built in inventory/ (`raise X(...)`, or built and returned to be raised), with where."""
+    classes = _refusal_classes()
+    raised = []
+    for path in _python_files():
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name in classes:
+                    raised.append((f"{path.relative_to(ROOT)}:{node.lineno} {name}", node))
+    return raised
+
+
+def test_the_refusal_classes_are_found() -> None:
+    """The scan below sees the refusals it is about (a scan that found none would pass for nothing)."""
+    classes = _refusal_classes()
+    assert {"ValidationFailed", "Forbidden", "Unauthenticated", "InputRefused", "ImportFailed"} <= classes
+    assert len(_raised_refusals()) > 150
+
+
+def test_no_refusal_is_raised_with_english_text() -> None:
+    """A refusal raised with a positional text (or `detail=`) and no catalogue `message=` would reach the
+    reader in English whatever their language: every raise site carries a key (ImportFailed carries keyed
+    row problems instead)."""
+    english = []
+    for where, call in _raised_refusals():
+        keywords = {k.arg for k in call.keywords}
+        if where.endswith(("ImportFailed", "FormInvalid", "SettingsRefused")):  # keyed problems, not text
+            continue
+        if "message" not in keywords or call.args or "detail" in keywords:
+            english.append(where)
+    assert not english, english
+
+
+def _literal_first_arguments(name: str) -> list[tuple[str, str]]:
+    found = []
+    for path in _python_files():
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.append((first.value, f"{path.relative_to(ROOT)}:{node.lineno}"))
+    return found
+
+
+def test_every_import_row_problem_has_both_languages() -> None:
+    """Row problems (register import, opening stock, tabular files) and cell refusals carry catalogue keys."""
+    keys = _literal_first_arguments("RowProblem") + _literal_first_arguments("CellError")
+    assert len(keys) >= 20
+    missing = sorted(f"{where}: {key}" for key, where in keys if key not in CATALOGUE)
+    assert not missing, missing
+    for case in ("not_excel", "not_utf8", "nul", "csv", "kind", "empty"):  # tabular.file_problem(path, case)
+        assert f"error.import.file.{case}" in CATALOGUE
+    for where in ("import.where.row_column", "import.where.row", "import.where.column"):
+        assert where in CATALOGUE
+
+
+def test_keys_built_at_a_raise_site_exist_for_every_value() -> None:
+    """Raise sites that build their key from a value (`error.forbidden.{action}`, a status...)."""
+    import inventory.users.service as users
+
+    actions = set()
+    for path in _python_files():
+        actions |= set(
+            re.findall(r'require_role\([^)]*action="([a-z_]+)"\)', path.read_text(encoding="utf-8"))
+        )
+    assert len(actions) >= 10
+    wanted = [f"error.forbidden.{action}" for action in actions]
+    wanted += [f"error.forbidden.see_{what}" for what in ("document", "count", "shipment")]
+    wanted += [f"error.shipment.already_{status}" for status in ("received", "cancelled")]
+    wanted += [f"error.reversal.shipment_{status}" for status in ("received", "cancelled")]
+    wanted += [
+        f"error.lot.{use}.{case}" for use in ("issue", "use") for case in ("expired", "on_hold", "vvm")
+    ]
+    wanted += [f"error.user.facility_needed.{role}" for role in ("store_keeper", "commune_worker")]
+    from inventory.problems import HTTP_MESSAGES
+
+    wanted += [*HTTP_MESSAGES.values(), "error.http.refused", "error.server"]
+
+    assert {"store_keeper", "commune_worker"} <= set(users.ROLES)
+    missing = [key for key in wanted if key not in CATALOGUE]
     assert not missing, missing

@@ -11,7 +11,9 @@ from sqlalchemy.exc import DBAPIError
 
 from inventory.problems import database_error_to_response
 
-REQUEST = SimpleNamespace(url=SimpleNamespace(path="/api/v1/issues"), cookies={}, method="POST")
+REQUEST = SimpleNamespace(
+    url=SimpleNamespace(path="/api/v1/issues"), cookies={}, method="POST", headers={"accept-language": "en"}
+)
 
 
 class _DriverError(Exception):
@@ -29,6 +31,7 @@ def _answer(error: Exception) -> tuple[int, dict, dict]:
 def test_a_cancelled_lock_cycle_asks_for_the_same_request_again(sqlstate: str) -> None:
     status, body, headers = _answer(DBAPIError("INSERT ...", {}, _DriverError(sqlstate)))
     assert status == 503 and body["code"] == "send_again" and headers["Retry-After"] == "1"
+    assert body["message"] == "error.send_again.database_busy"
     assert "nothing was written" in body["detail"] and "send the same request again" in body["detail"]
 
 
@@ -52,5 +55,7 @@ def test_a_lost_connection_asks_for_the_same_request_again(caplog: pytest.LogCap
     ):
         status, body, headers = _answer(error)
         assert status == 503 and body["code"] == "send_again" and headers["Retry-After"] == "1"
+        assert body["message"] == "error.send_again.connection_lost"
         assert "send the same request again" in body["detail"]
+
     assert "server error" not in caplog.text

@@ -157,8 +157,42 @@ def test_the_parameters_sheet_states_the_rounding_policy_and_the_overrides(docum
     texts = [r[0] for r in values if r[0]]
     for i, rule in enumerate(ROUNDING_POLICY_VI, start=1):
         assert f"{i}. {rule}" in texts
-    assert ("Theo vắc xin BCG", "coverage", 0.95) in [tuple(r[:3]) for r in values]
-    assert ("Mặc định", "reserve_share", 0.25) in [tuple(r[:3]) for r in values]
+    assert ("Theo vắc xin BCG", "Tỷ lệ bao phủ mục tiêu", "coverage", 0.95) in [tuple(r[:4]) for r in values]
+    assert ("Mặc định", "Tỷ lệ dự trữ (so với nhu cầu thường xuyên của kỳ)", "reserve_share", 0.25) in [
+        tuple(r[:4]) for r in values
+    ]
+
+
+def test_rates_are_percentage_cells_and_parameters_are_named_in_vietnamese(documents):
+    """A rate stays a number (0.95) but reads as a percentage (95.0%); each parameter has its Vietnamese name
+    with the code name beside it."""
+    ws = documents["xlsx"]["Tham số"]
+    assert [c.value for c in ws[3]] == ["Phạm vi", "Tham số", "Mã tham số (parameter)", "Giá trị"]
+    cells = {(r[0].value, r[2].value): r for r in ws.iter_rows(min_row=4) if r[2].value}
+    coverage = cells[("Theo vắc xin BCG", "coverage")]
+    assert coverage[1].value == "Tỷ lệ bao phủ mục tiêu"
+    assert coverage[3].value == 0.95 and coverage[3].number_format == "0.0%"
+    births = cells[("Mặc định", "share_births")]
+    assert births[1].value == "Tỷ lệ sinh trên dân số"
+    assert births[3].value == 0.02 and births[3].number_format == "0.00%"
+    months = cells[("Chung", "review_months")]
+    assert months[1].value == "Số tháng số liệu dùng để tính" and months[3].number_format == "General"
+    who = [r for (scope, name), r in cells.items() if name == "indicative_wastage"]
+    assert who and all(r[3].number_format == "0.0%" and 0 <= r[3].value < 1 for r in who)
+    assert all(r[1].value.startswith("Tỷ lệ hao phí chỉ định (WHO): ") for r in who)
+    english = [r[1].value for r in ws.iter_rows(min_row=4) if r[2].value and r[1].value == r[2].value]
+    assert not english, english  # no parameter is shown by its code name alone
+
+    sheet = documents["xlsx"]["BCG"]
+    header = [c.value for c in sheet[3]]
+    coverage_column = header.index("Tỷ lệ bao phủ")
+    wastage_column = header.index("Tỷ lệ hao phí")
+    rows = list(sheet.iter_rows(min_row=4))
+    facility_rows = [r for r in rows if r[header.index("Loại dòng")].value == "cơ sở"]
+    assert facility_rows and all(r[coverage_column].value == 0.95 for r in facility_rows)
+    assert all(r[coverage_column].number_format == "0.0%" for r in facility_rows)
+    rates = [r[wastage_column] for r in rows if isinstance(r[wastage_column].value, float)]
+    assert rates and all(c.number_format == "0.0%" and 0 <= c.value < 1 for c in rates)
 
 
 def test_the_backlog_sheet_lists_each_commune_with_its_catchup_doses(documents):

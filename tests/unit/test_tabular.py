@@ -16,8 +16,10 @@ def test_a_nul_character_in_a_csv_is_refused_naming_its_row(tmp_path: Path) -> N
     path.write_bytes("child_id,name\nC-1,Lò Văn A\nC-2,Pờ\x00Thị B\n".encode())
     with pytest.raises(ImportFailed) as refused:
         read_rows(path)
-    assert refused.value.problems == [
-        "register.csv: row 3 contains a NUL character; is this really a CSV file?"
+    assert [(p.message, p.row) for p in refused.value.problems] == [("error.import.file.nul", 3)]
+    assert refused.value.texts("vi") == ["dòng 3: register.csv: có ký tự NUL; đây có thật là tệp CSV không?"]
+    assert refused.value.texts("en") == [
+        "row 3: register.csv: contains a NUL character; is this really a CSV file?"
     ]
 
 

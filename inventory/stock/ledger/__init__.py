@@ -65,7 +65,8 @@ async def post_document(
     for pair in pairs:
         if abs(net[pair]) > MAX_DOSES_PER_PAIR:
             raise ValidationFailed(
-                f"more than {MAX_DOSES_PER_PAIR:,} doses of one lot at one place in one document",
+                message="error.stock.too_many_doses",
+                params={"limit": MAX_DOSES_PER_PAIR},
                 field=first_field[pair],
             )
     drawn = [p for p in pairs if net[p] < 0]
@@ -135,9 +136,9 @@ async def _check_draws(session: AsyncSession, write: LedgerWrite, drawn: list[Pa
         current = balances.get(pair, 0)
         available = lowest_balance_from(occurred_on, current, later.get(pair, {}))
         if available + net[pair] < 0:
-            when = "" if not later.get(pair) else f" on {occurred_on:%d/%m/%Y} and every later day"
             raise InsufficientStock(
-                f"only {max(available, 0)} doses are available{when}; {-net[pair]} were asked for",
+                message="error.stock.short_from" if later.get(pair) else "error.stock.short",
+                params={"available": max(available, 0), "doses": -net[pair], "day": occurred_on},
                 field=first_field[pair],
                 available=max(available, 0),
             )

@@ -37,15 +37,22 @@ async def confirm_shipment(
 async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm) -> s.ShipmentRead:
     shipment = await stock.repo.shipment(shipment_id, for_update=True)
     if shipment is None:
-        raise NotFound(f"no shipment {shipment_id}", field="shipment_id")
+        raise NotFound(message="error.shipment.not_found", params={"id": shipment_id}, field="shipment_id")
     if not stock.principal.can_write(shipment.to_facility_id):
-        raise Forbidden(f"only the destination confirms shipment {shipment_id}", field="shipment_id")
+        raise Forbidden(
+            message="error.shipment.destination_confirms", params={"id": shipment_id}, field="shipment_id"
+        )
     if shipment.status != "in_transit":
-        raise Conflict(f"shipment {shipment_id} is already {shipment.status}", field="shipment_id")
+        raise Conflict(
+            message=f"error.shipment.already_{shipment.status}",
+            params={"id": shipment_id},
+            field="shipment_id",
+        )
     day = stock.day(cmd.occurred_on)
     if day < shipment.dispatched_on:
         raise RuleViolation(
-            f"received on {day:%d/%m/%Y}, before it was dispatched on {shipment.dispatched_on:%d/%m/%Y}",
+            message="error.shipment.before_dispatch",
+            params={"day": day, "dispatched": shipment.dispatched_on},
             field="occurred_on",
         )
     codes = await stock.repo.facility_codes({shipment.to_facility_id})
@@ -64,11 +71,16 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
         k = (c.product, c.lot_number)
         if k not in expected:
             raise UnknownReference(
-                f"lot {c.lot_number} of {c.product} is not on shipment {shipment_id}",
+                message="error.shipment.lot_not_on",
+                params={"lot": c.lot_number, "product": c.product, "id": shipment_id},
                 field=f"lines[{i}].lot_number",
             )
         if k in seen:
-            raise ValidationFailed(f"lot {c.lot_number} is confirmed twice", field=f"lines[{i}].lot_number")
+            raise ValidationFailed(
+                message="error.shipment.lot_twice",
+                params={"lot": c.lot_number},
+                field=f"lines[{i}].lot_number",
+            )
         seen.add(k)
         line, _ = expected[k]
         if destination.counts_whole_vials:  # a store above commune level keeps whole vials
@@ -76,26 +88,30 @@ async def _confirm(stock: StockContext, shipment_id: int, cmd: s.ShipmentConfirm
             check_whole_vials(c.doses_received, received.doses_per_vial, field=f"lines[{i}].doses_received")
         if c.doses_received > line.doses_sent:
             raise RuleViolation(
-                f"{c.doses_received} doses received but {line.doses_sent} were sent; record a surplus as a "
-                "'found' adjustment",
+                message="error.shipment.surplus",
+                params={"received": c.doses_received, "sent": line.doses_sent},
                 field=f"lines[{i}].doses_received",
             )
         if c.doses_received < line.doses_sent:
             if not c.difference_reason:
                 raise ValidationFailed(
-                    f"{line.doses_sent - c.doses_received} doses short: give a difference_reason",
+                    message="error.shipment.short_needs_reason",
+                    params={"short": line.doses_sent - c.doses_received},
                     field=f"lines[{i}].difference_reason",
                 )
             if REASON_DIRECTIONS.get(c.difference_reason) != -1:
                 raise RuleViolation(
-                    f"{c.difference_reason!r} is not a reason for a shortfall; use one of "
-                    + ", ".join(sorted(r for r, d in REASON_DIRECTIONS.items() if d == -1)),
+                    message="error.shipment.not_a_shortfall_reason",
+                    params={
+                        "reason": c.difference_reason,
+                        "known": ", ".join(sorted(r for r, d in REASON_DIRECTIONS.items() if d == -1)),
+                    },
                     field=f"lines[{i}].difference_reason",
                 )
     missing = [f"{code} {n}" for (code, n) in expected if (code, n) not in seen]
     if missing:
         raise ValidationFailed(
-            f"every lot on the shipment must be confirmed; missing: {', '.join(missing)}", field="lines"
+            message="error.shipment.lots_missing", params={"missing": ", ".join(missing)}, field="lines"
         )
     arriving = [(await stock.catalog.product(c.product, field="lines"), c.doses_received) for c in cmd.lines]
     await check_fit(

@@ -124,7 +124,7 @@ async def get_count(stock: StockContext, count_id: int) -> s.CountRead:
     count = await stock.repo.count(count_id)
     if count is None:
         raise NotFound(message="error.count.not_found", params={"id": count_id}, field="count_id")
-    stock.require_read_any(count.facility_id, what=f"count {count_id}")
+    stock.require_read_any(count.facility_id, what="count", number=count_id)
     codes = await stock.repo.facility_codes({count.facility_id})
     return s.CountRead(
         id=count.id,

@@ -142,13 +142,15 @@ async def _dispatch(
     source = await stock.writable(cmd.facility, field="facility", on=day)
     if isinstance(cmd, s.ReturnCreate) and cmd.to_facility is None:
         if source.supplier_id is None:
-            raise ValidationFailed(f"{source.code} has no supplier; name to_facility", field="to_facility")
+            raise ValidationFailed(
+                message="error.issue.no_supplier", params={"facility": source.code}, field="to_facility"
+            )
         dest_code = (await stock.repo.facility_codes({source.supplier_id}))[source.supplier_id]
     else:
         dest_code = cmd.to_facility  # type: ignore[assignment]
     destination = await stock.catalog.facility(dest_code, field="to_facility", on=day)
     if destination.id == source.id:
-        raise RuleViolation("a facility does not issue to itself; use a transfer", field="to_facility")
+        raise RuleViolation(message="error.issue.to_itself", field="to_facility")
     await stock.require_route(kind, source, destination, field="to_facility")
     choices = await (
         _issue_choices(stock, cmd, source, day, stocked)
@@ -223,7 +225,8 @@ async def _issue_choices(
         explicit = [i for i in indexes if cmd.lines[i].lot_number is not None]
         if explicit and len(explicit) != len(indexes):
             raise ValidationFailed(
-                f"give lot_number on every line of {code} or on none",
+                message="error.issue.lot_on_some_lines",
+                params={"product": code},
                 field=f"lines[{indexes[0]}].lot_number",
             )
         total = sum(cmd.lines[i].doses for i in indexes)
@@ -255,7 +258,10 @@ async def _issue_choices(
             place = await stock.repo.place_state(location.id, lot.id)  # held or darker at this location?
             reason = why_not_issuable(lot_state(lot, code, place), day)
             if reason:
-                raise RuleViolation(f"{reason}; it may not be issued", field=f"lines[{i}].lot_number")
+                case, params = reason
+                raise RuleViolation(
+                    message=f"error.lot.issue.{case}", params=params, field=f"lines[{i}].lot_number"
+                )
             if source.counts_whole_vials:
                 check_whole_vials(line.doses, product.doses_per_vial, field=f"lines[{i}].doses")
             chosen.append(_Choice.named(product, lot, location, line.doses, field=f"lines[{i}].doses"))
@@ -270,8 +276,7 @@ async def _issue_choices(
         choices.extend(chosen)
     if overridden and not cmd.override_reason:
         raise ValidationFailed(
-            "the chosen lots differ from the proposed ones (worse VVM first, then earliest expiry); "
-            "give an override_reason",
+            message="error.issue.override_reason",
             field="override_reason",
         )
     return choices

@@ -71,7 +71,12 @@ async def _locked(stock: StockContext, product_code: str, lot_number: str) -> Lo
     product = await stock.catalog.product(product_code, field="product")
     lot = await stock.repo.lot(product.id, lot_number, for_update=True)
     if lot is None:
-        raise UnknownReference(f"unknown lot {lot_number!r} of {product_code}", field="lot_number")
+        raise UnknownReference(
+            message="error.lot.unknown",
+            params={"lot": lot_number, "product": product_code},
+            field="lot_number",
+        )
+
     return lot
 
 
@@ -102,7 +107,7 @@ async def record_vvm(
 ) -> s.LotRead:
     """Record a VVM reading of a lot where it is (stages only go up): at a location, at a facility's
     locations, or at every place with stock; a lot with no stock anywhere gets the reading as its own stage."""
-    stock.principal.require_role("admin", "store_keeper", action="record a lot's VVM stage")
+    stock.principal.require_role("admin", "store_keeper", action="record_vvm")
 
     async def action() -> s.LotRead:
         lot = await _locked(stock, product_code, lot_number)
@@ -136,7 +141,7 @@ async def set_hold(
 ) -> s.LotRead:
     """Put a lot on hold (quarantine) or release it, with a reason, where it is: at a location, at a facility's
     locations, or at every place with stock the principal may record for."""
-    stock.principal.require_role("admin", "store_keeper", action="hold or release a lot")
+    stock.principal.require_role("admin", "store_keeper", action="hold_lot")
 
     async def action() -> s.LotRead:
         lot = await _locked(stock, product_code, lot_number)

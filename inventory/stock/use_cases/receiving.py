@@ -52,13 +52,14 @@ async def _receive(
         location = await stock.catalog.location(facility, line.location, field=f"lines[{i}].location")
         if line.expires_on < day:
             raise RuleViolation(
-                f"lot {line.lot_number} expired on {line.expires_on:%d/%m/%Y}; an expired lot is not received",
+                message="error.receipt.expired",
+                params={"lot": line.lot_number, "day": line.expires_on},
                 field=f"lines[{i}].expires_on",
             )
         if line.vvm_stage >= 3:
             raise RuleViolation(
-                f"lot {line.lot_number} arrives at VVM stage {line.vvm_stage}: do not accept it; record the "
-                "handover minutes (biên bản) with the supplier",
+                message="error.receipt.vvm",
+                params={"lot": line.lot_number, "stage": line.vvm_stage},
                 field=f"lines[{i}].vvm_stage",
             )
         if facility.counts_whole_vials:
@@ -92,8 +93,13 @@ async def _receive(
         else:
             if lot.expires_on != line.expires_on:
                 raise RuleViolation(
-                    f"lot {line.lot_number} of {product.code} is recorded with expiry "
-                    f"{lot.expires_on:%d/%m/%Y}, not {line.expires_on:%d/%m/%Y}",
+                    message="error.receipt.other_expiry",
+                    params={
+                        "lot": line.lot_number,
+                        "product": product.code,
+                        "recorded": lot.expires_on,
+                        "given": line.expires_on,
+                    },
                     field=f"lines[{i}].expires_on",
                 )
             place = await stock.place(location.id, lot)  # the stage where it is received

@@ -32,27 +32,33 @@ async def _reverse(
 ) -> s.DocumentRead:
     original = await stock.repo.document(document_id, for_update=True)
     if original is None:
-        raise NotFound(f"no document {document_id}", field="document_id")
+        raise NotFound(message="error.not_found.document", params={"id": document_id}, field="document_id")
     codes = await stock.repo.facility_codes({original.facility_id, *filter(None, [original.counterparty_id])})
     facility = await stock.writable(codes[original.facility_id], field="document_id")
     if original.kind == "reversal":
-        raise RuleViolation("a reversal is not reversed; post the movement again", field="document_id")
+        raise RuleViolation(message="error.reversal.of_reversal", field="document_id")
     if original.occurred_on < stock.today - timedelta(days=stock.settings.backdate_window_days):
         # the reversal carries the original's day: beyond the window it would rewrite closed periods
         raise RuleViolation(
-            f"document {document_id} of {original.occurred_on:%d/%m/%Y} is older than the back-dating "
-            f"window ({stock.settings.backdate_window_days} days); correct it with an adjustment dated today",
+            message="error.reversal.too_old",
+            params={
+                "id": document_id,
+                "day": original.occurred_on,
+                "window_days": stock.settings.backdate_window_days,
+            },
             field="document_id",
         )
     if await stock.repo.reversal_of(document_id) is not None:
-        raise Conflict(f"document {document_id} is already reversed", field="document_id")
+        raise Conflict(message="error.reversal.already", params={"id": document_id}, field="document_id")
     if original.kind in {"issue", "return", "peer_transfer"}:
         shipment = await stock.repo.shipment_for_document(document_id)
         if shipment is not None and shipment.status != "in_transit":
             raise Conflict(
-                f"shipment {shipment.id} was already {shipment.status}; reverse its receipt first",
+                message=f"error.reversal.shipment_{shipment.status}",
+                params={"id": shipment.id},
                 field="document_id",
             )
+
         if shipment is not None:
             shipment.status = "cancelled"
     if original.kind == "shipment_receipt":

@@ -23,7 +23,8 @@ async def _transfer(stock: StockContext, cmd: s.TransferCreate, record: Record) 
     origin = await stock.catalog.location(facility, cmd.from_location, field="from_location")
     target = await stock.catalog.location(facility, cmd.to_location, field="to_location")
     if origin.id == target.id:
-        raise RuleViolation("from_location and to_location are the same", field="to_location")
+        raise RuleViolation(message="error.transfer.same_location", field="to_location")
+
     entries: list[Entry] = []
     arriving = []
     for i, line in enumerate(cmd.lines):

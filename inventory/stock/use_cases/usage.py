@@ -31,17 +31,25 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate, record: Record) -> s.D
         lot = await stock.lot(product, line.lot_number, field=f"lines[{i}].lot_number")
         location = await stock.catalog.location(facility, line.location, field=f"lines[{i}].location")
         if line.vials_opened == 0 and line.doses_administered == 0:
-            raise ValidationFailed("nothing given and no vial opened", field=f"lines[{i}].doses_administered")
+            raise ValidationFailed(message="error.usage.nothing", field=f"lines[{i}].doses_administered")
         # also doses from a vial opened earlier (multi-dose vial policy): a lot held since may not be used
         place = await stock.repo.place_state(location.id, lot.id)  # the lot's hold and stage at this location
         reason = why_not_issuable(lot_state(lot, product.code, place), day)
         if reason:
-            raise RuleViolation(f"{reason}; it may not be used", field=f"lines[{i}].lot_number")
+            case, params = reason
+            raise RuleViolation(
+                message=f"error.lot.use.{case}", params=params, field=f"lines[{i}].lot_number"
+            )
         opened_doses = line.vials_opened * product.doses_per_vial
         if line.doses_administered > opened_doses and not product.keep_opened_vial:
             raise RuleViolation(
-                f"{line.doses_administered} doses given from {line.vials_opened} vial(s) of "
-                f"{product.doses_per_vial}: an opened {product.code} vial is not kept between sessions",
+                message="error.usage.opened_vial_not_kept",
+                params={
+                    "doses": line.doses_administered,
+                    "vials": line.vials_opened,
+                    "doses_per_vial": product.doses_per_vial,
+                    "product": product.code,
+                },
                 field=f"lines[{i}].doses_administered",
             )
         prepared.append((i, line, product, lot, location, opened_doses))

@@ -11,7 +11,7 @@ from inventory.stock.ledger.proof import ChainTally, chain_breaks, negative_days
 async def verify(stock: StockContext) -> s.VerifyReport:
     """Prove balance == sum of movements for every (location, lot), transit == shipments in transit, every
     chain link (docs/ledgerproof.md), and a closing balance >= 0 on every day of every (location, lot)."""
-    stock.principal.require_role("admin", action="verify the ledger")
+    stock.principal.require_role("admin", action="verify_ledger")
     checked, bad = await stock.repo.ledger_mismatches()
     transit = await stock.repo.transit_mismatches()
     tally = ChainTally()

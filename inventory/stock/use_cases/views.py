@@ -22,8 +22,10 @@ from inventory.stock.repository import lot_state
 async def get_document(stock: StockContext, document_id: int) -> s.DocumentRead:
     document = await stock.repo.document(document_id)
     if document is None:
-        raise NotFound(f"no document {document_id}", field="document_id")
-    stock.require_read_any(document.facility_id, document.counterparty_id, what=f"document {document_id}")
+        raise NotFound(message="error.not_found.document", params={"id": document_id}, field="document_id")
+    stock.require_read_any(
+        document.facility_id, document.counterparty_id, what="document", number=document_id
+    )
     return await stock.read_document(document)
 
 
@@ -141,7 +143,8 @@ async def stock_card(
 ) -> s.StockCard:
     """The stock card (thẻ kho) of one lot at one facility over a period."""
     if date_to < date_from:
-        raise ValidationFailed("date_to is before date_from", field="date_to")
+        raise ValidationFailed(message="error.dates.backwards", field="date_to")
+
     facility = await stock.readable(facility_code, field="facility")
     product = await stock.catalog.product(product_code, field="product")
     lot = await stock.lot(product, lot_number, field="lot_number")

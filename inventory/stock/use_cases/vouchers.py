@@ -37,7 +37,9 @@ async def voucher(stock: StockContext, document_id: int) -> s.Voucher:
     document = await stock.repo.document(document_id)
     if document is None:
         raise NotFound(message="error.not_found.document", params={"id": document_id}, field="document_id")
-    stock.require_read_any(document.facility_id, document.counterparty_id, what=f"document {document_id}")
+    stock.require_read_any(
+        document.facility_id, document.counterparty_id, what="document", number=document_id
+    )
     read = await stock.read_document(document)
     kind = voucher_kind(read.kind)
     if kind is None:
