@@ -81,8 +81,6 @@ class Case:
     method: str = "POST"
     unwritten: tuple[str, ...] = ()
     """Tables a refusal writes by design (a failed sign-in is counted and audited)."""
-    vierrors: str = ""
-    """The raise site still writing English (being converted to catalogue keys): the Vietnamese run is xfail."""
 
 
 def submit(page, button: str = "button.primary") -> None:
