@@ -137,8 +137,8 @@ async def load(rng: random.Random) -> dict[str, int]:
         lots = {}
         for p in products:
             lots[p["id"]] = await db.fetchval(
-                "INSERT INTO lot (product_id, lot_number, expires_on, vvm_stage, on_hold, created_at) "
-                "VALUES ($1, $2, $3, 1, false, $4) RETURNING id",
+                "INSERT INTO lot (product_id, lot_number, expires_on, vvm_stage, created_at) "
+                "VALUES ($1, $2, $3, 1, $4) RETURNING id",
                 p["id"], f"{p['code']}-BENCH", date(YEAR + 2, 12, 31), now,
             )  # fmt: skip
         documents: list[tuple] = []
