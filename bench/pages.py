@@ -195,7 +195,10 @@ async def browse(
         path = b.pages[n % len(b.pages)]
         n += 1
         t = time.perf_counter()
-        response = await client.get(path)
+        try:
+            response = await client.get(path)
+        except (httpx.RemoteProtocolError, httpx.ReadError):  # a keep-alive connection the server had closed
+            response = await client.get(path)
         elapsed = time.perf_counter() - t  # an answer to a request sent before the deadline counts
         name = path if not path.startswith("/communes/") else "/communes/…/due-list"
         tally.statuses[f"{name} {response.status_code}"] += 1
