@@ -312,7 +312,9 @@ def main() -> None:
         "--reuse", action="store_true", help="keep the scratch database an earlier run loaded"
     )
     parser.add_argument("--users", type=int, default=16, help="concurrent signed-in users")
-    parser.add_argument("--seconds", type=float, default=None, help="how long the users browse (60; quick: 5)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="how long the users browse (60; quick: 5)"
+    )
     parser.add_argument(
         "--hello-seconds", type=float, default=20, help="how long the bare endpoint is loaded"
     )
