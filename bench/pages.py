@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -145,7 +146,9 @@ async def add_users(settings: Settings, people: list[Browser]) -> None:
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(Path(tempfile.gettempdir()) / f"vaxstock-bench-pages-{port}.log", "wb")  # noqa: SIM115
+    print(f"server log: {log.name}")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -154,9 +157,7 @@ def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            raise SystemExit(
-                f"server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-            )
+            raise SystemExit(f"server exited: see {log.name}")
         time.sleep(0.5)
     process.terminate()
     raise SystemExit(f"server did not answer /health within {START_SECONDS} s")
