@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
+from time import monotonic
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -26,9 +26,9 @@ class PrincipalCache:
     then cost no authentication query. A token revoked or a user deactivated meanwhile stops working when
     its entry expires, within `seconds` (0: no cache)."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
         self.seconds = seconds
-        self.clock = clock
+        self.clock = clock or (lambda: monotonic())  # looked up at each call: tests move the module's clock
         self._entries: dict[str, tuple[float, Principal]] = {}
 
     def get(self, digest: str) -> Principal | None:

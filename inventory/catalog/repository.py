@@ -46,10 +46,12 @@ class CatalogRepository:
         )
         return [(f, t) for f, t in rows.all()]
 
-    async def facilities(self) -> list[Facility]:
-        return list(
-            (await self.session.scalars(select(Facility).order_by(Facility.level, Facility.code))).all()
-        )
+    async def facilities(self, only: frozenset[int] | None = None) -> list[Facility]:
+        """Every facility, or only those of these ids (a user's own part of the tree)."""
+        stmt = select(Facility).order_by(Facility.level, Facility.code)
+        if only is not None:
+            stmt = stmt.where(Facility.id.in_(sorted(only)))
+        return list((await self.session.scalars(stmt)).all())
 
     async def location_by_code(self, facility_id: int, code: str) -> Location | None:
         return await self.session.scalar(_LOCATION_BY_CODE, {"facility_id": facility_id, "code": code})

@@ -106,8 +106,9 @@ class CatalogService:
     async def list_products(self) -> list[ProductRead]:
         return [ProductRead.from_model(p) for p in await self.repo.products()]
 
-    async def list_facilities(self) -> list[FacilityRead]:
-        facilities = await self.repo.facilities()
+    async def list_facilities(self, only: frozenset[int] | None = None) -> list[FacilityRead]:
+        """Every facility, or those of these ids (a supplier outside them is not named)."""
+        facilities = await self.repo.facilities(only)
         by_id = {f.id: f for f in facilities}
         return [FacilityRead.from_model(f, by_id) for f in facilities]
 

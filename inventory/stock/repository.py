@@ -151,22 +151,36 @@ class StockRepository(LedgerReads):
         return found[(values["product_id"], values["lot_number"])], inserted
 
     async def lots(
-        self, product_id: int | None = None, window: Window | None = None
+        self,
+        product_id: int | None = None,
+        window: Window | None = None,
+        *,
+        readable: frozenset[int] | None = None,
     ) -> Sequence[Row[tuple[Lot, str]]]:
-        """Lots by product, expiry and number (a stable order: the lot's id breaks any tie)."""
-        stmt = self._lots(product_id)
+        """Lots by product, expiry and number (a stable order: the lot's id breaks any tie); with `readable`,
+        only the lots that have (or had) a balance at one of those facilities."""
+        stmt = self._lots(product_id, readable)
         if window is not None:
             stmt = windowed(stmt, window)
         return (await self.session.execute(stmt)).all()
 
-    async def lot_count(self, product_id: int | None = None) -> int:
-        return await count_of(self.session, self._lots(product_id))
+    async def lot_count(
+        self, product_id: int | None = None, *, readable: frozenset[int] | None = None
+    ) -> int:
+        return await count_of(self.session, self._lots(product_id, readable))
 
     @staticmethod
-    def _lots(product_id: int | None) -> Select[tuple[Lot, str]]:
+    def _lots(product_id: int | None, readable: frozenset[int] | None = None) -> Select[tuple[Lot, str]]:
         stmt = select(Lot, Product.code).join(Product, Product.id == Lot.product_id)
         if product_id is not None:
             stmt = stmt.where(Lot.product_id == product_id)
+        if readable is not None:
+            held_here = (
+                select(Balance.lot_id)
+                .join(Location, Location.id == Balance.location_id)
+                .where(Location.facility_id.in_(sorted(readable)))
+            )
+            stmt = stmt.where(Lot.id.in_(held_here))
         return stmt.order_by(Product.code, Lot.expires_on, Lot.lot_number, Lot.id)
 
     async def place_state(self, location_id: int, lot_id: int) -> LotPlaceState | None:
@@ -211,9 +225,13 @@ class StockRepository(LedgerReads):
             stmt = stmt.where(Location.id == location_id)
         return (await self.session.execute(stmt)).all()
 
-    async def place_states(self, lot_id: int) -> Sequence[Row[tuple[LotPlaceState, int, str, str, int]]]:
-        """A lot's state at every place that has one: the facility's id and code, the location's code and the
-        doses there."""
+    async def place_states(
+        self, lot_ids: Sequence[int]
+    ) -> dict[int, list[Row[tuple[LotPlaceState, int, str, str, int]]]]:
+        """These lots' states at every place that has one, in one query, by lot id: the state, the facility's
+        id and code, the location's code and the doses there."""
+        if not lot_ids:
+            return {}
         stmt = (
             select(LotPlaceState, Facility.id, Facility.code, Location.code, func.coalesce(Balance.doses, 0))
             .join(Location, Location.id == LotPlaceState.location_id)
@@ -224,10 +242,13 @@ class StockRepository(LedgerReads):
                     Balance.location_id == LotPlaceState.location_id, Balance.lot_id == LotPlaceState.lot_id
                 ),
             )
-            .where(LotPlaceState.lot_id == lot_id)
+            .where(LotPlaceState.lot_id.in_(sorted(set(lot_ids))))
             .order_by(Facility.code, Location.code)
         )
-        return (await self.session.execute(stmt)).all()
+        found: dict[int, list[Row[tuple[LotPlaceState, int, str, str, int]]]] = {}
+        for row in (await self.session.execute(stmt)).all():
+            found.setdefault(row[0].lot_id, []).append(row)
+        return found
 
     async def lot_events(self, lot_id: int) -> list[LotEvent]:
         stmt = select(LotEvent).where(LotEvent.lot_id == lot_id).order_by(LotEvent.recorded_at, LotEvent.id)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Row, and_, func, literal, select, union_all
+from sqlalchemy import Row, Select, and_, false, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from inventory.catalog.models import Facility, Location, Product
+from inventory.paging import Window, windowed
 from inventory.stock.models import (
     Balance,
     Lot,
@@ -27,13 +28,11 @@ class LedgerReads:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def stock_on_hand(
-        self, facility_id: int
-    ) -> Sequence[Row[tuple[Lot, Product, str, int, LotPlaceState | None]]]:
-        """Per lot and storage location: the lot, its product, the location's code, doses, the lot's state
-        there (None: the lot's stage, not on hold)."""
-        stmt = (
+    @staticmethod
+    def _on_hand(facility_id: int) -> Select[tuple[Lot, Product, str, int, LotPlaceState | None]]:
+        return (
             select(Lot, Product, Location.code, Balance.doses, LotPlaceState)
+            .select_from(Lot)
             .join(Balance, Balance.lot_id == Lot.id)
             .join(Location, Location.id == Balance.location_id)
             .join(Product, Product.id == Lot.product_id)
@@ -42,9 +41,80 @@ class LedgerReads:
                 and_(LotPlaceState.lot_id == Lot.id, LotPlaceState.location_id == Balance.location_id),
             )
             .where(Location.facility_id == facility_id, Location.kind != "transit", Balance.doses > 0)
-            .order_by(Product.code, Lot.expires_on, Lot.lot_number, Location.code)
+        )
+
+    async def stock_on_hand(
+        self, facility_id: int, window: Window | None = None
+    ) -> Sequence[Row[tuple[Lot, Product, str, int, LotPlaceState | None]]]:
+        """Per lot and storage location: the lot, its product, the location's code, doses, the lot's state
+        there (None: the lot's stage, not on hold); by product, expiry, lot number and location (the balance's
+        lot and location ids break any tie), all of them or one window."""
+        stmt = self._on_hand(facility_id).order_by(
+            Product.code, Lot.expires_on, Lot.lot_number, Location.code, Lot.id, Location.id
+        )
+        if window is not None:
+            stmt = windowed(stmt, window)
+        return (await self.session.execute(stmt)).all()
+
+    async def stock_on_hand_groups(
+        self, facility_id: int
+    ) -> Sequence[Row[tuple[str, date, int, bool, int, int, int]]]:
+        """Stock on hand summed by product, expiry and state at the place (VVM stage, hold): doses, whole
+        vials counting a part vial as one, and how many rows; the caller applies the usability rule."""
+        vvm = func.coalesce(LotPlaceState.vvm_stage, Lot.vvm_stage)
+        held = func.coalesce(LotPlaceState.on_hold, false())
+        per = Product.doses_per_vial
+        stmt = (
+            self._on_hand(facility_id)
+            .with_only_columns(
+                Product.code,
+                Lot.expires_on,
+                vvm,
+                held,
+                func.sum(Balance.doses),
+                func.sum((Balance.doses + per - 1) // per),
+                func.count(),
+            )
+            .group_by(Product.code, Lot.expires_on, vvm, held)
+            .order_by(Product.code)
         )
         return (await self.session.execute(stmt)).all()
+
+    async def lots_by_keys(self, keys: Sequence[tuple[str, str]]) -> Sequence[Row[tuple[Lot, str]]]:
+        """Lots by (product code, lot number), in one query (unknown ones absent)."""
+        if not keys:
+            return []
+        stmt = (
+            select(Lot, Product.code)
+            .join(Product, Product.id == Lot.product_id)
+            .where(tuple_(Product.code, Lot.lot_number).in_(sorted(set(keys))))
+            .order_by(Product.code, Lot.lot_number)
+        )
+        return (await self.session.execute(stmt)).all()
+
+    async def lot_gtins(self) -> dict[str, str]:
+        """Each GTIN known from a lot, with its product's code (one query, one row per GTIN and product)."""
+        rows = await self.session.execute(
+            select(Lot.gtin, Product.code)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.gtin.is_not(None))
+            .distinct()
+            .order_by(Lot.gtin, Product.code)
+        )
+        return {gtin: code for gtin, code in rows.tuples().all() if gtin}
+
+    async def lot_keys_at(self, facility_id: int) -> list[tuple[str, str]]:
+        """(product code, lot number) of the lots with a balance, even spent, at one facility."""
+        rows = await self.session.execute(
+            select(Product.code, Lot.lot_number)
+            .join(Lot, Lot.product_id == Product.id)
+            .join(Balance, Balance.lot_id == Lot.id)
+            .join(Location, Location.id == Balance.location_id)
+            .where(Location.facility_id == facility_id)
+            .distinct()
+            .order_by(Product.code, Lot.lot_number)
+        )
+        return [(code, number) for code, number in rows.tuples().all()]
 
     async def in_transit(
         self, facility_id: int

@@ -294,6 +294,13 @@ class HoldUpdate(Command):
     location: Code | None = None
 
 
+class LotKey(msgspec.Struct):
+    """A lot by its product and number (a choice in a form)."""
+
+    product: str
+    lot_number: str
+
+
 class LotEventRead(msgspec.Struct):
     kind: str
     vvm_stage: int | None

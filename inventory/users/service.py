@@ -407,14 +407,18 @@ class UserService:
 
     async def from_session(self, token: str, address: str) -> Principal | None:
         """The principal behind a session cookie, or None when unknown, idle too long or expired."""
-        row = await self.session.scalar(
-            select(UserSession).where(UserSession.token_hash == token_digest(token))
-        )
+        found = (
+            await self.session.execute(
+                select(UserSession, User)
+                .join(User, User.id == UserSession.user_id)
+                .where(UserSession.token_hash == token_digest(token))
+            )
+        ).first()
         now = utcnow()
-        if row is None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now:
+        if found is None:
             return None
-        user = await self.session.get(User, row.user_id)
-        if user is None or not user.active:
+        row, user = found
+        if row.expires_at <= now or row.last_seen_at + SESSION_IDLE <= now or not user.active:
             return None
         if now - row.last_seen_at > timedelta(minutes=1):
             row.last_seen_at = now
@@ -422,12 +426,18 @@ class UserService:
 
     async def from_token(self, token: str, address: str) -> Principal | None:
         """The principal behind an API token, or None when unknown, expired, revoked or its user inactive."""
-        row = await self.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+        found = (
+            await self.session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == token_digest(token))
+            )
+        ).first()
         now = utcnow()
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
+        if found is None:
             return None
-        user = await self.session.get(User, row.user_id)
-        if user is None or not user.active:
+        row, user = found
+        if row.revoked_at is not None or row.expires_at <= now or not user.active:
             return None
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
             row.last_used_at = now
@@ -518,25 +528,34 @@ class UserService:
 
     async def principal(self, user: User, address: str | None) -> Principal:
         """What the user may read: everything (admin, viewer), their facility and those it supplies (store
-        keeper), or their own facility (commune worker)."""
+        keeper), or their own facility (commune worker). One query of the user's own part of the facility
+        tree (never every facility row)."""
         facility_code = None
         readable: frozenset[int] | None = None
         if user.facility_id is not None:
-            rows = (
-                await self.session.execute(select(Facility.id, Facility.code, Facility.supplier_id))
-            ).all()
-            facility_code = next(code for fid, code, _ in rows if fid == user.facility_id)
             if user.role == "store_keeper":
-                children: dict[int | None, list[int]] = {}
-                for fid, _code, supplier in rows:
-                    children.setdefault(supplier, []).append(fid)
-                seen, todo = {user.facility_id}, [user.facility_id]
-                while todo:
-                    for child in children.get(todo.pop(), []):
-                        if child not in seen:
-                            seen.add(child)
-                            todo.append(child)
-                readable = frozenset(seen)
+                tree = (
+                    select(Facility.id, Facility.code)
+                    .where(Facility.id == user.facility_id)
+                    .cte("supplied", recursive=True)
+                )
+                tree = tree.union(
+                    select(Facility.id, Facility.code).join(tree, Facility.supplier_id == tree.c.id)
+                )
+                rows = (await self.session.execute(select(tree.c.id, tree.c.code))).tuples().all()
+            else:
+                rows = (
+                    (
+                        await self.session.execute(
+                            select(Facility.id, Facility.code).where(Facility.id == user.facility_id)
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+            facility_code = next(code for fid, code in rows if fid == user.facility_id)
+            if user.role == "store_keeper":
+                readable = frozenset(fid for fid, _ in rows)
             elif user.role == "commune_worker":
                 readable = frozenset({user.facility_id})
         return Principal(

@@ -92,9 +92,10 @@ class DocumentPages(Controller):
         shipment = await views.get_shipment(page.stock, shipment_id)
         if not form.values:
             # the VVM as last recorded (it only darkens): the worker changes it only if it looks worse
+            keys = [(line.product, line.lot_number) for line in shipment.lines]
             stages = {
                 (lot.product, lot.lot_number): lot.vvm_stage
-                for lot in await lot_state.list_lots(page.stock, None)
+                for lot in await lot_state.lots_named(page.stock, keys)
             }
             for i, line in enumerate(shipment.lines):
                 form.values.update(

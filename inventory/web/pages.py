@@ -77,7 +77,7 @@ class Page:
         return [(f.code, f"{f.code} — {f.name}") for f in await self.stock.counterparties(kind, facility)]
 
     async def render(self, name: str, status_code: int = 200, **context: Any) -> Template:
-        facilities = await self.catalog.list_facilities()
+        facilities = await self.catalog.list_facilities(self.principal.readable)  # the user's own part
         visible = [f for f in facilities if f.valid_to is None]
         context.setdefault("form", Form())
         context.setdefault("facility_options", [(f.code, f"{f.code} — {f.name}") for f in visible])

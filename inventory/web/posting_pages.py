@@ -39,9 +39,8 @@ class PostingPages(Controller):
         if "supplier" not in form.values and suppliers:
             form.values["supplier"] = suppliers[0][0]
         locations = await page.catalog.list_locations(facility)
-        lots = await lot_state.list_lots(page.stock, None)
         products = await page.products()
-        gtins = {lot.gtin: {"product": lot.product} for lot in lots if lot.gtin}
+        gtins = {gtin: {"product": code} for gtin, code in (await lot_state.known_gtins(page.stock)).items()}
         return await page.render(
             "receive.html",
             status_code,

@@ -92,7 +92,7 @@ class StockPages(Controller):
                 card = await views.stock_card(page.stock, code, product, lot_number, start, end)
             except InventoryError as exc:
                 form.errors[exc.field or "form"] = exc.text(page.lang)
-        lots = await lot_state.list_lots(page.stock, None)
+        lots = await lot_state.lot_choices(page.stock, code)
         return await page.render(
             "stock_card.html", 422 if form.errors else 200, card=card, form=form, facility=code, lots=lots
         )

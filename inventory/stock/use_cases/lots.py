@@ -14,56 +14,72 @@ async def get_lot(stock: StockContext, product_code: str, lot_number: str) -> s.
     product = await stock.catalog.product(product_code, field="product")
     lot = await stock.lot(product, lot_number, field="lot_number")
     events = await stock.repo.lot_events(lot.id)
-    return await _lot_read(
-        stock,
-        lot,
-        product.code,
-        [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events],
-    )
-
-
-async def list_lots(stock: StockContext, product_code: str | None) -> list[s.LotRead]:
-    product = await stock.catalog.product(product_code, field="product") if product_code else None
-    return [
-        await _lot_read(stock, lot, code)
-        for lot, code in await stock.repo.lots(product.id if product else None)
-    ]
+    history = [s.LotEventRead(e.kind, e.vvm_stage, e.reason, e.recorded_at, e.recorded_by) for e in events]
+    (read,) = await _lot_reads(stock, [(lot, product.code)], history)
+    return read
 
 
 async def page_lots(
     stock: StockContext, product_code: str | None, window: Window
 ) -> tuple[list[s.LotRead], int]:
-    """One window of the lots (by product, expiry, lot number) and how many there are."""
+    """One window of the lots (by product, expiry, lot number) and how many there are; a user bound to a
+    facility sees the lots that have (or had) stock at the facilities they may read. Three queries."""
     product = await stock.catalog.product(product_code, field="product") if product_code else None
     product_id = product.id if product else None
-    rows = await stock.repo.lots(product_id, window)
-    return [await _lot_read(stock, lot, code) for lot, code in rows], await stock.repo.lot_count(product_id)
+    readable = stock.principal.readable
+    rows = await stock.repo.lots(product_id, window, readable=readable)
+    total = await stock.repo.lot_count(product_id, readable=readable)
+    return await _lot_reads(stock, [(lot, code) for lot, code in rows]), total
 
 
-async def _lot_read(
-    stock: StockContext, lot: Lot, product_code: str, history: list[s.LotEventRead] | None = None
-) -> s.LotRead:
-    """The lot with its state at every place that has one. The lot's own `vvm_stage` is the darkest known
-    anywhere, `on_hold` says whether it is held anywhere (the first such place's reason)."""
-    places = [
-        s.LotPlaceRead(facility, location, state.vvm_stage, state.on_hold, state.hold_reason, doses)
-        for state, facility_id, facility, location, doses in await stock.repo.place_states(lot.id)
-        if stock.principal.can_read(facility_id)
-    ]
-    held = [p for p in places if p.on_hold]
-    return s.LotRead(
-        lot.id,
-        product_code,
-        lot.lot_number,
-        lot.expires_on,
-        lot.manufacturer,
-        lot.gtin,
-        max([lot.vvm_stage, *(p.vvm_stage for p in places)]),
-        bool(held),
-        held[0].hold_reason if held else None,
-        history or [],
-        places,
-    )
+async def lots_named(stock: StockContext, keys: list[tuple[str, str]]) -> list[s.LotRead]:
+    """The lots of these (product code, lot number) pairs that exist, in two queries."""
+    rows = await stock.repo.lots_by_keys(keys)
+    return await _lot_reads(stock, [(lot, code) for lot, code in rows])
+
+
+async def lot_choices(stock: StockContext, facility_code: str) -> list[s.LotKey]:
+    """The lots a facility has (or had) stock of, for choosing one (a stock card): one query."""
+    facility = await stock.readable(facility_code, field="facility")
+    return [s.LotKey(code, number) for code, number in await stock.repo.lot_keys_at(facility.id)]
+
+
+async def known_gtins(stock: StockContext) -> dict[str, str]:
+    """GTIN -> product code, from the lots received so far (a scan fills the product)."""
+    return await stock.repo.lot_gtins()
+
+
+async def _lot_reads(
+    stock: StockContext, lots: list[tuple[Lot, str]], history: list[s.LotEventRead] | None = None
+) -> list[s.LotRead]:
+    """The lots with their state at every place that has one (read for all of them in one query). A lot's own
+    `vvm_stage` is the darkest known at a place the principal may read, `on_hold` says whether it is held at
+    one (the first such place's reason)."""
+    states = await stock.repo.place_states([lot.id for lot, _ in lots])
+    reads = []
+    for lot, product_code in lots:
+        places = [
+            s.LotPlaceRead(facility, location, state.vvm_stage, state.on_hold, state.hold_reason, doses)
+            for state, facility_id, facility, location, doses in states.get(lot.id, [])
+            if stock.principal.can_read(facility_id)
+        ]
+        held = [p for p in places if p.on_hold]
+        reads.append(
+            s.LotRead(
+                lot.id,
+                product_code,
+                lot.lot_number,
+                lot.expires_on,
+                lot.manufacturer,
+                lot.gtin,
+                max([lot.vvm_stage, *(p.vvm_stage for p in places)]),
+                bool(held),
+                held[0].hold_reason if held else None,
+                history or [],
+                places,
+            )
+        )
+    return reads
 
 
 async def _locked(stock: StockContext, product_code: str, lot_number: str) -> Lot:

@@ -13,6 +13,7 @@ from inventory.paging import ALL, Window
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.domain import (
+    LotState,
     doses_to_vials,
     is_usable,
 )
@@ -42,14 +43,12 @@ async def stock_on_hand(
     stock: StockContext, facility_code: str, window: Window | None = None
 ) -> s.StockOnHand:
     """Doses and vials per product, lot and location; usable means issuable today. With a window, the rows
-    are that page of them (the totals stay those of every row)."""
+    are that page of them, read in the database (the totals stay those of every row)."""
     facility = await stock.readable(facility_code, field="facility")
     rows: list[s.StockRow] = []
-    totals: dict[str, list[int]] = {}
-    for lot, product, location_code, doses, place in await stock.repo.stock_on_hand(facility.id):
+    for lot, product, location_code, doses, place in await stock.repo.stock_on_hand(facility.id, window):
         vials, part = doses_to_vials(doses, product.doses_per_vial)
         state = lot_state(lot, product.code, place)  # the lot's VVM stage and hold at this location
-        usable = is_usable(state, stock.today)
         rows.append(
             s.StockRow(
                 product.code,
@@ -61,20 +60,27 @@ async def stock_on_hand(
                 doses,
                 vials,
                 part,
-                usable,
+                is_usable(state, stock.today),
             )
         )
-        t = totals.setdefault(product.code, [0, 0, 0])
-        t[0] += doses
-        t[1] += doses if usable else 0
-        t[2] += vials + (1 if part else 0)  # a part vial is a vial on the shelf (opened, kept)
+    totals: dict[str, list[int]] = {}
+    count = 0
+    for code, expires_on, vvm_stage, on_hold, doses, vials, n in await stock.repo.stock_on_hand_groups(
+        facility.id
+    ):
+        usable = is_usable(LotState(0, code, "", expires_on, vvm_stage, bool(on_hold)), stock.today)
+        t = totals.setdefault(code, [0, 0, 0])
+        t[0] += int(doses)
+        t[1] += int(doses) if usable else 0
+        t[2] += int(vials)  # a part vial is a vial on the shelf (opened, kept)
+        count += int(n)
     return s.StockOnHand(
         facility=facility.code,
         as_of=stock.today,
-        rows=window.slice(rows) if window else rows,
+        rows=rows,
         totals=[s.ProductTotal(code, d, u, v) for code, (d, u, v) in totals.items()],
-        total=len(rows),
-        limit=window.limit if window else len(rows),
+        total=count,
+        limit=window.limit if window else count,
         offset=window.offset if window else 0,
     )
 
