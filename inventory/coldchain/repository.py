@@ -217,15 +217,17 @@ class ColdChainRepository:
         return (await self.session.execute(stmt)).all()
 
     async def moved_from(
-        self, location_id: int, lot_ids: Sequence[int]
-    ) -> Sequence[Row[tuple[int, date, datetime, int, str, str, int, int, str]]]:
-        """Where the lots' doses went from the location: per movement out, the movement in at another place
-        of the same document (lot, day, recorded, out doses, facility, location, doses in, document, kind)."""
-        if not lot_ids:
+        self, location_ids: Sequence[int], lot_ids: Sequence[int]
+    ) -> Sequence[Row[tuple[int, int, date, datetime, int, str, str, int, int, str]]]:
+        """Where the lots' doses went from the locations, in one query for a page of excursions: per movement
+        out, the movement in at another place of the same document (from location, lot, day, recorded, out
+        doses, facility, location, doses in, document, kind)."""
+        if not lot_ids or not location_ids:
             return []
         out, into = aliased(Movement), aliased(Movement)
         stmt = (
             select(
+                out.location_id,
                 out.lot_id,
                 out.occurred_on,
                 out.recorded_at,
@@ -248,7 +250,7 @@ class ColdChainRepository:
             .join(Location, Location.id == into.location_id)
             .join(Facility, Facility.id == Location.facility_id)
             .join(StockDocument, StockDocument.id == out.document_id)
-            .where(out.location_id == location_id, out.doses < 0, out.lot_id.in_(lot_ids))
+            .where(out.location_id.in_(location_ids), out.doses < 0, out.lot_id.in_(lot_ids))
             .order_by(out.id, into.id)
         )
         return (await self.session.execute(stmt)).all()

@@ -555,15 +555,26 @@ class ColdChain:
             moves.setdefault(lot_id, []).append((at, doses))
         return moves
 
-    async def _moved(self, excursion: Excursion, lot_ids: Sequence[int]) -> dict[int, list[c.MovedRead]]:
-        """Per exposed lot, the doses that left the location from the excursion's start on, and where to."""
+    async def _moved(
+        self, excursions: Sequence[Excursion], exposed: Sequence[tuple[int, int]]
+    ) -> dict[int, dict[int, list[c.MovedRead]]]:
+        """Per excursion and exposed lot, the doses that left its location from its start on, and where to
+        (one query for all the excursions; `exposed` holds (excursion id, lot id) pairs)."""
         local = ZoneInfo(DEFAULT_ZONE)
-        moved: dict[int, list[c.MovedRead]] = {}
-        for lot_id, day, recorded, out, fac, loc, doses, doc, kind in await self.repo.moved_from(
-            excursion.location_id, lot_ids
-        ):
-            if exposure.movement_instant(day, recorded, out, local) >= excursion.started_at:
-                moved.setdefault(lot_id, []).append(c.MovedRead(fac, loc, doses, day, doc, kind))
+        lots_of: dict[int, set[int]] = {}
+        for excursion_id, lot_id in exposed:
+            lots_of.setdefault(excursion_id, set()).add(lot_id)
+        rows = await self.repo.moved_from(
+            sorted({e.location_id for e in excursions}), sorted({lot for _, lot in exposed})
+        )
+        moved: dict[int, dict[int, list[c.MovedRead]]] = {e.id: {} for e in excursions}
+        for e in excursions:
+            mine = lots_of.get(e.id, set())
+            for at_location, lot_id, day, recorded, out, fac, loc, doses, doc, kind in rows:
+                if at_location != e.location_id or lot_id not in mine:
+                    continue
+                if exposure.movement_instant(day, recorded, out, local) >= e.started_at:
+                    moved[e.id].setdefault(lot_id, []).append(c.MovedRead(fac, loc, doses, day, doc, kind))
         return moved
 
     async def excursions(
@@ -586,9 +597,7 @@ class ColdChain:
         ]
         lots: dict[int, list[c.ExposedLotRead]] = {}
         found = await self.repo.exposed([e.id for e, _, _ in rows])
-        moved: dict[int, dict[int, list[c.MovedRead]]] = {}
-        for e, _, _ in rows:
-            moved[e.id] = await self._moved(e, [x.lot_id for x, _, _ in found if x.excursion_id == e.id])
+        moved = await self._moved([e for e, _, _ in rows], [(x.excursion_id, x.lot_id) for x, _, _ in found])
         for exposed, lot, product in found:
             lots.setdefault(exposed.excursion_id, []).append(
                 c.ExposedLotRead(
