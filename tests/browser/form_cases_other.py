@@ -215,6 +215,14 @@ def _peer_more_than_held(page, scene: Scene) -> None:
     page.click("button[value=propose]")
 
 
+def _peer_without_reason(page, scene: Scene) -> None:
+    fill(page, {"to_facility": "TYT-03463", "want.PENTA": "10"})
+    page.click("button[value=propose]")
+    page.wait_for_selector("#proposal")
+    fill(page, {"reason": ""})
+    submit(page, "button[value=post]")
+
+
 ROUTE_CASES = [
     Case(
         "routes: a route already allowed",
@@ -250,6 +258,16 @@ ROUTE_CASES = [
         _peer_more_than_held,
         "want.PENTA",
         kept={"to_facility": "TYT-03463", "want.PENTA": "500"},
+    ),
+    Case(
+        "peer transfer: sent without its reason",
+        "/peer-transfer",
+        "commune",
+        "/peer-transfer",
+        _peer_without_reason,
+        "reason",
+        kept={"to_facility": "TYT-03463", "lines[0].lot_number": "F-PENTA", "lines[0].doses": "10"},
+        vi="Thiếu",
     ),
     Case(
         "report settings: a dropout threshold of 150 %",
