@@ -80,7 +80,15 @@ class AccountPages(Controller):
 
     @post("/account/profile", operation_id="AccountChangeProfile", include_in_schema=False)
     async def change_profile(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
-        """One's own full name and title (chức vụ): printed in the signature of the letters one downloads."""
+        """One's own full name and title (chức vụ): printed in the signature of the letters one downloads.
+        The form always sends the name: a blank one is refused here (the API's PATCH keeps a name not sent)."""
+        if not data.get("full_name", "").strip():
+            label = translate("users.full_name", page.lang)
+            form = Form(
+                values=dict(data),
+                errors={"full_name": translate("error.input.missing", page.lang, {"label": label})},
+            )
+            return await self._render(page, 422, form=form)
         try:
             await UserService(page.session).set_profile(
                 page.principal.username,

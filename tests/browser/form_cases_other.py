@@ -183,3 +183,118 @@ OTHER_CASES = [
         kept={"#alerts": ""},
     ),
 ]
+
+
+def _end_route_without_reason(page, scene: Scene) -> None:
+    form = page.locator(f"form[action='/routes/{scene.ids['route']}/revoke']")
+    form.locator("[name=reason]").fill("")
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    form.locator("button").click()
+
+
+def _allows(values: dict[str, str]):
+    """The allow form's own fields (each route's end form has a reason field too)."""
+
+    def act(page, scene: Scene) -> None:
+        form = page.locator("#allow-route")
+        for name, value in values.items():
+            field = form.locator(f"[name={name}]")
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(value)
+            else:
+                field.fill(value)
+        page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+        form.locator("button").click()
+
+    return act
+
+
+def _peer_more_than_held(page, scene: Scene) -> None:
+    fill(page, {"to_facility": "TYT-03463", "want.PENTA": "500"})
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    page.click("button[value=propose]")
+
+
+def _peer_without_reason(page, scene: Scene) -> None:
+    fill(page, {"to_facility": "TYT-03463", "want.PENTA": "10"})
+    page.click("button[value=propose]")
+    page.wait_for_selector("#proposal")
+    fill(page, {"reason": ""})
+    submit(page, "button[value=post]")
+
+
+ROUTE_CASES = [
+    Case(
+        "routes: a route already allowed",
+        "/routes",
+        "admin",
+        "/routes",
+        _allows({"from_facility": "TTYT-MT", "to_facility": "TYT-03460", "reason": "cấp thêm"}),
+        "to_facility",
+        kept={"to_facility": "TYT-03460", "#reason": "cấp thêm"},
+    ),
+    Case(
+        "routes: a route without its reason",
+        "/routes",
+        "admin",
+        "/routes",
+        _allows({"from_facility": "TTYT-MT", "to_facility": "TYT-03433", "reason": " "}),
+        "reason",
+        kept={"from_facility": "TTYT-MT", "to_facility": "TYT-03433"},
+    ),
+    Case(
+        "routes: ending a route without a reason",
+        "/routes/{route_id:int}/revoke",
+        "admin",
+        "/routes",
+        _end_route_without_reason,
+        "reason",
+    ),
+    Case(
+        "peer transfer: more doses than the commune holds",
+        "/peer-transfer",
+        "commune",
+        "/peer-transfer",
+        _peer_more_than_held,
+        "want.PENTA",
+        kept={"to_facility": "TYT-03463", "want.PENTA": "500"},
+    ),
+    Case(
+        "peer transfer: sent without its reason",
+        "/peer-transfer",
+        "commune",
+        "/peer-transfer",
+        _peer_without_reason,
+        "reason",
+        kept={"to_facility": "TYT-03463", "lines[0].lot_number": "F-PENTA", "lines[0].doses": "10"},
+        vi="Thiếu",
+    ),
+    Case(
+        "report settings: a dropout threshold of 150 %",
+        "/reports/settings",
+        "admin",
+        "/reports/settings",
+        sends({"dropout_threshold": "150"}, "#report-settings-form button.primary"),
+        "dropout_threshold",
+        kept={"dropout_threshold": "150"},
+    ),
+    Case(
+        "alert delivery: an e-mail address that is not one",
+        "/alerts/delivery/subscription",
+        "keeper",
+        "/alerts/delivery",
+        sends({"email": "thukho.muongte@", "language": "vi"}, "#subscription button"),
+        "email",
+        kept={"email": "thukho.muongte@"},
+    ),
+    Case(
+        "alert delivery: a webhook address that is not http(s)",
+        "/alerts/delivery/webhook",
+        "keeper",
+        "/alerts/delivery",
+        sends({"facility": "TTYT-MT", "url": "ftp://ttyt-muongte.vn/canh-bao"}, "#webhook button"),
+        "url",
+        kept={"facility": "TTYT-MT", "url": "ftp://ttyt-muongte.vn/canh-bao"},
+    ),
+]
+OTHER_CASES += ROUTE_CASES

@@ -40,6 +40,10 @@ WRITES = (
     "app_user",
     "idempotency_record",
     "audit_event",
+    "supply_route",
+    "report_setting",
+    "alert_subscription",
+    "alert_webhook",
 )
 """The tables a refused form must leave as they were (alert tables are refreshed by reading pages; sessions
 are counted, as reading a page renews its session)."""

@@ -35,8 +35,9 @@ VIETNAMESE = re.compile(r"[ăâđêôơưàáạảãằắặẳẵầấậẩ
 
 @pytest.fixture(scope="module")
 def scene(template: str, tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Scene]:
-    """A small district: two lots in stock, a delivery on its way to a commune, a cold-chain excursion, an
-    open alert; the store keeper, the commune worker and the administrator signed in once each."""
+    """A small district: two lots in stock, a delivery on its way to a commune (an earlier one received), a cold-chain excursion, an
+    open alert, an extra supply route; the store keeper, the commune worker and the administrator signed in
+    once each."""
     from tests.conftest import ON_POSTGRES, _verify, run_sync
 
     if ON_POSTGRES:  # pragma: no cover - the browser tests run in the SQLite pass
@@ -81,9 +82,29 @@ def scene(template: str, tmp_path_factory: pytest.TempPathFactory, browser) -> I
             {"facility": "TTYT-MT", "location": "TL-02", "period": "morning", "celsius": 14.0},
         )
         excursions = server.api("GET", "/excursions?status=open")
+        held = server.api(  # the commune holds stock of its own, to send a peer
+            "POST",
+            "/issues",
+            {"facility": "TTYT-MT", "to_facility": "TYT-03451", "lines": [{"product": "PENTA", "doses": 20}]},
+        )
+        server.api(
+            "POST",
+            f"/shipments/{held['shipment_id']}/confirm",
+            {"lines": [{"product": "PENTA", "lot_number": "F-PENTA", "doses_received": 20, "vvm_stage": 1}]},
+        )
+        route = server.api(
+            "POST",
+            "/routes",
+            {
+                "from_facility": "TTYT-MT",
+                "to_facility": "TYT-03460",
+                "reason": "Đường tỉnh sạt lở, huyện cấp thay",
+            },
+        )
         made.ids = {
             "receipt": receipt["id"],
             "shipment": issued["shipment_id"],
+            "route": route["id"],
             "excursion": (excursions["items"] if isinstance(excursions, dict) else excursions)[0]["id"],
         }
         for user in ("keeper", "commune", "admin"):
