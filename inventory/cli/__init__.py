@@ -51,7 +51,7 @@ def db() -> None:
 def db_upgrade(settings: Settings) -> None:
     """Migrate the database to the latest schema and load the reference catalogue."""
     added = prepare_database(settings)
-    console.print(f"database at head; catalogue rows added: {added}")
+    console.print(translate("cli.db.upgraded", cli_language(), {"added": added}))
 
 
 def default_workers(settings: Settings) -> int:
@@ -103,13 +103,17 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
 
     prepare_database(settings)
     summary = run_in_session(settings, lambda session: load_demo(session, settings))
-    console.print(f"demo data: {summary}")
-    console.print("[bold]DEMO ONLY sign-ins (change or remove them before real use):")
+    lang = cli_language()
+    console.print(translate("cli.demo.loaded", lang, {"summary": summary}))
+    console.print("[bold]" + translate("cli.demo.sign_ins", lang))
     for username, role, facility, password in DEMO_USERS:
-        console.print(f"  {username:<9} {password:<18} {role}{' at ' + facility if facility else ''}")
+        role_name = translate(f"role.{role}", lang)
+        if facility:
+            role_name = translate("cli.demo.user_at", lang, {"role": role_name, "facility": facility})
+        console.print(f"  {username:<9} {password:<18} {role_name}")
     if not no_serve:
         host, port = host or settings.host, port or settings.port
-        console.print(f"serving on http://{host}:{port}  (API /api/v1, docs /schema)")
+        console.print(translate("cli.serving", lang, {"host": host, "port": str(port)}))
         _serve(settings, host, port)
 
 
@@ -187,7 +191,8 @@ def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
         lambda session: import_opening_stock(session, settings, CLI, path, facility, day, progress=True),
     )
     ids = ", ".join(str(d.id) for d in result)
-    console.print(f"imported {sum(len(d.movements) for d in result)} lines as document(s) {ids}")
+    lines = sum(len(d.movements) for d in result)
+    console.print(translate("cli.import.done", cli_language(), {"lines": lines, "ids": ids}))
 
 
 # the subcommands that live in modules of their own

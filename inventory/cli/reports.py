@@ -32,8 +32,16 @@ def register_import(settings: Settings, path: Path) -> None:
         settings, lambda s: RegisterService(s, CLI, settings=settings).import_file(path, progress=True)
     )
     console.print(
-        f"{result.children_added} children added, {result.children_updated} updated, "
-        f"{result.doses} doses, communes {', '.join(result.communes)}"
+        translate(
+            "cli.register.imported",
+            cli_language(),
+            {
+                "added": result.children_added,
+                "updated": result.children_updated,
+                "doses": result.doses,
+                "communes": ", ".join(result.communes),
+            },
+        )
     )
 
 
@@ -92,7 +100,9 @@ def schedule_export(settings: Settings, path: Path) -> None:
 
     table = run_in_session(settings, lambda s: RegisterService(s, CLI, settings=settings).schedule())
     table.write_csv(path)
-    console.print(f"{table.height} schedule rows written to {path}")
+    console.print(
+        translate("cli.schedule.written", cli_language(), {"rows": table.height, "path": str(path)})
+    )
 
 
 @schedule.command("load")
@@ -107,7 +117,7 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
     version = run_in_session(
         settings, lambda s: RegisterService(s, CLI, settings=settings).load_schedule_csv(text, note=note)
     )
-    console.print(f"schedule loaded; in force today: {version}")
+    console.print(translate("cli.schedule.loaded", cli_language(), {"version": version}))
 
 
 @click.command()
@@ -182,10 +192,10 @@ def forecast(
     Console(width=max(console.width, 160)).print(table)
     if out and xlsx:
         out.write_bytes(xlsx)
-        console.print(f"workbook written to {out}")
+        console.print(translate("cli.forecast.workbook", lang, {"path": str(out)}))
     if letter and docx:
         letter.write_bytes(docx)
-        console.print(f"letter written to {letter}")
+        console.print(translate("cli.forecast.letter", lang, {"path": str(letter)}))
 
 
 FORECAST_COLUMNS = (

@@ -50,7 +50,9 @@ def user_add(
         )
 
     run_in_session(settings, work)
-    console.print(f"user {username} added ({role}{', ' + facility if facility else ''})")
+    lang = cli_language()
+    params = {"username": username, "role": translate(f"role.{role}", lang), "facility": facility or ""}
+    console.print(translate("cli.user.added_at" if facility else "cli.user.added", lang, params))
 
 
 @user.command("profile")
@@ -129,9 +131,13 @@ def user_tokens(settings: Settings, username: str) -> None:
     from inventory.users.service import UserService
 
     tokens = run_in_session(settings, lambda session: UserService(session).tokens(username, by=CLI))
-    table = Table("id", "name", "made", "expires", "last used", "state")
+    lang = cli_language()
+    headers = ("cli.token.id", "token.name", "token.made", "token.expires", "token.last_used", "token.state")
+    table = Table(*(translate(h, lang) for h in headers))
     for t in tokens:
-        state = "active" if t.active else ("revoked" if t.revoked_at else "expired")
+        state = translate(
+            "token.active" if t.active else ("token.revoked" if t.revoked_at else "token.expired"), lang
+        )
         table.add_row(
             str(t.id),
             t.name,
@@ -151,4 +157,4 @@ def user_revoke(settings: Settings, token_id: int) -> None:
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).revoke_token(token_id, by=CLI))
-    console.print(f"token {token_id} revoked")
+    console.print(translate("cli.token.revoked", cli_language(), {"id": str(token_id)}))

@@ -22,6 +22,7 @@ from inventory.i18n import (
     alerts,
     alerts2,
     backupnum,
+    cli,
     coldchain,
     coldchain2,
     credentials,
@@ -42,6 +43,7 @@ DEFAULT_LANGUAGE = "vi"
 
 PARTS = (
     labels,
+    cli,
     errors,
     backupnum,
     credentials,

@@ -151,7 +151,7 @@ def test_a_large_opening_stock_file_posts_whole_across_receipts(settings: Settin
     rows = [f"BCG,LOT-{n:04d},{EXPIRY},TL-01,20,1" for n in range(620)]
     result = run(settings, "import", str(write_csv(tmp_path / "big.csv", rows)), "--facility", "TTYT-MT")
     assert result.exit_code == 0, result.output
-    assert "imported 620 lines as document(s)" in result.output
+    assert "Đã nhập 620 dòng thành chứng từ số" in result.output
     again = run(settings, "import", str(tmp_path / "big.csv"), "--facility", "TTYT-MT")
     assert again.exit_code == 0
     assert run(settings, "stock", "TTYT-MT").output.count("LOT-06") == 20  # LOT-0600..0619, once each

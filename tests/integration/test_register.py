@@ -49,7 +49,7 @@ def register_rows() -> list[str]:
 def imported(settings: Settings, tmp_path: Path) -> Settings:
     result = run(settings, "register", "import", str(write(tmp_path, register_rows())))
     assert result.exit_code == 0, result.output
-    assert "3 children added" in result.output
+    assert "Đã thêm 3 trẻ, cập nhật 0 trẻ" in result.output
     return settings
 
 
@@ -63,8 +63,8 @@ def test_re_importing_a_newer_export_updates_and_never_duplicates(imported: Sett
     rows = [r for r in rows if not r.startswith("B2") or ",BCG," in r]
     result = run(imported, "register", "import", str(write(tmp_path, rows, "newer.csv")))
     assert result.exit_code == 0, result.output
-    assert "0 children added, 3 updated" in result.output
-    assert "7 doses" in result.output  # 6 before, 1 new: none doubled
+    assert "Đã thêm 0 trẻ, cập nhật 3 trẻ" in result.output
+    assert "7 mũi tiêm" in result.output  # 6 before, 1 new: none doubled
 
 
 def test_a_bad_register_file_imports_nothing_and_names_row_and_column(
@@ -145,7 +145,7 @@ def test_the_schedule_can_be_exported_edited_and_loaded_whole(settings: Settings
     assert "Không đọc được tệp lịch tiêm" in refused.output  # 31 February: not a date, in the CLI's language
 
     loaded = run(settings, "schedule", "load", str(path), "--note", "checked with CDC Lai Châu")
-    assert loaded.exit_code == 0 and "in force today" in loaded.output
+    assert loaded.exit_code == 0 and "phiên bản áp dụng hôm nay" in loaded.output
 
 
 def test_the_register_import_api_takes_a_file_once(settings: Settings, tmp_path: Path) -> None:
@@ -211,7 +211,7 @@ def test_a_commune_cannot_take_over_a_child_registered_in_another(imported: Sett
 
     assert "registered in commune 03451" in run_sync(import_as_other_commune())
     card = run(imported, "register", "import", str(write(tmp_path, register_rows(), "again.csv")))
-    assert "0 children added, 3 updated" in card.output  # A1 is still Mù Cả's, with its doses
+    assert "Đã thêm 0 trẻ, cập nhật 3 trẻ" in card.output  # A1 is still Mù Cả's, with its doses
 
 
 def test_incomplete_dose_columns_and_dose_cells_without_an_antigen_are_refused(
