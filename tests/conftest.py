@@ -41,20 +41,22 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+ONE_PASS = ("/tests/browser/", "/tests/unit/")
+"""Tests that no database changes: the browser tests (what a page looks like and does in Chromium) and the unit
+tests (which never open the test database). They run in the SQLite pass only, keeping CI short."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass; the browser tests (what a
-    page looks like and does in Chromium, which no database changes) to the SQLite pass, keeping CI short."""
+    """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass; the tests no database
+    changes (ONE_PASS) to the SQLite pass."""
     if ON_POSTGRES:
-        browser = [i for i in items if "/tests/browser/" in str(i.path)]
-        if browser:
-            config.hook.pytest_deselected(items=browser)
-            items[:] = [i for i in items if "/tests/browser/" not in str(i.path)]
-        return
-    kept = [i for i in items if i.get_closest_marker("postgres_only") is None]
-    dropped = [i for i in items if i.get_closest_marker("postgres_only") is not None]
+        dropped = [i for i in items if any(part in str(i.path) for part in ONE_PASS)]
+    else:
+        dropped = [i for i in items if i.get_closest_marker("postgres_only") is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+        gone = {id(i) for i in dropped}
+        items[:] = [i for i in items if id(i) not in gone]
 
 
 def _pg_url(database: str) -> str:
