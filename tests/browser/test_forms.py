@@ -9,7 +9,6 @@ nothing. The forms are found from the app's routes: a new form without a case he
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from tests.browser.conftest import Server, screenshot, sign_in
 from tests.browser.form_cases_other import OTHER_CASES
 from tests.browser.form_cases_stock import STOCK_CASES
 from tests.browser.formkit import EXPIRY, Case, Scene
+from tests.conftest import fresh_database
 
 CASES = STOCK_CASES + OTHER_CASES
 ENGLISH = {
@@ -38,15 +38,9 @@ def scene(template: str, tmp_path_factory: pytest.TempPathFactory, browser) -> I
     """A small district: two lots in stock, a delivery on its way to a commune (an earlier one received), a cold-chain excursion, an
     open alert, an extra supply route; the store keeper, the commune worker and the administrator signed in
     once each."""
-    from tests.conftest import ON_POSTGRES, _verify, run_sync
-
-    if ON_POSTGRES:  # pragma: no cover - the browser tests run in the SQLite pass
-        pytest.skip("browser tests run in the SQLite pass")
-    target = tmp_path_factory.mktemp("forms") / "vaxstock.sqlite3"
-    shutil.copyfile(Path(template.split("///", 1)[1]), target)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
-    with Server(settings) as server:
-        made = Scene(server, target)
+    # browser tests run in the SQLite pass only (tests/conftest.py deselects them on PostgreSQL)
+    with fresh_database(template, tmp_path_factory.mktemp("forms")) as settings, Server(settings) as server:
+        made = Scene(server, Path(settings.database_url.split("///", 1)[1]))
         lines = [
             {
                 "product": "PENTA",
@@ -116,7 +110,6 @@ def scene(template: str, tmp_path_factory: pytest.TempPathFactory, browser) -> I
         yield made
         for tab in made.pages.values():
             tab.context.close()
-    run_sync(_verify(settings))
 
 
 NO_INPUT = {
