@@ -19,7 +19,7 @@ from inventory.stock.use_cases import adjustments, counts, issuing, receiving, u
 from inventory.stock.use_cases import lots as lot_state
 from inventory.web.forms import Form, FormInvalid, parse, refuse
 from inventory.web.pages import FormData, Page, provide_page, saved_redirect
-from inventory.web.proposals import propose_lines
+from inventory.web.proposals import propose_or_send
 
 EMPTY_LINES = 8
 LINE_LOT = re.compile(r"lines\[\d+\]\.lot_number")
@@ -115,21 +115,7 @@ class PostingPages(Controller):
     @post("/issue", operation_id="IssueForm", include_in_schema=False)
     async def issue(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """Step 1 (action=propose): doses per product → proposed lots. Step 2 (action=post): the chosen lots."""
-        if data.get("action") == "propose":
-            form, proposal, status = await propose_lines(page, data)
-            return await self._issue_form(page, form, proposal, status)
-        values = {k: v for k, v in data.items() if not k.startswith("want.")}
-        try:
-            command, form, origins = parse(values, s.IssueCreate, lang=page.lang)
-        except FormInvalid as bad:
-            bad.form.values = data
-            return await self._issue_form(page, bad.form, [], 422)
-        form.values = data
-        try:
-            document = await issuing.issue(page.stock, command, key=f"web:{form.key}")
-        except InventoryError as exc:
-            return await self._issue_form(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
-        return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)
+        return await propose_or_send(page, data, s.IssueCreate, issuing.issue, self._issue_form)
 
     # ---- return ------------------------------------------------------------------------------------------
 

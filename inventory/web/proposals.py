@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from litestar.response import Redirect, Template
 
 from inventory.errors import InventoryError
 from inventory.i18n import translate
 from inventory.stock import schemas as s
 from inventory.stock.use_cases import issuing
-from inventory.web.forms import Form
+from inventory.web.forms import Form, FormInvalid, parse, refuse
 from inventory.web.pages import Page
 
 
@@ -54,3 +57,33 @@ async def propose_lines(page: Page, data: dict[str, str]) -> tuple[Form, list[di
     if form.errors:
         return form, None, 422
     return form, proposal, 200
+
+
+RenderForm = Callable[[Page, Form, list[dict[str, Any]] | None, int], Awaitable[Template]]
+
+
+async def propose_or_send(
+    page: Page,
+    data: dict[str, str],
+    schema: type[Any],
+    send: Callable[..., Awaitable[Any]],
+    render: RenderForm,
+) -> Template | Redirect:
+    """The two steps of a form that sends stock to another facility: action=propose answers the form with the
+    proposed lots; otherwise the chosen lots are parsed as `schema` and sent by the use case `send`, a refusal
+    shown at its field, a success redirected to the voucher."""
+    if data.get("action") == "propose":
+        form, proposal, status = await propose_lines(page, data)
+        return await render(page, form, proposal, status)
+    values = {k: v for k, v in data.items() if not k.startswith("want.")}
+    try:
+        command, form, origins = parse(values, schema, lang=page.lang)
+    except FormInvalid as bad:
+        bad.form.values = data
+        return await render(page, bad.form, [], 422)
+    form.values = data
+    try:
+        document = await send(page.stock, command, key=f"web:{form.key}")
+    except InventoryError as exc:
+        return await render(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
+    return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)

@@ -17,7 +17,7 @@ from inventory.types import RowIdPath
 from inventory.web.forms import Form, FormInvalid, parse, refuse
 from inventory.web.pages import FormData, Page, provide_page
 from inventory.web.posting_pages import LINE_LOT
-from inventory.web.proposals import propose_lines
+from inventory.web.proposals import propose_or_send
 
 
 class RoutePages(Controller):
@@ -54,21 +54,9 @@ class RoutePages(Controller):
     async def peer_transfer(self, page: NamedDependency[Page], data: FormData) -> Template | Redirect:
         """Step 1 (action=propose): doses per product → the lots lot picking proposes. Step 2 (action=post):
         the lots chosen, sent to the peer with the reason; refused as an issue is (route, stock, lot state)."""
-        if data.get("action") == "propose":
-            form, proposal, status = await propose_lines(page, data)
-            return await self._peer_form(page, form, proposal, status)
-        values = {k: v for k, v in data.items() if not k.startswith("want.")}
-        try:
-            command, form, origins = parse(values, s.PeerTransferCreate, lang=page.lang)
-        except FormInvalid as bad:
-            bad.form.values = data
-            return await self._peer_form(page, bad.form, [], 422)
-        form.values = data
-        try:
-            document = await issuing.transfer_to_peer(page.stock, command, key=f"web:{form.key}")
-        except InventoryError as exc:
-            return await self._peer_form(page, refuse(form, exc, origins, page.lang), [], exc.status_code)
-        return Redirect(f"/documents/{document.id}/voucher?saved=1", status_code=303)
+        return await propose_or_send(
+            page, data, s.PeerTransferCreate, issuing.transfer_to_peer, self._peer_form
+        )
 
     # ---- extra routes --------------------------------------------------------------------------------------
 
