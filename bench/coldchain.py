@@ -13,7 +13,7 @@ buffers. Timed:
   asyncpg, committed: ``figure readings_import_rows_per_second``;
 - the scan: the refrigerator rules (freeze at or below -0.5 °C for 60 continuous minutes; heat above +8 °C
   for 600 continuous minutes) over the whole year of every fridge, as one set-based SQL statement per rule
-  with the same semantics as ``inventory.coldchain.domain.evaluate_series`` (a reading holds until the next;
+  with the same semantics as ``inventory.coldchain.evaluation.evaluate_series`` (a reading holds until the next;
   a step longer than 10 minutes is a gap that ends a run): ``figure excursion_scan_seconds``. Its result is
   checked against ``evaluate_series`` on two fridges before the figures are printed (the runs it measures;
   the domain's "across a gap" excursions, which need a person's look, are not part of this scan).
@@ -32,7 +32,8 @@ import asyncpg
 import numpy as np
 
 from inventory.catalog.seed import load_catalogue
-from inventory.coldchain.domain import AlarmRule, Reading, evaluate_series
+from inventory.coldchain.domain import AlarmRule
+from inventory.coldchain.evaluation import Reading, evaluate_series
 from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.migrate import upgrade
 from inventory.settings import Settings

@@ -46,7 +46,7 @@ def temps_import(
 ) -> None:
     """Import a Fridge-tag 2 report or a logger CSV (told apart by content) for a location, all or nothing."""
     from inventory.coldchain.series import ColumnMapping
-    from inventory.coldchain.service import ColdChain
+    from inventory.coldchain.use_cases.imports import import_file
     from inventory.stock.context import StockContext
 
     if facility is None:
@@ -58,8 +58,14 @@ def temps_import(
     mapping = ColumnMapping(time_column, temperature_column, unit, zone)
 
     async def work(session):  # type: ignore[no-untyped-def]
-        return await ColdChain(StockContext(session, settings, CLI)).import_file(
-            facility, location, path.name, content, mapping=mapping, key=key
+        return await import_file(
+            StockContext(session, settings, CLI),
+            facility,
+            location,
+            path.name,
+            content,
+            mapping=mapping,
+            key=key,
         )
 
     result = run_in_session(settings, work)

@@ -11,10 +11,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
+from inventory.coldchain import reads
 from inventory.coldchain import schemas as c
-from inventory.coldchain.rules import AlarmRules
 from inventory.coldchain.series import DEFAULT_ZONE, ColumnMapping
-from inventory.coldchain.service import ColdChain
+from inventory.coldchain.use_cases import alarm_rules, decisions, equipment, imports, readings
 from inventory.stock.api import IdempotencyKey, provide_stock
 from inventory.stock.context import StockContext
 from inventory.types import RowIdPath
@@ -27,42 +27,30 @@ class TemperatureUpload:
     file: UploadFile
 
 
-async def provide_coldchain(stock: NamedDependency[StockContext]) -> ColdChain:
-    return ColdChain(stock)
-
-
-async def provide_rules(stock: NamedDependency[StockContext]) -> AlarmRules:
-    return AlarmRules(stock)
-
-
 RULES = "/facilities/{facility:str}/locations/{location:str}/alarm-rules"
 
 
 class ColdChainController(Controller):
     path = "/api/v1"
     tags = ["cold chain"]
-    dependencies = {
-        "stock": Provide(provide_stock),
-        "coldchain": Provide(provide_coldchain),
-        "rules": Provide(provide_rules),
-    }
+    dependencies = {"stock": Provide(provide_stock)}
 
     @post(
         "/equipment", operation_id="RegisterEquipment", summary="make a storage location cold-chain equipment"
     )
     async def register_equipment(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         data: JSONBody[c.EquipmentCreate],
         idempotency_key: IdempotencyKey,
     ) -> c.EquipmentRead:
-        return await coldchain.register_equipment(data, key=idempotency_key)
+        return await equipment.register_equipment(stock, data, key=idempotency_key)
 
     @get("/equipment", operation_id="ListEquipment", summary="equipment with its status and volume in use")
     async def list_equipment(
-        self, coldchain: NamedDependency[ColdChain], facility: FromQuery[str | None] = None
+        self, stock: NamedDependency[StockContext], facility: FromQuery[str | None] = None
     ) -> list[c.EquipmentRead]:
-        return await coldchain.equipment_list(facility)
+        return await reads.equipment_list(stock, facility)
 
     @post(
         "/facilities/{facility:str}/locations/{location:str}/status",
@@ -71,22 +59,22 @@ class ColdChainController(Controller):
     )
     async def record_status(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         location: FromPath[str],
         data: JSONBody[c.StatusCreate],
         idempotency_key: IdempotencyKey,
     ) -> c.EquipmentRead:
-        return await coldchain.record_status(facility, location, data, key=idempotency_key)
+        return await equipment.record_status(stock, facility, location, data, key=idempotency_key)
 
     @post("/readings", operation_id="RecordReading", summary="a twice-daily thermometer reading")
     async def record_reading(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         data: JSONBody[c.ReadingCreate],
         idempotency_key: IdempotencyKey,
     ) -> c.ReadingRead:
-        return await coldchain.record_reading(data, key=idempotency_key)
+        return await readings.record_reading(stock, data, key=idempotency_key)
 
     @post(
         "/facilities/{facility:str}/locations/{location:str}/temperature-files",
@@ -95,7 +83,7 @@ class ColdChainController(Controller):
     )
     async def import_file(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         location: FromPath[str],
         data: Annotated[TemperatureUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -107,8 +95,14 @@ class ColdChainController(Controller):
     ) -> c.ImportRead:
         content = await data.file.read()
         mapping = ColumnMapping(time_column, temperature_column, unit, zone)
-        return await coldchain.import_file(
-            facility, location, data.file.filename or "upload", content, mapping=mapping, key=idempotency_key
+        return await imports.import_file(
+            stock,
+            facility,
+            location,
+            data.file.filename or "upload",
+            content,
+            mapping=mapping,
+            key=idempotency_key,
         )
 
     @get(
@@ -116,18 +110,18 @@ class ColdChainController(Controller):
     )
     async def list_excursions(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         facility: FromQuery[str | None] = None,
         location: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
     ) -> list[c.ExcursionRead]:
-        return await coldchain.excursions(facility_code=facility, location_code=location, status=status)
+        return await reads.excursions(stock, facility_code=facility, location_code=location, status=status)
 
     @get("/excursions/{excursion_id:int}", operation_id="GetExcursion")
     async def get_excursion(
-        self, coldchain: NamedDependency[ColdChain], excursion_id: FromPath[RowIdPath]
+        self, stock: NamedDependency[StockContext], excursion_id: FromPath[RowIdPath]
     ) -> c.ExcursionRead:
-        return await coldchain.excursion(excursion_id)
+        return await reads.excursion(stock, excursion_id)
 
     @post(
         "/excursions/{excursion_id:int}/decisions",
@@ -136,12 +130,12 @@ class ColdChainController(Controller):
     )
     async def decide(
         self,
-        coldchain: NamedDependency[ColdChain],
+        stock: NamedDependency[StockContext],
         excursion_id: FromPath[RowIdPath],
         data: JSONBody[c.DecisionCreate],
         idempotency_key: IdempotencyKey,
     ) -> c.ExcursionRead:
-        return await coldchain.decide(excursion_id, data, key=idempotency_key)
+        return await decisions.decide(stock, excursion_id, data, key=idempotency_key)
 
     @get(
         RULES,
@@ -149,9 +143,9 @@ class ColdChainController(Controller):
         summary="the excursion rules a location's readings are judged by",
     )
     async def list_rules(
-        self, rules: NamedDependency[AlarmRules], facility: FromPath[str], location: FromPath[str]
+        self, stock: NamedDependency[StockContext], facility: FromPath[str], location: FromPath[str]
     ) -> c.AlarmRulesRead:
-        return await rules.show(facility, location)
+        return await alarm_rules.show(stock, facility, location)
 
     @put(
         RULES + "/{name:str}",
@@ -160,14 +154,14 @@ class ColdChainController(Controller):
     )
     async def set_rule(
         self,
-        rules: NamedDependency[AlarmRules],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         location: FromPath[str],
         name: FromPath[str],
         data: JSONBody[c.AlarmRuleSet],
         idempotency_key: IdempotencyKey,
     ) -> c.AlarmRulesRead:
-        return await rules.put(facility, location, name, data, key=idempotency_key)
+        return await alarm_rules.put(stock, facility, location, name, data, key=idempotency_key)
 
     @delete(
         RULES + "/{name:str}",
@@ -177,10 +171,10 @@ class ColdChainController(Controller):
     )
     async def delete_rule(
         self,
-        rules: NamedDependency[AlarmRules],
+        stock: NamedDependency[StockContext],
         facility: FromPath[str],
         location: FromPath[str],
         name: FromPath[str],
         idempotency_key: IdempotencyKey,
     ) -> c.AlarmRulesRead:
-        return await rules.delete(facility, location, name, key=idempotency_key)
+        return await alarm_rules.delete(stock, facility, location, name, key=idempotency_key)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from inventory.coldchain.domain import DayAlarm, DaySummary, DeviceRule
+from inventory.coldchain.fridgetag_days import DayAlarm, DaySummary, DeviceRule
 from inventory.errors import ValidationFailed
 
 _PAIR_START = re.compile(r", (?=[A-Za-z0-9][A-Za-z0-9 ]*:)")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inventory.coldchain.domain import Reading
+from inventory.coldchain.evaluation import Reading
 from inventory.errors import ValidationFailed
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"

@@ -7,8 +7,9 @@ import random
 from datetime import date, timedelta
 
 from inventory.catalog.models import Facility
+from inventory.coldchain import reads
 from inventory.coldchain import schemas as c
-from inventory.coldchain.service import ColdChain
+from inventory.coldchain.use_cases import decisions, equipment, imports, readings
 from inventory.demo.clock import _Clock, _key
 
 SERIAL = "160400571234"
@@ -71,8 +72,7 @@ async def _cold_chain(
 ) -> dict[str, int]:
     rng = random.Random(571234)
     stock = clock.stock(today)
-    chain = ColdChain(stock)
-    equipment = [
+    registered = [
         c.EquipmentCreate(
             facility=district.code,
             location="TL-01",
@@ -95,7 +95,7 @@ async def _cold_chain(
         ),
     ]
     if commune is not None:
-        equipment.append(
+        registered.append(
             c.EquipmentCreate(
                 facility=commune.code,
                 location="TL",
@@ -108,16 +108,23 @@ async def _cold_chain(
             )
         )
     # registered a month ago, so that the twice-daily log of the last week is expected
-    registering = ColdChain(clock.stock(today - timedelta(days=30)))
-    for item in equipment:
-        await registering.register_equipment(item, key=_key("equipment", item.facility, item.location))
-    await _readings(clock, today, [(i.facility, i.location) for i in equipment], rng)
+    registering = clock.stock(today - timedelta(days=30))
+    for item in registered:
+        await equipment.register_equipment(
+            registering, item, key=_key("equipment", item.facility, item.location)
+        )
+    await _readings(clock, today, [(i.facility, i.location) for i in registered], rng)
     heat_day, freeze_day = today - timedelta(days=19), today - timedelta(days=8)
     report = fridgetag_report(today, heat_day=heat_day, freeze_day=freeze_day, rng=rng)
-    imported = await chain.import_file(
-        district.code, "TL-01", f"{SERIAL}_{today:%Y%m%d}.txt", report.encode(), key=_key("fridgetag", today)
+    imported = await imports.import_file(
+        stock,
+        district.code,
+        "TL-01",
+        f"{SERIAL}_{today:%Y%m%d}.txt",
+        report.encode(),
+        key=_key("fridgetag", today),
     )
-    for excursion in await chain.excursions(facility_code=district.code, status="open"):
+    for excursion in await reads.excursions(stock, facility_code=district.code, status="open"):
         for n, exposed in enumerate(excursion.lots):
             if excursion.kind == "heat":
                 decision = c.DecisionCreate(
@@ -137,7 +144,9 @@ async def _cold_chain(
                 )
             else:
                 continue  # the other frozen lots wait for their shake test: the excursion stays open
-            await chain.decide(excursion.id, decision, key=_key("decision", excursion.id, exposed.lot_number))
+            await decisions.decide(
+                stock, excursion.id, decision, key=_key("decision", excursion.id, exposed.lot_number)
+            )
     return {"excursions": len(imported.excursions)}
 
 
@@ -146,7 +155,7 @@ async def _readings(clock: _Clock, today: date, places: list[tuple[str, str]], r
     station's afternoon reading of yesterday was forgotten (an alert on the day the demo loads)."""
     for back in range(7, -1, -1):
         day = today - timedelta(days=back)
-        chain = ColdChain(clock.stock(day))
+        stock = clock.stock(day)
         for n, (facility, location) in enumerate(places):
             for period in ("morning", "afternoon"):
                 forgotten = back == 1 and period == "afternoon" and n == len(places) - 1 and len(places) > 2
@@ -160,4 +169,6 @@ async def _readings(clock: _Clock, today: date, places: list[tuple[str, str]], r
                     freeze_indicator="ok",
                     day=day,
                 )
-                await chain.record_reading(reading, key=_key("reading", facility, location, day, period))
+                await readings.record_reading(
+                    stock, reading, key=_key("reading", facility, location, day, period)
+                )

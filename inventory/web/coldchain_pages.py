@@ -13,10 +13,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from forecasting.charts import figure_to_png
+from inventory.coldchain import reads
 from inventory.coldchain import schemas as c
 from inventory.coldchain.charts import temperature_figure
-from inventory.coldchain.rules import AlarmRules
-from inventory.coldchain.service import ColdChain
+from inventory.coldchain.use_cases import alarm_rules, decisions, readings, views
 from inventory.commands import input_refused
 from inventory.datacache import scope_of
 from inventory.errors import InventoryError, NotFound
@@ -36,12 +36,11 @@ class ColdChainPages(Controller):
 
     async def _overview(self, page: Page, facility: str | None, form: Form, status: int = 200) -> Template:
         code = page.facility_code(facility)
-        coldchain = ColdChain(page.stock)
         return await page.render(
             "coldchain.html",
             status,
-            equipment=await coldchain.equipment_list(code),
-            excursions=await coldchain.excursions(facility_code=code, status="open"),
+            equipment=await reads.equipment_list(page.stock, code),
+            excursions=await reads.excursions(page.stock, facility_code=code, status="open"),
             facility=code,
             form=form,
         )
@@ -64,7 +63,7 @@ class ColdChainPages(Controller):
                 vvm_stage=int(stage) if stage.isdigit() else None,
                 shake_test_passed={"pass": True, "fail": False}.get(shake),
             )
-            await ColdChain(page.stock).decide(excursion_id, cmd, key=key)
+            await decisions.decide(page.stock, excursion_id, cmd, key=key)
         except (InventoryError, ValueError) as exc:
             # a ValueError: a NUL character in a text (Command.__post_init__), read by the one adapter
             refusal = exc if isinstance(exc, InventoryError) else input_refused(str(exc))
@@ -92,9 +91,9 @@ class ColdChainPages(Controller):
         self, page: Page, facility: str, location: str, month: str | None, form: Form, status: int = 200
     ) -> Template:
         first = _month(month)
-        sheet = await ColdChain(page.stock).month(facility, location, first)
+        sheet = await views.month(page.stock, facility, location, first)
         try:
-            rules: c.AlarmRulesRead | None = await AlarmRules(page.stock).show(facility, location)
+            rules: c.AlarmRulesRead | None = await alarm_rules.show(page.stock, facility, location)
         except NotFound:
             rules = None  # not equipment: judged by a refrigerator's rules, none of its own
         return await page.render(
@@ -118,7 +117,7 @@ class ColdChainPages(Controller):
                 celsius=float(data.get("celsius", "").replace(",", ".")),
                 freeze_indicator=data.get("freeze_indicator") or "not_checked",  # type: ignore[arg-type]
             )
-            await ColdChain(page.stock).record_reading(cmd, key=key)
+            await readings.record_reading(page.stock, cmd, key=key)
         except (InventoryError, ValueError) as exc:
             detail = (
                 exc.text(page.lang)
@@ -148,8 +147,8 @@ class ColdChainPages(Controller):
         span = max(1, min(days, 366))
 
         async def render() -> bytes:
-            data = await ColdChain(page.stock).series_for_chart(
-                facility, location, end - timedelta(days=span), end
+            data = await views.series_for_chart(
+                page.stock, facility, location, end - timedelta(days=span), end
             )
             labels = {
                 k: translate(f"coldchain.chart.{k}", page.lang) for k in ("band", "logger", "manual", "days")

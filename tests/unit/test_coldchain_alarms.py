@@ -10,19 +10,15 @@ import pytest
 
 from inventory.coldchain.domain import (
     AlarmRule,
-    DayAlarm,
-    DaySummary,
-    DeviceRule,
-    Reading,
     StorageRange,
-    evaluate_series,
-    judge_day,
     judge_manual_reading,
     missing_periods,
     rule_from_mapping,
     rule_to_mapping,
     rules_for,
 )
+from inventory.coldchain.evaluation import Reading, evaluate_series
+from inventory.coldchain.fridgetag_days import DayAlarm, DaySummary, DeviceRule, judge_day
 
 START = datetime(2026, 2, 3, 0, 0, tzinfo=UTC)
 FREEZE = AlarmRule("freeze", "freeze", "continuous", -0.5, 60, inclusive=True)

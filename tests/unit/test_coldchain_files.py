@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from inventory.coldchain.domain import DeviceRule, judge_day
 from inventory.coldchain.fridgetag import looks_like_fridgetag, parse_report
+from inventory.coldchain.fridgetag_days import DeviceRule, judge_day
 from inventory.coldchain.series import ColumnMapping, parse_series
 from inventory.errors import ValidationFailed
 
