@@ -54,6 +54,13 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.coldchain.capacity",
             "inventory.datacache",
             "inventory.reports.configuration",
+            "inventory.users.base",
+            "inventory.users.accounts",
+            "inventory.users.passwords",
+            "inventory.users.sessions",
+            "inventory.users.tokens",
+            "inventory.users.throttle",
+            "inventory.users.hashing",
         ],
     ),
     (
