@@ -85,6 +85,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.catalog.seed",
             "inventory.migrate",
             "inventory.backup",
+            "inventory.backup.*",
             "inventory.reports.documents",
             "inventory.reports.tables",
             "inventory.reports.summary",
