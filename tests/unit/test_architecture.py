@@ -89,6 +89,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.reports.documents",
             "inventory.reports.tables",
             "inventory.reports.summary",
+            "inventory.alerts.outbound",
         ],
     ),
     ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),
