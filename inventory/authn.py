@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.auth import Forbidden, Principal, Unauthenticated
 from inventory.refusals import reason_of, record_refusal
-from inventory.users.service import UserService, token_digest
+from inventory.users.hashing import token_digest
+from inventory.users.service import UserService
 
 SESSION_COOKIE = "vaxstock_session"
 PUBLIC_PATHS = ["^/health$", "^/login$", "^/static/", "^/lang/", "^/favicon.ico$"]

@@ -6,15 +6,9 @@ error kept, and never sent again once sent."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
-import smtplib
-import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,10 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inventory.alerts.config import AlertConfig
 from inventory.alerts.domain import readable_by
 from inventory.alerts.models import Alert, AlertDelivery, AlertSubscription, AlertWebhook
+from inventory.alerts.outbound import (
+    Mailer,
+    Poster,
+    digest_text,
+    http_post,
+    idempotency_key,
+    signature,
+    smtp_send,
+    wire,
+)
 from inventory.alerts.reads import render
 from inventory.alerts.schemas import AlertRead
 from inventory.catalog.models import Facility
-from inventory.i18n import format_number, translate
 from inventory.timeutil import today_vn, utcnow
 from inventory.users.models import User
 
@@ -51,80 +54,11 @@ class Outcome:
     """(channel, recipient, error) of each failure, to print and log."""
 
 
-Mailer = Callable[[AlertConfig, EmailMessage], None]
-Poster = Callable[[str, bytes, dict[str, str], float], None]
-
-
-def smtp_send(config: AlertConfig, message: EmailMessage) -> None:
-    """Send one message through the configured SMTP server (plain, STARTTLS or implicit TLS)."""
-    if config.smtp_tls == "tls":
-        server: smtplib.SMTP = smtplib.SMTP_SSL(
-            config.smtp_host,
-            config.smtp_port,
-            timeout=config.timeout_seconds,
-            context=ssl.create_default_context(),
-        )
-    else:
-        server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout_seconds)
-    with server:
-        if config.smtp_tls == "starttls":
-            server.starttls(context=ssl.create_default_context())
-        if config.smtp_user:
-            server.login(config.smtp_user, config.smtp_password or "")
-        server.send_message(message)
-
-
-def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
-    """POST a body; anything but a 2xx answer raises."""
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        if not 200 <= response.status < 300:
-            raise OSError(f"HTTP {response.status}")
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The X-VaxStock-Signature header: HMAC-SHA256 of the exact body with the facility's key."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _insert(session: AsyncSession) -> Any:
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return module.insert(AlertDelivery).on_conflict_do_nothing(
         index_elements=["channel", "recipient", "digest_on"]
     )
-
-
-def digest_text(
-    lang: str,
-    name: str,
-    day: date,
-    new: list[AlertRead],
-    resolved: list[AlertRead],
-    still: list[AlertRead],
-    base_url: str,
-) -> tuple[str, str]:
-    """Subject and plain-text body of a digest in a language, every alert with its link."""
-    critical = sum(1 for a in still if a.severity == "critical")
-    subject = translate("alerts.digest.subject", lang, {"open": len(still), "critical": critical, "day": day})
-    lines = [translate("alerts.digest.greeting", lang, {"name": name}), ""]
-
-    def section(key: str, alerts: list[AlertRead]) -> None:
-        if not alerts:
-            return
-        lines.append(f"{translate(key, lang)} ({format_number(len(alerts), lang)})")
-        for a in alerts:
-            lines.append(f"- [{translate('alerts.severity.' + a.severity, lang)}] {a.facility}: {a.title}")
-            if not a.resolved_at:
-                lines.append(f"  {a.action}: {base_url}{a.link}")
-        lines.append("")
-
-    section("alerts.digest.new", new)
-    section("alerts.digest.resolved", resolved)
-    if not new and not resolved:
-        lines += [translate("alerts.digest.nothing_new", lang), ""]
-    section("alerts.digest.still_open", [a for a in still if a.id not in {n.id for n in new}])
-    lines.append(translate("alerts.digest.footer", lang, {"url": f"{base_url}/alerts"}))
-    return subject, "\n".join(lines) + "\n"
 
 
 class AlertDeliveries:
@@ -343,9 +277,9 @@ class AlertDeliveries:
                 "delivery": row.id,
                 "facility": payload["facility"],
                 "day": row.digest_on.isoformat(),
-                "new": [self._wire(a) for a in new],
-                "resolved": [self._wire(a) for a in resolved],
-                "open": [self._wire(a) for a in still],
+                "new": [wire(a, self.config.base_url) for a in new],
+                "resolved": [wire(a, self.config.base_url) for a in resolved],
+                "open": [wire(a, self.config.base_url) for a in still],
             }
             body_bytes = json.dumps(document, ensure_ascii=False).encode()
             async with self.sessions() as session:
@@ -360,6 +294,9 @@ class AlertDeliveries:
                 "Content-Type": "application/json; charset=utf-8",
                 "X-VaxStock-Signature": signature(hook.secret, body_bytes),
                 "X-VaxStock-Delivery": str(row.id),
+                "Idempotency-Key": idempotency_key(
+                    row.recipient, row.digest_on, payload["new"], payload["resolved"], payload["open"]
+                ),
             }
             send = lambda: self.poster(hook.url, body_bytes, headers, self.config.timeout_seconds)  # noqa: E731
         error = await asyncio.to_thread(self._try, send)
@@ -389,16 +326,3 @@ class AlertDeliveries:
                 if attempt + 1 < self.config.attempts:
                     time.sleep(self.config.retry_seconds * 2**attempt)
         return error
-
-    def _wire(self, a: AlertRead) -> dict[str, Any]:
-        return {
-            "id": a.id,
-            "kind": a.kind,
-            "severity": a.severity,
-            "facility": a.facility,
-            "since": a.since.isoformat(),
-            "title": a.title,
-            "action": a.action,
-            "link": f"{self.config.base_url}{a.link}",
-            "numbers": a.numbers,
-        }

@@ -257,8 +257,8 @@ def facility_tree(suppliers: Mapping[int, int | None], root: int) -> set[int]:
 def readable_by(
     role: str, facility_id: int | None, suppliers: Mapping[int, int | None]
 ) -> frozenset[int] | None:
-    """What a user reads (as inventory.users.service.principal): everything (admin, viewer; None), a store
-    and what it supplies (store keeper), its own station (commune worker)."""
+    """What a user reads (as UserBase.principal in inventory/users/base.py): everything (admin, viewer;
+    None), a store and what it supplies (store keeper), its own station (commune worker)."""
     if facility_id is None or role in ("admin", "viewer"):
         return None
     if role == "store_keeper":

@@ -25,7 +25,9 @@ from inventory.settings import Settings
 from inventory.stock.context import StockContext
 from inventory.tabular import CellError, parse_date
 from inventory.timeutil import today_vn
-from inventory.users.service import SESSION_MAX, SignInLimits, TooManyAttempts, UserService
+from inventory.users.service import UserService
+from inventory.users.sessions import SESSION_MAX
+from inventory.users.throttle import SignInLimits, TooManyAttempts
 from inventory.web.forms import Form
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -11,7 +11,8 @@ from inventory.authn import SESSION_COOKIE
 from inventory.errors import Conflict, InventoryError
 from inventory.i18n import translate
 from inventory.types import RowIdPath
-from inventory.users.service import TOKEN_DAYS, UserService
+from inventory.users.service import UserService
+from inventory.users.tokens import TOKEN_DAYS
 from inventory.web.forms import Form
 from inventory.web.pages import FormData, Page, provide_page
 

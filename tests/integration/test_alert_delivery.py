@@ -184,6 +184,8 @@ async def test_the_webhook_is_signed_retried_after_a_failure_and_delivered_once(
     outcome = await deliveries(settings, config)
     assert (outcome.sent, outcome.failed) == (1, 0)
     assert [status for *_, status in Receiver.received] == [500, 200]
+    first_try, retry = (h["idempotency-key"] for h, *_ in Receiver.received)
+    assert first_try == retry and first_try.startswith("vaxstock-digest-")  # the receiver can drop a repeat
     headers, body, _ = Receiver.received[-1]
     expected = "sha256=" + hmac.new(b"a-secret-key-for-tests", body, hashlib.sha256).hexdigest()
     assert headers["x-vaxstock-signature"] == expected
@@ -219,6 +221,30 @@ async def test_a_delivery_that_keeps_failing_is_recorded_and_retried_by_the_next
     assert (later.sent, later.failed) == (1, 0)
     assert [status for *_, status in Receiver.received] == [500, 500, 200]
     assert [r[0] for r in await in_session(settings, rows)] == ["sent"]
+    assert len({h["idempotency-key"] for h, *_ in Receiver.received}) == 1  # the next run's retry too
+
+
+async def test_different_digests_carry_different_idempotency_keys(settings, district, receiver) -> None:
+    Receiver.fail_first = 0
+    await set_webhook(settings, DISTRICT, receiver, "a-secret-key-for-tests")
+    await set_webhook(settings, COMMUNE, receiver, "the-communes-secret-key")
+    await evaluate(settings)
+    config = AlertConfig(base_url=BASE, attempts=1, retry_seconds=0)
+    assert (await deliveries(settings, config)).sent == 2
+    shipment = (await district.read("/alerts", facility=COMMUNE, kind="shipment_unconfirmed"))["items"][0]
+    await district.ok(
+        shipment["link"],
+        {"lines": [{"product": "PENTA", "lot_number": "P-1", "doses_received": 100, "vvm_stage": 1}]},
+    )
+    await evaluate(settings, today=TODAY + timedelta(days=1))
+    assert (await deliveries(settings, config, today=TODAY + timedelta(days=1))).sent == 2
+    sent = [(json.loads(body), h["idempotency-key"]) for h, body, _ in Receiver.received]
+    alerts = [
+        {(a["id"], part) for part in ("new", "resolved", "open") for a in document[part]}
+        for document, _ in sent
+    ]
+    assert len({frozenset(a) for a in alerts}) == 4  # four digests, each about other alerts or their changes
+    assert len({key for _, key in sent}) == 4
 
 
 def cli(settings: Settings, *args: str):

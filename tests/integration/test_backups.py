@@ -15,7 +15,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import MetaData, select, text
 
 from inventory.app import create_app
-from inventory.backup import BackupRefused, backup, head_revision, inspect_backup, restore
+from inventory.backup import backup, inspect_backup, restore
+from inventory.backup.common import BackupRefused, head_revision
 from inventory.cli import main
 from inventory.cli.backups import verified_copy
 from inventory.db import create_engine

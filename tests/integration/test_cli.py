@@ -17,7 +17,7 @@ from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 from inventory.stock.models import StockDocument
 from inventory.timeutil import today_vn, vietnam_day
-from tests.integration.test_routes import off_route_documents
+from tests.integration.route_samples import off_route_documents
 
 EXPIRY = (today_vn() + timedelta(days=300)).strftime("%d/%m/%Y")
 

@@ -1,244 +1,37 @@
-"""Credentials: sign-in throttling that holds under parallel attempts and cannot lock the administrator out
-from elsewhere; a password change or a deactivation ends the user's sessions and API tokens (API, pages,
-command line); failed sign-ins and refused writes are in the audit trail."""
+"""Credentials: a password change or a deactivation ends the user's sessions and API tokens (API, pages,
+command line); refused writes are in the audit trail. Sign-in throttling: test_sign_in_throttle.py."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
 
-from inventory.app import create_app
-from inventory.audit.models import AuditEvent
 from inventory.cli import main
-from inventory.db import create_engine, session_factory, unit_of_work
 from inventory.settings import Settings
 from inventory.stock.models import StockDocument
-from inventory.timeutil import today_vn, utcnow
-from inventory.users import repository
+from inventory.timeutil import today_vn
 from inventory.users.models import UserSession
 from tests.conftest import PASSWORD, TOKENS
+from tests.integration.credential_clients import (
+    CLINIC,
+    ELSEWHERE,
+    NEW_PASSWORD,
+    audit,
+    bearer,
+    browser,
+    count,
+    form,
+    is_signed_in,
+    serving,
+    sign_in,
+)
 
 pytestmark = pytest.mark.anyio
-
-NEW_PASSWORD = "a new and longer one"
-CLINIC = "203.0.113.7"
-"""A commune health station's shared connection."""
-ELSEWHERE = "198.51.100.20"
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[Any]:
-    """The app with no token cache (a revocation shows on the next request), its lifespan running."""
-    app = create_app(replace(settings, token_cache_seconds=0))
-    async with AsyncTestClient(app=app):
-        yield app
-
-
-@asynccontextmanager
-async def browser(app: Any, address: str = CLINIC) -> AsyncIterator[httpx.AsyncClient]:
-    """A client at a network address of its choosing (the address the throttle counts)."""
-    transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-        await client.get("/login")
-        yield client
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "next": "/",
-            "_csrf_token": client.cookies.get("csrftoken", ""),
-        },
-        follow_redirects=False,
-    )
-
-
-async def form(client: httpx.AsyncClient, path: str, **fields: str) -> httpx.Response:
-    data = {**fields, "_csrf_token": client.cookies.get("csrftoken", "")}
-    return await client.post(path, data=data, follow_redirects=False)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def audit(settings: Settings, action: str) -> list[AuditEvent]:
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            rows = await session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-            return list(rows.all())
-    finally:
-        await engine.dispose()
-
-
-async def count(settings: Settings, model: Any) -> int:
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-    finally:
-        await engine.dispose()
-
-
-async def is_signed_in(client: httpx.AsyncClient) -> bool:
-    response = await client.get("/", follow_redirects=False)
-    assert response.status_code in {200, 303}
-    return response.status_code == 200
-
-
-# --- throttling ---------------------------------------------------------------------------------------
-
-
-async def test_thirty_parallel_wrong_passwords_get_exactly_the_limit_checked(settings: Settings) -> None:
-    async with serving(settings) as app, browser(app) as client:
-        answers = await asyncio.gather(*(sign_in(client, "keeper", "wrong password!") for _ in range(30)))
-    statuses = Counter(a.status_code for a in answers)
-    assert statuses == {
-        401: settings.sign_in_user_address_limit,
-        429: 30 - settings.sign_in_user_address_limit,
-    }
-    failed = await audit(settings, "user.sign_in.failed")
-    refused = await audit(settings, "user.sign_in.refused")
-    assert len(failed) == 5 and len(refused) == 25
-    assert {e.address for e in failed + refused} == {CLINIC}
-    assert all('"username":"keeper"' in e.changes for e in failed + refused)
-    assert all('"rule":"user_address"' in e.changes for e in refused)
-
-
-async def test_a_throttled_username_is_refused_even_with_the_right_password_and_says_for_how_long(
-    settings: Settings,
-) -> None:
-    async with serving(settings) as app, browser(app) as client:
-        for _ in range(5):
-            failed = await sign_in(client, "keeper", "wrong password!")
-            assert failed.status_code == 401 and "Sai tên đăng nhập" in failed.text
-        throttled = await sign_in(client, "keeper")
-        assert throttled.status_code == 429
-        assert "quá nhiều lần" in throttled.text and "15 phút" in throttled.text
-        assert not await is_signed_in(client)
-
-
-async def test_an_attacker_cannot_lock_the_administrator_out_from_another_address(settings: Settings) -> None:
-    async with serving(settings) as app:
-        async with browser(app, CLINIC) as attacker:
-            for _ in range(8):
-                await sign_in(attacker, "admin", "guessing-guessing")
-            assert (await sign_in(attacker, "admin")).status_code == 429  # locked here, for this username
-        async with browser(app, ELSEWHERE) as administrator:
-            assert (await sign_in(administrator, "admin")).status_code == 303
-            assert await is_signed_in(administrator)
-
-
-async def test_one_person_mistyping_does_not_lock_out_the_others_at_a_shared_clinic_address(
-    settings: Settings,
-) -> None:
-    async with serving(settings) as app:
-        async with browser(app, CLINIC) as one:
-            for _ in range(6):
-                await sign_in(one, "commune", "mistyped password")
-            assert (await sign_in(one, "commune")).status_code == 429
-        async with browser(app, CLINIC) as colleague:
-            assert (await sign_in(colleague, "keeper")).status_code == 303
-        async with browser(app, CLINIC) as the_admin:
-            assert (await sign_in(the_admin, "admin")).status_code == 303
-
-
-async def test_an_address_guessing_many_usernames_is_refused_past_the_address_limit(
-    settings: Settings,
-) -> None:
-    limited = replace(settings, sign_in_address_limit=8)
-    async with serving(limited) as app:
-        async with browser(app, CLINIC) as guesser:
-            answers = [await sign_in(guesser, f"user{n}", "guessing-guessing") for n in range(8)]
-            assert {a.status_code for a in answers} == {401}
-            assert (await sign_in(guesser, "keeper")).status_code == 429  # every username, from here
-        async with browser(app, ELSEWHERE) as other:
-            assert (await sign_in(other, "keeper")).status_code == 303
-    refused = await audit(settings, "user.sign_in.refused")
-    assert len(refused) == 1 and '"rule":"address"' in refused[0].changes
-
-
-async def test_a_username_guessed_from_many_addresses_refuses_those_addresses_but_not_a_clean_one(
-    settings: Settings,
-) -> None:
-    limited = replace(settings, sign_in_user_limit=3)
-    guessers = [f"192.0.2.{n}" for n in range(1, 5)]
-    async with serving(limited) as app:
-        for address in guessers:  # one guess each: four failures for admin, past the limit of 3
-            async with browser(app, address) as guesser:
-                assert (await sign_in(guesser, "admin", "guessing-guessing")).status_code == 401
-        async with browser(app, guessers[0]) as again:
-            assert (await sign_in(again, "admin")).status_code == 429  # failed here before: refused
-        async with browser(app, ELSEWHERE) as administrator:
-            assert (await sign_in(administrator, "admin")).status_code == 303
-
-
-async def test_a_right_password_takes_its_attempt_back_and_clears_its_own_count(settings: Settings) -> None:
-    async with serving(settings) as app, browser(app) as client:
-        for _ in range(4):
-            assert (await sign_in(client, "keeper", "wrong password!")).status_code == 401
-        assert (await sign_in(client, "keeper")).status_code == 303
-        for _ in range(5):  # the count started again from the sign-in
-            assert (await sign_in(client, "keeper", "wrong password!")).status_code == 401
-        assert (await sign_in(client, "keeper")).status_code == 429
-
-
-async def test_thirty_concurrent_counts_of_one_key_each_get_a_count_of_their_own(settings: Settings) -> None:
-    """The counter itself, 30 transactions at once: an atomic count hands out 1..30, each once; a count
-    read and then written would hand out some twice."""
-    engine = create_engine(settings)
-    sessions = session_factory(engine)
-    now = utcnow()
-
-    async def one() -> int:
-        async with unit_of_work(sessions) as session:
-            failures, _ = await repository.add_failure(
-                session, "user_address", "x keeper", now=now, window_opened_after=now - timedelta(minutes=15)
-            )
-            return failures
-
-    try:
-        counts = await asyncio.gather(*(one() for _ in range(30)))
-    finally:
-        await engine.dispose()
-    assert sorted(counts) == list(range(1, 31))
-
-
-async def test_a_count_whose_window_is_over_starts_again_at_one(settings: Settings) -> None:
-    engine = create_engine(settings)
-    sessions = session_factory(engine)
-    start = utcnow() - timedelta(minutes=20)
-    try:
-        async with unit_of_work(sessions) as session:
-            for _ in range(3):
-                old = await repository.add_failure(
-                    session, "address", CLINIC, now=start, window_opened_after=start - timedelta(minutes=15)
-                )
-            now = utcnow()
-            fresh = await repository.add_failure(
-                session, "address", CLINIC, now=now, window_opened_after=now - timedelta(minutes=15)
-            )
-    finally:
-        await engine.dispose()
-    assert old == (3, start) and fresh == (1, now)
 
 
 # --- password changes and deactivation through the API -------------------------------------------------

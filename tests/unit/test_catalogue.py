@@ -250,7 +250,7 @@ def test_every_import_row_problem_has_both_languages() -> None:
 
 def test_keys_built_at_a_raise_site_exist_for_every_value() -> None:
     """Raise sites that build their key from a value (`error.forbidden.{action}`, a status...)."""
-    import inventory.users.service as users
+    import inventory.users.models as users
 
     actions = set()
     for path in _python_files():
