@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from inventory.i18n import (
+    access,
     alerts,
     alerts2,
     backupnum,
@@ -32,6 +33,7 @@ from inventory.i18n import (
     ledgerproof,
     messages,
     pagecache,
+    planning,
     reports,
     reports2,
     routes,
@@ -59,6 +61,8 @@ PARTS = (
     reports2,
     alerts2,
     messages,
+    access,
+    planning,
 )
 """Every module of entries; a new topic adds its module here."""
 
