@@ -24,6 +24,8 @@ from inventory.i18n import (
     alerts2,
     backupnum,
     cli,
+    clihelp,
+    clihelp2,
     coldchain,
     coldchain2,
     credentials,
@@ -63,6 +65,8 @@ PARTS = (
     messages,
     access,
     planning,
+    clihelp,
+    clihelp2,
 )
 """Every module of entries; a new topic adds its module here."""
 
