@@ -75,8 +75,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
 
 @main.command(help="help.serve")
 @ic.option("--host", default=None, help="help.serve.host")
-@ic.option("--port", type=int, default=None, help="help.serve.port")
-@ic.option("--workers", type=click.IntRange(min=1), default=None, help="help.serve.workers")
+@ic.option("--port", type=ic.INT, default=None, help="help.serve.port")
+@ic.option("--workers", type=ic.IntRange(min=1), default=None, help="help.serve.workers")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     _serve(settings, host or settings.host, port or settings.port, workers or default_workers(settings))
@@ -84,7 +84,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
 @main.command(help="help.demo")
 @ic.option("--host", default=None, help="help.demo.host")
-@ic.option("--port", type=int, default=None, help="help.demo.port")
+@ic.option("--port", type=ic.INT, default=None, help="help.demo.port")
 @ic.option("--no-serve", is_flag=True, help="help.demo.no-serve")
 @click.pass_obj
 def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:

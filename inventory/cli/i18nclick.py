@@ -170,18 +170,39 @@ class Argument(TranslatedHelp, click.Argument):
     """An argument whose help is said in the CLI's language."""
 
 
-class Path(click.Path):
-    """`click.Path` naming what it wants (file, directory) in the CLI's language in its errors."""
+class TranslatedName:
+    """A click type whose name (in its error messages and metavars) is said in the CLI's language."""
 
-    _kind = "path"
+    _name = ""
 
-    @property  # type: ignore[override]
+    @property
     def name(self) -> str:
-        return click_gettext(self._kind)
+        return click_gettext(self._name)
 
     @name.setter
     def name(self, value: str) -> None:
-        self._kind = value
+        self._name = value
+
+
+class Int(TranslatedName, click.types.IntParamType):
+    """`int` as a click type: "'x' không phải là số nguyên hợp lệ"."""
+
+    _name = "integer"
+
+
+class IntRange(TranslatedName, click.IntRange):
+    """`click.IntRange`, named in the CLI's language."""
+
+    _name = "integer range"
+
+
+class Path(TranslatedName, click.Path):
+    """`click.Path` naming what it wants (file, directory) in the CLI's language in its errors."""
+
+    _name = "path"
+
+
+INT = Int()
 
 
 class CommandHelp(TranslatedHelp):

@@ -90,7 +90,7 @@ def route_list(settings: Settings, include_revoked: bool) -> None:
 
 
 @route.command("revoke", help="help.route.revoke")
-@ic.argument("route_id", type=int, help="help.route.revoke.arg.route_id")
+@ic.argument("route_id", type=ic.INT, help="help.route.revoke.arg.route_id")
 @ic.option("--reason", required=True, help="help.route.revoke.reason")
 @click.pass_obj
 def route_revoke(settings: Settings, route_id: int, reason: str) -> None:

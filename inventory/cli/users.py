@@ -110,7 +110,7 @@ def user_reactivate(settings: Settings, username: str) -> None:
 @user.command("token", help="help.user.token")
 @ic.argument("username", help="help.user.arg.username")
 @ic.option("--name", default="api", help="help.user.token.name")
-@ic.option("--days", type=int, default=90, show_default=True, help="help.user.token.days")
+@ic.option("--days", type=ic.INT, default=90, show_default=True, help="help.user.token.days")
 @click.pass_obj
 def user_token(settings: Settings, username: str, name: str, days: int) -> None:
     from inventory.users.service import UserService
@@ -147,7 +147,7 @@ def user_tokens(settings: Settings, username: str) -> None:
 
 
 @user.command("revoke", help="help.user.revoke")
-@ic.argument("token_id", type=int, help="help.user.revoke.arg.token_id")
+@ic.argument("token_id", type=ic.INT, help="help.user.revoke.arg.token_id")
 @click.pass_obj
 def user_revoke(settings: Settings, token_id: int) -> None:
     from inventory.users.service import UserService

@@ -53,7 +53,7 @@ CLICK: dict[str, tuple[str, str]] = {
         "Option {name!r} requires {nargs} arguments.",
     ),
     "click.not_a_number": (
-        "{value!r} không phải là số hợp lệ ({number_type}).",
+        "{value!r} không phải là {number_type} hợp lệ.",
         "{value!r} is not a valid {number_type}.",
     ),
     "click.out_of_range": ("{value} nằm ngoài khoảng {range}.", "{value} is not in the range {range}."),
