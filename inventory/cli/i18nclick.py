@@ -3,13 +3,18 @@
 Help texts are catalogue keys, not text: `help="help.serve.workers"` on an option, an argument or a command.
 Click keeps `help` as an attribute and reads it only when it formats a help page, so the classes here
 turn that attribute into a property that translates the key at that moment, in the language of that run.
+Click's type names ("integer", "file") are fixed when the type is made, so `INT`, `IntRange` and `Path`
+here name themselves the same way; the CLI's modules use them instead of click's.
 
 Click's own words ("Usage:", "Options", "Show this message and exit.", "Missing option", "Invalid value
 for ...") go through the standard library's `gettext`, which click's modules import under the names `_`
-and `ngettext`. Rather than copy click's formatting and error code to put other words in it, `speaking`
-points those two names at the catalogue (`CLICK_WORDS`: click's English text -> key) while a `vaxstock`
-command runs, and puts the originals back afterwards, so no other click program in the process is
-touched. A text click does not know to translate stays in English; the tests check that every text of
+and `ngettext`. Compiled gettext catalogues (.mo files) would be a second catalogue, and gettext picks
+their language from LANGUAGE and the locale, not from VAXSTOCK_LANGUAGE; copying click's formatting and
+error code to put other words in it would be far more code. So `speaking` points those two names at our
+catalogue (`CLICK_WORDS`: click's English text -> key) while a `vaxstock` command runs (`main`, which is
+also what click's test runner calls), and puts the originals back afterwards, so no other click program in
+the process is touched. A text click does not know to translate stays in English, as does an error that
+escapes `main` when it runs with `standalone_mode=False`; the tests check that every text of
 `CLICK_WORDS` is still in click's source, so a reworded one is noticed when click is upgraded.
 """
 
@@ -82,6 +87,7 @@ CLICK_WORDS: dict[str, str] = {
     "COMMAND [ARGS]...": "click.usage_command",
 }
 """Click's English texts that we say in the CLI's language, each with its catalogue key."""
+USAGE_PIECES = ("[OPTIONS]", "COMMAND [ARGS]...")
 
 CLICK_MODULES = (
     "click.core",
@@ -215,7 +221,8 @@ class CommandHelp(TranslatedHelp):
         return option
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return [click_gettext(piece) for piece in super().collect_usage_pieces(ctx)]  # type: ignore[misc]
+        pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [click_gettext(piece) if piece in USAGE_PIECES else piece for piece in pieces]
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         with speaking():
