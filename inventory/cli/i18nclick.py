@@ -85,9 +85,10 @@ CLICK_WORDS: dict[str, str] = {
     # not gettext texts but the usage line's placeholders, said by `CommandHelp.collect_usage_pieces`
     "[OPTIONS]": "click.usage_options",
     "COMMAND [ARGS]...": "click.usage_command",
+    "[COMMAND] [ARGS]...": "click.usage_optional_command",
 }
 """Click's English texts that we say in the CLI's language, each with its catalogue key."""
-USAGE_PIECES = ("[OPTIONS]", "COMMAND [ARGS]...")
+USAGE_PIECES = ("[OPTIONS]", "COMMAND [ARGS]...", "[COMMAND] [ARGS]...")
 
 CLICK_MODULES = (
     "click.core",

@@ -91,6 +91,7 @@ CLICK: dict[str, tuple[str, str]] = {
     "click.mismatch": ("Lỗi: hai lần nhập không khớp nhau.", "Error: The two entered values do not match."),
     "click.usage_options": ("[TÙY CHỌN]", "[OPTIONS]"),
     "click.usage_command": ("LỆNH [ĐỐI SỐ]...", "COMMAND [ARGS]..."),
+    "click.usage_optional_command": ("[LỆNH] [ĐỐI SỐ]...", "[COMMAND] [ARGS]..."),
 }
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -167,7 +168,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "help.backup.arg.path": ("Tệp sao lưu cần ghi.", "The backup file to write."),
     "help.backup.force": ("Ghi đè FILE nếu đã có.", "Replace FILE if it exists."),
     "help.restore": (
-        "Khôi phục FILE vào cơ sở dữ liệu, hết hoặc không gì: kiểm tra và xác minh ở bản riêng rồi mới thay thế.",
+        "Khôi phục FILE vào cơ sở dữ liệu, trọn vẹn hoặc không thay đổi gì: kiểm tra và xác minh trên một bản "
+        "riêng rồi mới thay vào.",
         "Restore FILE into the database, all or nothing: checked and verified aside, then swapped in.",
     ),
     "help.restore.arg.path": ("Tệp sao lưu cần khôi phục.", "The backup file to restore."),
@@ -245,7 +247,7 @@ USERS_AND_ROUTES: dict[str, tuple[str, str]] = {
         "Extra supply routes an administrator allows beyond the facility tree (audited, revocable).",
     ),
     "help.route.allow": (
-        "Cho FROM_FACILITY cấp cho TO_FACILITY: xuất cho nó; TO nhận từ FROM và trả lại FROM.",
+        "Cho phép FROM_FACILITY cấp phát cho TO_FACILITY: FROM xuất cho TO; TO nhận từ FROM và trả hàng về FROM.",
         "Allow FROM_FACILITY to supply TO_FACILITY: issue to it; TO receives from and returns to FROM.",
     ),
     "help.route.allow.arg.from_facility": ("Mã cơ sở cấp.", "The supplying facility's code."),
@@ -260,7 +262,7 @@ USERS_AND_ROUTES: dict[str, tuple[str, str]] = {
     ),
     "help.route.list.all": ("Gồm cả tuyến đã thu hồi.", "Include revoked routes."),
     "help.route.revoke": (
-        "Chấm dứt một tuyến cấp phát bổ sung; hàng đang trên đường theo tuyến đó vẫn xác nhận nhận được.",
+        "Chấm dứt một tuyến cấp phát bổ sung; chuyến hàng đang vận chuyển theo tuyến đó vẫn được xác nhận khi nhận.",
         "End an extra supply route; shipments already on the road along it can still be confirmed.",
     ),
     "help.route.revoke.arg.route_id": ("Số của tuyến (xem route list).", "The route's id (see route list)."),

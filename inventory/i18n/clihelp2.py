@@ -6,7 +6,8 @@ from __future__ import annotations
 REGISTER_AND_FORECAST: dict[str, tuple[str, str]] = {
     "help.register": ("Sổ theo dõi tiêm chủng của trẻ.", "The children's register."),
     "help.register.import": (
-        "Nhập trẻ và các mũi tiêm từ tệp CSV hoặc Excel, hết hoặc không gì; bản xuất mới hơn thì cập nhật.",
+        "Nhập trẻ và các mũi tiêm từ tệp CSV hoặc Excel, nhập hết hoặc không nhập gì; bản xuất mới hơn "
+        "sẽ cập nhật dữ liệu đã có.",
         "Import children and their doses from CSV or Excel, all or nothing; a newer export updates.",
     ),
     "help.register.import.arg.path": (
@@ -130,7 +131,7 @@ REPORTS_ALERTS_TEMPS: dict[str, tuple[str, str]] = {
     ),
     "help.temps.import": (
         "Nhập báo cáo Fridge-tag 2 hoặc tệp CSV của thiết bị ghi nhiệt (tự nhận ra theo nội dung) cho một vị trí "
-        "bảo quản, hết hoặc không gì.",
+        "bảo quản, nhập hết hoặc không nhập gì.",
         "Import a Fridge-tag 2 report or a logger CSV (told apart by content) for a location, all or nothing.",
     ),
     "help.temps.import.arg.path": ("Tệp báo cáo hoặc tệp CSV cần nhập.", "The report or CSV file to import."),
