@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.alerts import alerts
 from inventory.cli.backups import backup, restore
 from inventory.cli.coldchain import temps
@@ -24,32 +25,27 @@ from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
-@click.group()
-@click.option(
-    "--database",
-    "database_url",
-    envvar="VAXSTOCK_DATABASE_URL",
-    default=None,
-    help="Database URL (default: a SQLite file vaxstock.sqlite3 here; postgresql://user@host/db works).",
+@click.group(cls=ic.Group, help="help.vaxstock")
+@ic.option(
+    "--database", "database_url", envvar="VAXSTOCK_DATABASE_URL", default=None, help="help.vaxstock.database"
 )
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
-    """VaxStock: vaccine stock and cold chain for the EPI (TCMR)."""
+    # the help texts of every command are catalogue keys, said in the CLI's language (inventory.cli.i18nclick)
     settings = Settings.from_env()
     if database_url:
         settings = replace(settings, database_url=database_url)
     ctx.obj = settings
 
 
-@main.group()
+@main.group(help="help.db")
 def db() -> None:
-    """Database schema."""
+    pass
 
 
-@db.command("upgrade")
+@db.command("upgrade", help="help.db.upgrade")
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
-    """Migrate the database to the latest schema and load the reference catalogue."""
     added = prepare_database(settings)
     console.print(translate("cli.db.upgraded", cli_language(), {"added": added}))
 
@@ -77,28 +73,21 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-@main.command()
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Server processes (default: one per CPU on PostgreSQL, one on SQLite).",
-)
+@main.command(help="help.serve")
+@ic.option("--host", default=None, help="help.serve.host")
+@ic.option("--port", type=ic.INT, default=None, help="help.serve.port")
+@ic.option("--workers", type=ic.IntRange(min=1), default=None, help="help.serve.workers")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the web app and API (the database must be migrated)."""
     _serve(settings, host or settings.host, port or settings.port, workers or default_workers(settings))
 
 
-@main.command()
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--no-serve", is_flag=True, help="Load the demo data and stop.")
+@main.command(help="help.demo")
+@ic.option("--host", default=None, help="help.demo.host")
+@ic.option("--port", type=ic.INT, default=None, help="help.demo.port")
+@ic.option("--no-serve", is_flag=True, help="help.demo.no-serve")
 @click.pass_obj
 def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
-    """Migrate the default SQLite file, load the Mường Tè demo data (idempotently) and serve it."""
     from inventory.demo import DEMO_USERS, load_demo
 
     prepare_database(settings)
@@ -117,10 +106,9 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         _serve(settings, host, port)
 
 
-@main.command()
+@main.command(help="help.verify")
 @click.pass_obj
 def verify(settings: Settings) -> None:
-    """Prove every balance equals the sum of its movements; exit 1 if not."""
     from inventory.stock.context import StockContext
     from inventory.stock.use_cases.verification import verify
 
@@ -141,11 +129,10 @@ def verify(settings: Settings) -> None:
         sys.exit(1)
 
 
-@main.command()
-@click.argument("facility")
+@main.command(help="help.stock")
+@ic.argument("facility", help="help.stock.arg.facility")
 @click.pass_obj
 def stock(settings: Settings, facility: str) -> None:
-    """Stock on hand at FACILITY (a facility code such as TTYT-MT), by product, lot and location."""
     from inventory.stock.context import StockContext
     from inventory.stock.use_cases.views import stock_on_hand
 
@@ -170,19 +157,18 @@ def stock(settings: Settings, facility: str) -> None:
     console.print(table)
 
 
-@main.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--facility", required=True, help="Facility code receiving the opening stock.")
-@click.option(
+@main.command("import", help="help.import")
+@ic.argument("path", type=ic.Path(exists=True, dir_okay=False, path_type=Path), help="help.import.arg.path")
+@ic.option("--facility", required=True, help="help.import.facility")
+@ic.option(
     "--date",
     "on",
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
-    help="Date of the opening stock (default today).",
+    help="help.import.date",
 )
 @click.pass_obj
 def import_(settings: Settings, path: Path, facility: str, on: object) -> None:
-    """Import opening stock from CSV or Excel, all or nothing."""
     from inventory.importer import import_opening_stock
 
     day: date | None = on.date() if on is not None else None  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from inventory.alerts.delivery import AlertDeliveries
 from inventory.alerts.models import AlertSubscription, AlertWebhook
 from inventory.alerts.service import AlertService, Filters
 from inventory.catalog.models import Facility
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.db import create_engine, session_factory
 from inventory.errors import UnknownReference
@@ -28,14 +29,11 @@ from inventory.users.models import User
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@click.group(invoke_without_command=True)
-@click.option("--facility", default=None, help="Only this facility and those it supplies.")
-@click.option(
-    "--all", "everything", is_flag=True, help="Information alerts too (default: critical and warning)."
-)
+@ic.group(invoke_without_command=True, help="help.alerts")
+@ic.option("--facility", default=None, help="help.alerts.facility")
+@ic.option("--all", "everything", is_flag=True, help="help.alerts.all")
 @click.pass_context
 def alerts(ctx: click.Context, facility: str | None, everything: bool) -> None:
-    """Evaluate the alerts and print the open ones; exit 1 when a critical alert is open (for monitoring)."""
     if ctx.invoked_subcommand is not None:
         return
     settings: Settings = ctx.obj
@@ -90,11 +88,9 @@ def alerts(ctx: click.Context, facility: str | None, everything: bool) -> None:
         sys.exit(1)
 
 
-@alerts.command("send")
+@alerts.command("send", help="help.alerts.send")
 @click.pass_obj
 def send(settings: Settings) -> None:
-    """Evaluate, then send today's digest e-mails and webhooks (a failed one is retried by the next run;
-    one already sent is not sent again). Exit 1 if any delivery failed."""
     lang = cli_language()
     config = AlertConfig.from_env()
     run_in_session(settings, lambda s: AlertService(s, CLI).evaluate())
@@ -122,14 +118,19 @@ def send(settings: Settings) -> None:
         sys.exit(1)
 
 
-@alerts.command("subscribe")
-@click.argument("username")
-@click.argument("email")
-@click.option("--language", type=click.Choice(LANGUAGES), default="vi", show_default=True)
-@click.option("--off", is_flag=True, help="Stop the digest.")
+@alerts.command("subscribe", help="help.alerts.subscribe")
+@ic.argument("username", help="help.alerts.subscribe.arg.username")
+@ic.argument("email", help="help.alerts.subscribe.arg.email")
+@ic.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="vi",
+    show_default=True,
+    help="help.alerts.subscribe.language",
+)
+@ic.option("--off", is_flag=True, help="help.alerts.subscribe.off")
 @click.pass_obj
 def subscribe(settings: Settings, username: str, email: str, language: str, off: bool) -> None:
-    """Send USERNAME's daily digest to EMAIL, in a language."""
     if not EMAIL.match(email):
         raise click.BadParameter(
             translate("error.alerts.email", cli_language(), {"email": email}), param_hint="EMAIL"
@@ -156,12 +157,11 @@ def subscribe(settings: Settings, username: str, email: str, language: str, off:
     )
 
 
-@alerts.command("webhook")
-@click.argument("facility")
-@click.argument("url")
+@alerts.command("webhook", help="help.alerts.webhook")
+@ic.argument("facility", help="help.alerts.webhook.arg.facility")
+@ic.argument("url", help="help.alerts.webhook.arg.url")
 @click.pass_obj
 def webhook(settings: Settings, facility: str, url: str) -> None:
-    """POST FACILITY's daily digest (it and the facilities it supplies) to URL, signed; prints the key."""
     if not url.startswith(("http://", "https://")):
         raise click.BadParameter(
             translate("error.alerts.url", cli_language(), {"url": url}), param_hint="URL"

@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from inventory.backup.common import BackupRefused
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
@@ -35,12 +36,13 @@ def verified_copy(restored: Settings) -> None:
     console.print(_say("backup.verified", pairs=report.pairs_checked))
 
 
-@click.command("backup")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@ic.command("backup", help="help.backup")
+@ic.argument(
+    "path", metavar="FILE", type=ic.Path(dir_okay=False, path_type=Path), help="help.backup.arg.path"
+)
+@ic.option("--force", is_flag=True, help="help.backup.force")
 @click.pass_obj
 def backup(settings: Settings, path: Path, force: bool) -> None:
-    """Back up the whole database to FILE while the app runs (SQLite: a copy; PostgreSQL: pg_dump -Fc)."""
     from inventory.backup import backup as make_backup
 
     try:
@@ -54,12 +56,13 @@ def backup(settings: Settings, path: Path, force: bool) -> None:
     )
 
 
-@click.command("restore")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@ic.command("restore", help="help.restore")
+@ic.argument(
+    "path", metavar="FILE", type=ic.Path(dir_okay=False, path_type=Path), help="help.restore.arg.path"
+)
+@ic.option("--force", is_flag=True, help="help.restore.force")
 @click.pass_obj
 def restore(settings: Settings, path: Path, force: bool) -> None:
-    """Restore FILE into the database, all or nothing: checked and verified aside, then swapped in."""
     from inventory.backup import restore as restore_backup
 
     try:

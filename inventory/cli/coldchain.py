@@ -7,32 +7,27 @@ from pathlib import Path
 
 import click
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
-@click.group()
+@ic.group(help="help.temps")
 def temps() -> None:
-    """Cold-chain temperatures: Fridge-tag reports and logger files."""
+    pass
 
 
-@temps.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--location", required=True, help="The storage location: CODE (with --facility) or FACILITY/CODE."
+@temps.command("import", help="help.temps.import")
+@ic.argument(
+    "path", type=ic.Path(exists=True, dir_okay=False, path_type=Path), help="help.temps.import.arg.path"
 )
-@click.option("--facility", default=None, help="The facility of the location, e.g. TTYT-MT.")
-@click.option(
-    "--time-column", default=None, help="CSV: the column with the time (default: timestamp, time...)."
-)
-@click.option("--temperature-column", default=None, help="CSV: the column with the temperature.")
-@click.option(
-    "--unit", type=click.Choice(["C", "F"]), default=None, help="CSV: °C or °F (default: from the header)."
-)
-@click.option(
-    "--zone", default="Asia/Ho_Chi_Minh", show_default=True, help="CSV: the time zone of times without one."
-)
+@ic.option("--location", required=True, help="help.temps.import.location")
+@ic.option("--facility", default=None, help="help.temps.import.facility")
+@ic.option("--time-column", default=None, help="help.temps.import.time-column")
+@ic.option("--temperature-column", default=None, help="help.temps.import.temperature-column")
+@ic.option("--unit", type=click.Choice(["C", "F"]), default=None, help="help.temps.import.unit")
+@ic.option("--zone", default="Asia/Ho_Chi_Minh", show_default=True, help="help.temps.import.zone")
 @click.pass_obj
 def temps_import(
     settings: Settings,
@@ -44,7 +39,6 @@ def temps_import(
     unit: str | None,
     zone: str,
 ) -> None:
-    """Import a Fridge-tag 2 report or a logger CSV (told apart by content) for a location, all or nothing."""
     from inventory.coldchain.series import ColumnMapping
     from inventory.coldchain.use_cases.imports import import_file
     from inventory.stock.context import StockContext

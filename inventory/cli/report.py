@@ -9,31 +9,24 @@ import click
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
-@click.command()
-@click.argument("kind", type=click.Choice(["usage", "results", "stock"]))
-@click.option("--period", required=True, help="2026-11 (month), 2026-Q4 (quarter) or 2026 (year).")
-@click.option("--facility", default=None, help="The facility (default: the province, i.e. everything).")
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Excel workbook (.xlsx)."
+@ic.command(help="help.report")
+@ic.argument("kind", type=click.Choice(["usage", "results", "stock"]), help="help.report.arg.kind")
+@ic.option("--period", required=True, help="help.report.period")
+@ic.option("--facility", default=None, help="help.report.facility")
+@ic.option("--out", type=ic.Path(dir_okay=False, path_type=Path), default=None, help="help.report.out")
+@ic.option("--doc", type=ic.Path(dir_okay=False, path_type=Path), default=None, help="help.report.doc")
+@ic.option(
+    "--csv", "csv_dir", type=ic.Path(file_okay=False, path_type=Path), default=None, help="help.report.csv"
 )
-@click.option(
-    "--doc", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Word report (.docx)."
-)
-@click.option(
-    "--csv",
-    "csv_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="A folder for one CSV file per table.",
-)
-@click.option("--signer", default="", help="Name printed under the signature of the Word report.")
-@click.option("--submit", is_flag=True, help="Submit the report (a frozen copy; again = a new version).")
-@click.option("--note", default=None, help="A note kept with the submission.")
+@ic.option("--signer", default="", help="help.report.signer")
+@ic.option("--submit", is_flag=True, help="help.report.submit")
+@ic.option("--note", default=None, help="help.report.note")
 @click.pass_obj
 def report(
     settings: Settings,
@@ -47,7 +40,6 @@ def report(
     submit: bool,
     note: str | None,
 ) -> None:
-    """A monthly report: vaccine usage and wastage, immunization results, or stock movement (nhập – xuất – tồn)."""
     from inventory.reports import documents
     from inventory.reports.service import ReportsService
 

@@ -11,21 +11,23 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
-@click.group()
+@ic.group(help="help.register")
 def register() -> None:
-    """The children's register."""
+    pass
 
 
-@register.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@register.command("import", help="help.register.import")
+@ic.argument(
+    "path", type=ic.Path(exists=True, dir_okay=False, path_type=Path), help="help.register.import.arg.path"
+)
 @click.pass_obj
 def register_import(settings: Settings, path: Path) -> None:
-    """Import children and their doses from CSV or Excel, all or nothing; a newer export updates."""
     from inventory.register.service import RegisterService
 
     result = run_in_session(
@@ -45,18 +47,17 @@ def register_import(settings: Settings, path: Path) -> None:
     )
 
 
-@click.command()
-@click.option(
+@ic.command(help="help.backlog")
+@ic.option(
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
-    help="Date of the backlog (default today).",
+    help="help.backlog.as-of",
 )
-@click.option("--commune", default=None, help="Only this commune code.")
+@ic.option("--commune", default=None, help="help.backlog.commune")
 @click.pass_obj
 def backlog(settings: Settings, as_of: object, commune: str | None) -> None:
-    """The catch-up backlog by commune × antigen × dose: due, overdue, zero-dose, doses needed."""
     from inventory.register.service import RegisterService
 
     day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
@@ -86,16 +87,15 @@ def backlog(settings: Settings, as_of: object, commune: str | None) -> None:
     console.print(table)
 
 
-@click.group()
+@ic.group(help="help.schedule")
 def schedule() -> None:
-    """The EPI schedule table (versioned by circular)."""
+    pass
 
 
-@schedule.command("export")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@schedule.command("export", help="help.schedule.export")
+@ic.argument("path", type=ic.Path(dir_okay=False, path_type=Path), help="help.schedule.export.arg.path")
 @click.pass_obj
 def schedule_export(settings: Settings, path: Path) -> None:
-    """Write the schedule in force to a CSV file for editing."""
     from inventory.register.service import RegisterService
 
     table = run_in_session(settings, lambda s: RegisterService(s, CLI, settings=settings).schedule())
@@ -105,12 +105,13 @@ def schedule_export(settings: Settings, path: Path) -> None:
     )
 
 
-@schedule.command("load")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--note", default=None, help="Why the schedule changed.")
+@schedule.command("load", help="help.schedule.load")
+@ic.argument(
+    "path", type=ic.Path(exists=True, dir_okay=False, path_type=Path), help="help.schedule.load.arg.path"
+)
+@ic.option("--note", default=None, help="help.schedule.load.note")
 @click.pass_obj
 def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
-    """Replace the schedule in force with an edited CSV (checked whole; the old one is kept)."""
     from inventory.register.service import RegisterService
 
     text = path.read_text(encoding="utf-8")
@@ -120,30 +121,17 @@ def schedule_load(settings: Settings, path: Path, note: str | None) -> None:
     console.print(translate("cli.schedule.loaded", cli_language(), {"version": version}))
 
 
-@click.command()
-@click.option(
-    "--period",
-    default=None,
-    help="2026-12 (month), 2026-Q4 (quarter), 2027 (year) or 2027-2029; the next quarter by default.",
+@ic.command(help="help.forecast")
+@ic.option("--period", default=None, help="help.forecast.period")
+@ic.option("--facility", default="TTYT-MT", show_default=True, help="help.forecast.facility")
+@ic.option(
+    "--out", "out", type=ic.Path(dir_okay=False, path_type=Path), default=None, help="help.forecast.out"
 )
-@click.option("--facility", default="TTYT-MT", show_default=True, help="The store making the request.")
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the Excel workbook here (.xlsx).",
+@ic.option(
+    "--letter", type=ic.Path(dir_okay=False, path_type=Path), default=None, help="help.forecast.letter"
 )
-@click.option(
-    "--letter",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the proposal letter here (.docx).",
-)
-@click.option("--signer", default="", help="Name printed under the signature.")
-@click.option(
-    "--signer-title", default="", help="Title (chức vụ) above the signer's name (default Giám đốc)."
-)
+@ic.option("--signer", default="", help="help.forecast.signer")
+@ic.option("--signer-title", default="", help="help.forecast.signer-title")
 @click.pass_obj
 def forecast(
     settings: Settings,
@@ -154,7 +142,6 @@ def forecast(
     signer: str,
     signer_title: str,
 ) -> None:
-    """Vaccine needs for a period and the request to the provincial CDC (workbook and letter)."""
     import polars as pl
 
     from inventory.forecast.service import ForecastService

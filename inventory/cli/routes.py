@@ -7,6 +7,7 @@ import uuid
 import click
 from rich.table import Table
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
@@ -17,18 +18,17 @@ def _t(key: str, **params: object) -> str:
     return translate(key, cli_language(), params)
 
 
-@click.group()
+@ic.group(help="help.route")
 def route() -> None:
-    """Extra supply routes an administrator allows beyond the facility tree (audited, revocable)."""
+    pass
 
 
-@route.command("allow")
-@click.argument("from_facility")
-@click.argument("to_facility")
-@click.option("--reason", required=True, help="Why this route is needed (kept with who and when).")
+@route.command("allow", help="help.route.allow")
+@ic.argument("from_facility", help="help.route.allow.arg.from_facility")
+@ic.argument("to_facility", help="help.route.allow.arg.to_facility")
+@ic.option("--reason", required=True, help="help.route.allow.reason")
 @click.pass_obj
 def route_allow(settings: Settings, from_facility: str, to_facility: str, reason: str) -> None:
-    """Allow FROM_FACILITY to supply TO_FACILITY: issue to it; TO receives from and returns to FROM."""
     from inventory.routes.schemas import RouteCreate
     from inventory.routes.service import RouteService
 
@@ -46,11 +46,10 @@ def route_allow(settings: Settings, from_facility: str, to_facility: str, reason
     )
 
 
-@route.command("list")
-@click.option("--all", "include_revoked", is_flag=True, help="Include revoked routes.")
+@route.command("list", help="help.route.list")
+@ic.option("--all", "include_revoked", is_flag=True, help="help.route.list.all")
 @click.pass_obj
 def route_list(settings: Settings, include_revoked: bool) -> None:
-    """List the extra supply routes (active ones unless --all)."""
     from inventory.routes.service import RouteService
 
     routes = run_in_session(
@@ -90,12 +89,11 @@ def route_list(settings: Settings, include_revoked: bool) -> None:
     console.print(table)
 
 
-@route.command("revoke")
-@click.argument("route_id", type=int)
-@click.option("--reason", required=True, help="Why the route ends.")
+@route.command("revoke", help="help.route.revoke")
+@ic.argument("route_id", type=ic.INT, help="help.route.revoke.arg.route_id")
+@ic.option("--reason", required=True, help="help.route.revoke.reason")
 @click.pass_obj
 def route_revoke(settings: Settings, route_id: int, reason: str) -> None:
-    """End an extra supply route; shipments already on the road along it can still be confirmed."""
     from inventory.routes.schemas import RouteRevoke
     from inventory.routes.service import RouteService
 

@@ -6,25 +6,29 @@ import click
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.cli import i18nclick as ic
 from inventory.cli.common import CLI, console, run_in_session
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 
 
-@click.group()
+@ic.group(help="help.user")
 def user() -> None:
-    """Users and API tokens."""
+    pass
 
 
-@user.command("add")
-@click.argument("username")
-@click.option(
-    "--role", type=click.Choice(["admin", "store_keeper", "commune_worker", "viewer"]), required=True
+@user.command("add", help="help.user.add")
+@ic.argument("username", help="help.user.arg.username")
+@ic.option(
+    "--role",
+    type=click.Choice(["admin", "store_keeper", "commune_worker", "viewer"]),
+    required=True,
+    help="help.user.add.role",
 )
-@click.option("--facility", default=None, help="Facility code (store keepers and commune workers).")
-@click.option("--name", "full_name", default=None, help="Full name shown on pages.")
-@click.option("--title", default=None, help="Title (chức vụ) printed above the name on letters they sign.")
-@click.password_option(help="Password (asked twice when not given).")
+@ic.option("--facility", default=None, help="help.user.add.facility")
+@ic.option("--name", "full_name", default=None, help="help.user.add.name")
+@ic.option("--title", default=None, help="help.user.add.title")
+@click.password_option(cls=ic.Option, prompt="help.user.password_prompt", help="help.user.add.password")
 @click.pass_obj
 def user_add(
     settings: Settings,
@@ -35,7 +39,6 @@ def user_add(
     title: str | None,
     password: str,
 ) -> None:
-    """Add a user."""
     from inventory.users.service import UserService
 
     async def work(session: AsyncSession) -> None:
@@ -55,13 +58,12 @@ def user_add(
     console.print(translate("cli.user.added_at" if facility else "cli.user.added", lang, params))
 
 
-@user.command("profile")
-@click.argument("username")
-@click.option("--name", "full_name", default=None, help="Full name shown on pages and under a signature.")
-@click.option("--title", default=None, help="Title (chức vụ) above the name on letters; '' clears it.")
+@user.command("profile", help="help.user.profile")
+@ic.argument("username", help="help.user.arg.username")
+@ic.option("--name", "full_name", default=None, help="help.user.profile.name")
+@ic.option("--title", default=None, help="help.user.profile.title")
 @click.pass_obj
 def user_profile(settings: Settings, username: str, full_name: str | None, title: str | None) -> None:
-    """Change a user's full name and title."""
     from inventory.users.service import UserService
 
     read = run_in_session(
@@ -71,12 +73,11 @@ def user_profile(settings: Settings, username: str, full_name: str | None, title
     console.print(f"{read.username}: {read.full_name}{' · ' + read.title if read.title else ''}")
 
 
-@user.command("passwd")
-@click.argument("username")
-@click.password_option(help="New password (asked twice when not given).")
+@user.command("passwd", help="help.user.passwd")
+@ic.argument("username", help="help.user.arg.username")
+@click.password_option(cls=ic.Option, prompt="help.user.passwd.prompt", help="help.user.passwd.password")
 @click.pass_obj
 def user_passwd(settings: Settings, username: str, password: str) -> None:
-    """Set a user's password; their sessions and API tokens end."""
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).set_password(username, password, by=CLI))
@@ -86,35 +87,32 @@ def user_passwd(settings: Settings, username: str, password: str) -> None:
 user.add_command(user_passwd, "password")
 
 
-@user.command("deactivate")
-@click.argument("username")
+@user.command("deactivate", help="help.user.deactivate")
+@ic.argument("username", help="help.user.arg.username")
 @click.pass_obj
 def user_deactivate(settings: Settings, username: str) -> None:
-    """Deactivate a user: their sessions and API tokens end and they cannot sign in."""
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).set_active(username, False, by=CLI))
     console.print(translate("cli.user.deactivated", cli_language(), {"username": username}))
 
 
-@user.command("reactivate")
-@click.argument("username")
+@user.command("reactivate", help="help.user.reactivate")
+@ic.argument("username", help="help.user.arg.username")
 @click.pass_obj
 def user_reactivate(settings: Settings, username: str) -> None:
-    """Let a deactivated user sign in again (their ended tokens stay ended)."""
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).set_active(username, True, by=CLI))
     console.print(translate("cli.user.reactivated", cli_language(), {"username": username}))
 
 
-@user.command("token")
-@click.argument("username")
-@click.option("--name", default="api", help="What the token is for.")
-@click.option("--days", type=int, default=90, show_default=True, help="How long the token lasts.")
+@user.command("token", help="help.user.token")
+@ic.argument("username", help="help.user.arg.username")
+@ic.option("--name", default="api", help="help.user.token.name")
+@ic.option("--days", type=ic.INT, default=90, show_default=True, help="help.user.token.days")
 @click.pass_obj
 def user_token(settings: Settings, username: str, name: str, days: int) -> None:
-    """Make an API bearer token for a user (shown once)."""
     from inventory.users.service import UserService
 
     token = run_in_session(
@@ -123,11 +121,10 @@ def user_token(settings: Settings, username: str, name: str, days: int) -> None:
     console.print(token)
 
 
-@user.command("tokens")
-@click.argument("username")
+@user.command("tokens", help="help.user.tokens")
+@ic.argument("username", help="help.user.arg.username")
 @click.pass_obj
 def user_tokens(settings: Settings, username: str) -> None:
-    """List a user's API tokens: id, name, made, expires, last used, revoked."""
     from inventory.users.service import UserService
 
     tokens = run_in_session(settings, lambda session: UserService(session).tokens(username, by=CLI))
@@ -149,11 +146,10 @@ def user_tokens(settings: Settings, username: str) -> None:
     console.print(table)
 
 
-@user.command("revoke")
-@click.argument("token_id", type=int)
+@user.command("revoke", help="help.user.revoke")
+@ic.argument("token_id", type=ic.INT, help="help.user.revoke.arg.token_id")
 @click.pass_obj
 def user_revoke(settings: Settings, token_id: int) -> None:
-    """End an API token now (server processes stop accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS)."""
     from inventory.users.service import UserService
 
     run_in_session(settings, lambda session: UserService(session).revoke_token(token_id, by=CLI))

@@ -19,10 +19,13 @@ from decimal import Decimal
 from typing import Any
 
 from inventory.i18n import (
+    access,
     alerts,
     alerts2,
     backupnum,
     cli,
+    clihelp,
+    clihelp2,
     coldchain,
     coldchain2,
     credentials,
@@ -32,6 +35,7 @@ from inventory.i18n import (
     ledgerproof,
     messages,
     pagecache,
+    planning,
     reports,
     reports2,
     routes,
@@ -59,6 +63,10 @@ PARTS = (
     reports2,
     alerts2,
     messages,
+    access,
+    planning,
+    clihelp,
+    clihelp2,
 )
 """Every module of entries; a new topic adds its module here."""
 
