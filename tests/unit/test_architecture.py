@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.refusals",
             "inventory.importer",
             "inventory.problems",
+            "inventory.*.api.*",
         ],
     ),
     (
@@ -83,7 +84,10 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.reports.summary",
         ],
     ),
-    ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),
+    (
+        "models and schemas",
+        ["inventory.*.models", "inventory.models", "inventory.*.schemas", "inventory.*.schemas.*"],
+    ),
     (
         "base",
         [
