@@ -1,9 +1,9 @@
 """API schemas for the ledger: commands in, results out. Never ORM models.
 
-One module per family: base (the command base and field types), receipts, issues (returns, peer transfers,
-transfers, proposals, shipments), adjustments (counts, usage, reversals), lots, and reads (documents, vouchers,
-stock on hand, stock cards, the verifier's report). Every name is here too, as `schemas.X`, the one namespace
-that use cases, pages and tests read them from.
+One module per family: receipts, issues (returns, peer transfers, transfers, proposals, shipments),
+adjustments (counts, usage, reversals), lots, and reads (documents, vouchers, stock on hand, stock cards,
+the verifier's report); all built on base (the command base and the field types, imported from there).
+Every schema is here too, as `schemas.X`: the one namespace that use cases, pages and tests read them from.
 """
 
 from __future__ import annotations
@@ -18,17 +18,6 @@ from inventory.stock.schemas.adjustments import (
     ReversalCreate,
     UsageCreate,
     UsageLine,
-)
-from inventory.stock.schemas.base import (
-    Code,
-    Command,
-    NonNegativeDoses,
-    PositiveDoses,
-    Reason,
-    Reference,
-    SignedDoses,
-    Text,
-    VVMStage,
 )
 from inventory.stock.schemas.issues import (
     IssueCreate,
@@ -84,8 +73,6 @@ from inventory.stock.schemas.receipts import (
 __all__ = [
     "AdjustmentCreate",
     "AdjustmentLine",
-    "Code",
-    "Command",
     "CountCreate",
     "CountLine",
     "CountLineRead",
@@ -104,18 +91,14 @@ __all__ = [
     "LotPlaceRead",
     "LotRead",
     "MovementRead",
-    "NonNegativeDoses",
     "PeerTransferCreate",
-    "PositiveDoses",
     "ProductOverview",
     "ProductTotal",
     "Proposal",
     "ProposalRequest",
     "ProposedLot",
-    "Reason",
     "ReceiptCreate",
     "ReceiptLine",
-    "Reference",
     "ReturnCreate",
     "ReturnLine",
     "ReversalCreate",
@@ -124,17 +107,14 @@ __all__ = [
     "ShipmentLineRead",
     "ShipmentPage",
     "ShipmentRead",
-    "SignedDoses",
     "StockCard",
     "StockCardLine",
     "StockOnHand",
     "StockRow",
-    "Text",
     "TransferCreate",
     "TransferLine",
     "UsageCreate",
     "UsageLine",
-    "VVMStage",
     "VVMUpdate",
     "VerifyChainBreak",
     "VerifyMismatch",
