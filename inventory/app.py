@@ -29,7 +29,12 @@ from inventory.register.api import RegisterController
 from inventory.reports.api import ReportsController
 from inventory.routes.api import RoutesController
 from inventory.settings import Settings
-from inventory.stock.api import StockController
+from inventory.stock.api.adjustments import AdjustmentsController
+from inventory.stock.api.balances import BalancesController
+from inventory.stock.api.documents import DocumentsController
+from inventory.stock.api.issues import IssuesController
+from inventory.stock.api.lots import LotsController
+from inventory.stock.api.receipts import ReceiptsController
 from inventory.users.api import UsersController
 from inventory.web.alert_delivery_pages import AlertDeliveryPages
 from inventory.web.alert_pages import AlertPages
@@ -97,7 +102,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountPages,
             AdminUserPages,
             CatalogController,
-            StockController,
+            ReceiptsController,
+            IssuesController,
+            AdjustmentsController,
+            DocumentsController,
+            LotsController,
+            BalancesController,
             UsersController,
             RoutesController,
             AuditController,

@@ -200,8 +200,8 @@ class StrictRequest(Request[Any, Any, Any]):
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """Before any parameter is read: a NUL character in a path or query parameter is refused, naming the
     parameter (PostgreSQL cannot compare text with one, so it would otherwise fail deep in a query; bodies
-    are checked by their schemas, inventory/stock/schemas.py); a route that reads a multipart form refuses
-    a body of another media type (415) instead of finding no parts in it."""
+    are checked by their schemas, inventory/stock/schemas/base.py); a route that reads a multipart form
+    refuses a body of another media type (415) instead of finding no parts in it."""
     for name, value in [*request.path_params.items(), *request.query_params.items()]:
         if isinstance(value, str) and "\x00" in value:
             raise InputRefused(field=name, message="error.input.nul")

@@ -27,7 +27,7 @@ from inventory.auth import Principal
 from inventory.idempotency import Request as Write
 from inventory.idempotency import run_once
 from inventory.problems import reader_language
-from inventory.stock.api import IdempotencyKey
+from inventory.stock.api.shared import IdempotencyKey
 from inventory.types import RowIdPath
 
 

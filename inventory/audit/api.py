@@ -16,7 +16,7 @@ from inventory.audit.models import AuditEvent
 from inventory.audit.schemas import AuditEventPage, AuditEventRead
 from inventory.auth import Principal
 from inventory.paging import DEFAULT_LIMIT, Window
-from inventory.stock.api import Limit, Offset, next_link
+from inventory.stock.api.shared import Limit, Offset, next_link
 
 
 def _read(event: AuditEvent) -> AuditEventRead:

@@ -15,7 +15,7 @@ from inventory.coldchain import reads
 from inventory.coldchain import schemas as c
 from inventory.coldchain.series import DEFAULT_ZONE, ColumnMapping
 from inventory.coldchain.use_cases import alarm_rules, decisions, equipment, imports, readings
-from inventory.stock.api import IdempotencyKey, provide_stock
+from inventory.stock.api.shared import IdempotencyKey, provide_stock
 from inventory.stock.context import StockContext
 from inventory.types import RowIdPath
 

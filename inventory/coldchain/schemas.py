@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from inventory.stock.schemas import Code, Command, Reason, Text, VVMStage
+from inventory.stock.schemas.base import Code, Command, Reason, Text, VVMStage
 
 EquipmentType = Literal[
     "refrigerator",

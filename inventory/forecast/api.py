@@ -16,8 +16,8 @@ from inventory.datacache import DataCache
 from inventory.forecast.service import ForecastService
 from inventory.idempotency import Request, run_once
 from inventory.settings import Settings
-from inventory.stock.api import IdempotencyKey
-from inventory.stock.schemas import Command
+from inventory.stock.api.shared import IdempotencyKey
+from inventory.stock.schemas.base import Command
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

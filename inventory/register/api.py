@@ -25,7 +25,7 @@ from inventory.paging import DEFAULT_LIMIT, Window
 from inventory.register import schemas as r
 from inventory.register.service import RegisterService
 from inventory.settings import Settings
-from inventory.stock.api import IdempotencyKey, Limit, Offset, next_link
+from inventory.stock.api.shared import IdempotencyKey, Limit, Offset, next_link
 from inventory.timeutil import today_vn
 
 

@@ -20,8 +20,8 @@ from inventory.idempotency import run_once
 from inventory.reports import documents
 from inventory.reports.configuration import ReportSettingsService
 from inventory.reports.service import Report, ReportsService
-from inventory.stock.api import IdempotencyKey
-from inventory.stock.schemas import Command
+from inventory.stock.api.shared import IdempotencyKey
+from inventory.stock.schemas.base import Command
 from inventory.timeutil import today_vn
 from inventory.web.caching import NO_COMPRESSION, cached_image
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from inventory.stock.schemas import Code, Command, Reason
+from inventory.stock.schemas.base import Code, Command, Reason
 
 
 class RouteCreate(Command):

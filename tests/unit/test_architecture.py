@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.refusals",
             "inventory.importer",
             "inventory.problems",
+            "inventory.*.api.*",
         ],
     ),
     (
@@ -96,7 +97,10 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.alerts.outbound",
         ],
     ),
-    ("models and schemas", ["inventory.*.models", "inventory.models", "inventory.*.schemas"]),
+    (
+        "models and schemas",
+        ["inventory.*.models", "inventory.models", "inventory.*.schemas", "inventory.*.schemas.*"],
+    ),
     (
         "base",
         [
