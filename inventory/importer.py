@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
 from inventory.errors import InventoryError
+from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
@@ -42,7 +43,7 @@ def _lines(
 ) -> Iterator[tuple[int, s.ReceiptLine | RowProblem]]:
     index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
     with Progress(disable=not progress or len(rows) < 200, transient=True) as bar:
-        task = bar.add_task("checking rows", total=len(rows))
+        task = bar.add_task(translate("cli.progress.rows", cli_language()), total=len(rows))
         for n, row in enumerate(rows, start=2):
             bar.advance(task)
             if not any(str(v or "").strip() for v in row):

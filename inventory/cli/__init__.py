@@ -15,13 +15,13 @@ from inventory.cli import i18nclick as ic
 from inventory.cli.alerts import alerts
 from inventory.cli.backups import backup, restore
 from inventory.cli.coldchain import temps
-from inventory.cli.common import CLI, console, prepare_database, run_in_session
+from inventory.cli.common import CLI, console, prepare_database, print_wide, run_in_session
 from inventory.cli.report import report
 from inventory.cli.reports import backlog, forecast, register, schedule
 from inventory.cli.routes import route
 from inventory.cli.users import user
 from inventory.cli.verifying import verify_lines
-from inventory.i18n import cli_language, translate
+from inventory.i18n import cli_language, format_number, translate
 from inventory.settings import Settings
 
 
@@ -47,7 +47,7 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     added = prepare_database(settings)
-    console.print(translate("cli.db.upgraded", cli_language(), {"added": added}))
+    console.print(translate("cli.db.upgraded", cli_language(), {"added": sum(added.values())}))
 
 
 def default_workers(settings: Settings) -> int:
@@ -93,7 +93,7 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
     prepare_database(settings)
     summary = run_in_session(settings, lambda session: load_demo(session, settings))
     lang = cli_language()
-    console.print(translate("cli.demo.loaded", lang, {"summary": summary}))
+    console.print(translate("cli.demo.loaded", lang, {"summary": demo_summary(summary, lang)}))
     console.print("[bold]" + translate("cli.demo.sign_ins", lang))
     for username, role, facility, password in DEMO_USERS:
         role_name = translate(f"role.{role}", lang)
@@ -104,6 +104,13 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         host, port = host or settings.host, port or settings.port
         console.print(translate("cli.serving", lang, {"host": host, "port": str(port)}))
         _serve(settings, host, port)
+
+
+def demo_summary(counts: dict[str, int], lang: str) -> str:
+    """What the demo added, in words: "12 phiếu nhập, 40 phiếu xuất, …" (or that it was already there)."""
+    if "already_loaded" in counts:
+        return translate("cli.demo.already", lang, {"documents": counts["already_loaded"]})
+    return ", ".join(translate(f"cli.demo.count.{name}", lang, {"n": n}) for name, n in counts.items())
 
 
 @main.command(help="help.verify")
@@ -139,22 +146,39 @@ def stock(settings: Settings, facility: str) -> None:
     soh = run_in_session(
         settings, lambda session: stock_on_hand(StockContext(session, settings, CLI), facility)
     )
-    table = Table(title=f"Tồn kho / stock on hand — {soh.facility} — {soh.as_of:%d/%m/%Y}")
-    for col in ("product", "lot", "expiry", "VVM", "location", "doses", "vials", "usable"):
-        table.add_column(col, justify="right" if col in {"doses", "vials", "VVM"} else "left")
+    lang = cli_language()
+    table = Table(title=f"{translate('stock.title', lang)} — {soh.facility} — {soh.as_of:%d/%m/%Y}")
+    for key in STOCK_COLUMNS:
+        table.add_column(translate(key, lang), justify="right" if key in STOCK_FIGURES else "left")
     for r in soh.rows:
-        usable = "yes" if r.usable else ("on hold" if r.on_hold else "NO")
+        usable = "yes" if r.usable else ("on_hold" if r.on_hold else "no")
+        vials = format_number(r.vials, lang)
         table.add_row(
             r.product,
             r.lot_number,
             f"{r.expires_on:%d/%m/%Y}",
             str(r.vvm_stage),
             r.location,
-            f"{r.doses:,}".replace(",", "."),
-            f"{r.vials:,}".replace(",", "."),
-            usable,
+            format_number(r.doses, lang),
+            f"{vials} +{format_number(r.part_vial_doses, lang)}" if r.part_vial_doses else vials,
+            translate(usable, lang),
         )
-    console.print(table)
+    if not soh.rows:
+        table.caption = translate("none", lang)
+    print_wide(table)
+
+
+STOCK_COLUMNS = (
+    "field.product",
+    "field.lot_number",
+    "field.expires_on",
+    "field.vvm_stage",
+    "field.location",
+    "field.doses",
+    "field.vials",
+    "field.usable",
+)
+STOCK_FIGURES = {"field.vvm_stage", "field.doses", "field.vials"}
 
 
 @main.command("import", help="help.import")

@@ -20,7 +20,7 @@ def _say(key: str, **params: object) -> str:
 
 
 def _refused(exc: BackupRefused) -> None:
-    console.print(f"[red]{escape(exc.field or 'error')}: {escape(exc.text(cli_language()))}")
+    console.print(f"[red]{escape(exc.field or _say('cli.error'))}: {escape(exc.text(cli_language()))}")
     sys.exit(1)
 
 

@@ -41,8 +41,15 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
             console.print(f"  {problem}")
         sys.exit(1)
     except InventoryError as exc:  # a refusal, not a crash: say which argument and why
-        console.print(f"[red]{exc.field or 'error'}: {exc.text(cli_language())}")
+        lang = cli_language()
+        console.print(f"[red]{exc.field or translate('cli.error', lang)}: {exc.text(lang)}")
         sys.exit(1)
+
+
+def print_wide(renderable: object) -> None:
+    """Print a table as wide as it needs: a narrow terminal wraps its lines rather than cutting columns off or
+    breaking the Vietnamese headers word by word."""
+    Console(width=max(console.width, 160)).print(renderable)
 
 
 def prepare_database(settings: Settings) -> dict[str, int]:

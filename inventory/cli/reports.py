@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.cli import i18nclick as ic
-from inventory.cli.common import CLI, console, run_in_session
-from inventory.i18n import cli_language, translate
+from inventory.cli.common import CLI, console, print_wide, run_in_session
+from inventory.i18n import cli_language, format_number, translate
 from inventory.settings import Settings
 
 
@@ -64,27 +63,38 @@ def backlog(settings: Settings, as_of: object, commune: str | None) -> None:
     result = run_in_session(
         settings, lambda s: RegisterService(s, CLI, settings=settings).backlog(day or _today())
     )
-    table = Table(
-        title=f"Tồn đọng tiêm chủng / catch-up backlog — {result.as_of:%d/%m/%Y} ({result.schedule_version})"
-    )
-    for col in ("commune", "antigen", "dose", "product", "due", "overdue", "zero-dose", "doses needed"):
-        table.add_column(
-            col, justify="right" if col in {"dose", "due", "overdue", "zero-dose", "doses needed"} else "left"
-        )
+    lang = cli_language()
+    schedule = translate("cli.backlog.schedule", lang, {"version": result.schedule_version})
+    table = Table(title=f"{translate('backlog.title', lang)} — {result.as_of:%d/%m/%Y} ({schedule})")
+    for key in BACKLOG_COLUMNS:
+        table.add_column(translate(key, lang), justify="left" if key in BACKLOG_WORDS else "right")
     for row in result.rows:
         if commune and row.commune_code != commune:
             continue
+        figures = (row.due, row.overdue, row.zero_dose, row.doses_needed)
         table.add_row(
             f"{row.commune_code} {row.commune}",
             row.antigen,
-            str(row.dose_number),
+            format_number(row.dose_number, lang),
             row.product,
-            str(row.due),
-            str(row.overdue),
-            str(row.zero_dose),
-            str(row.doses_needed),
+            *(format_number(n, lang) for n in figures),
         )
-    console.print(table)
+    if not table.row_count:
+        table.caption = translate("none", lang)
+    print_wide(table)
+
+
+BACKLOG_COLUMNS = (
+    "cli.col.commune",
+    "field.antigen",
+    "field.dose_number",
+    "field.product",
+    "state.due",
+    "state.overdue",
+    "field.zero_dose",
+    "field.doses_needed",
+)
+BACKLOG_WORDS = {"cli.col.commune", "field.antigen", "field.product"}
 
 
 @ic.group(help="help.schedule")
@@ -145,7 +155,6 @@ def forecast(
     import polars as pl
 
     from inventory.forecast.service import ForecastService
-    from inventory.i18n import format_number
 
     period = period or next_quarter(_today())
 
@@ -175,8 +184,7 @@ def forecast(
         table.add_column(translate(key, lang), justify="left" if key == "field.product" else "right")
     for line in result.lines.filter(pl.col("scope") == "total").sort("product_code").iter_rows(named=True):
         table.add_row(line["product_code"], *(format_number(line[k], lang) for k in FORECAST_FIGURES))
-    # as wide as it needs: a narrow terminal wraps the lines rather than cutting columns off
-    Console(width=max(console.width, 160)).print(table)
+    print_wide(table)
     if out and xlsx:
         out.write_bytes(xlsx)
         console.print(translate("cli.forecast.workbook", lang, {"path": str(out)}))

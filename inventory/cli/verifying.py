@@ -16,7 +16,19 @@ def verify_lines(report: s.VerifyReport, lang: str) -> list[str]:
         )
         for m in report.mismatches
     ]
-    lines += report.transit_mismatches
+    lines += [
+        translate(
+            "verify.transit",
+            lang,
+            {
+                "facility": str(g.facility_id),
+                "lot": str(g.lot_id),
+                "transit": g.transit,
+                "shipments": g.shipments,
+            },
+        )
+        for g in report.transit_gaps
+    ]
     for b in report.chain_breaks:
         params = {
             "table": translate(f"verify.table.{b.table}", lang),

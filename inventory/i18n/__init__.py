@@ -26,6 +26,7 @@ from inventory.i18n import (
     cli,
     clihelp,
     clihelp2,
+    cliout,
     coldchain,
     coldchain2,
     credentials,
@@ -67,6 +68,7 @@ PARTS = (
     planning,
     clihelp,
     clihelp2,
+    cliout,
 )
 """Every module of entries; a new topic adds its module here."""
 

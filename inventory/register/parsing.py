@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.progress import Progress
 
+from inventory.i18n import cli_language, translate
 from inventory.tabular import (
     CellError,
     ImportFailed,
@@ -124,7 +125,7 @@ def parse_rows(
 
 def _cells(rows: list[list[object]], index: dict[str, int], progress: bool) -> Iterator[tuple[int, Any]]:
     with Progress(disable=not progress or len(rows) < 2000, transient=True) as bar:
-        task = bar.add_task("checking rows", total=len(rows))
+        task = bar.add_task(translate("cli.progress.rows", cli_language()), total=len(rows))
         for n, row in enumerate(rows, start=2):
             bar.advance(task)
             if all(blank(v) for v in row):

@@ -273,3 +273,20 @@ def test_keys_built_at_a_raise_site_exist_for_every_value() -> None:
     assert {"store_keeper", "commune_worker"} <= set(users.ROLES)
     missing = [key for key in wanted if key not in CATALOGUE]
     assert not missing, missing
+
+
+def test_every_key_the_command_line_prints_is_in_the_catalogue() -> None:
+    """Literal keys handed to translate() (or a CLI module's `_t` / `_say`) and the column-key tuples."""
+    keys = set()
+    for path in (ROOT / "inventory" / "cli").rglob("*.py"):
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"translate", "_t", "_say"}:
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    keys.add(first.value)
+    from inventory.cli import STOCK_COLUMNS
+    from inventory.cli.reports import BACKLOG_COLUMNS, FORECAST_COLUMNS
+
+    keys |= {*STOCK_COLUMNS, *BACKLOG_COLUMNS, *FORECAST_COLUMNS, "yes", "no", "on_hold", "none"}
+    assert len(keys) > 40
+    assert not sorted(key for key in keys if key not in CATALOGUE)

@@ -61,6 +61,7 @@ from inventory.stock.schemas.reads import (
     VerifyMismatch,
     VerifyNegativeDay,
     VerifyReport,
+    VerifyTransitGap,
     Voucher,
     VoucherLine,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "VerifyMismatch",
     "VerifyNegativeDay",
     "VerifyReport",
+    "VerifyTransitGap",
     "Voucher",
     "VoucherLine",
 ]

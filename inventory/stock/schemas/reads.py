@@ -193,6 +193,15 @@ class VerifyNegativeDay(msgspec.Struct):
     movement_id: int
 
 
+class VerifyTransitGap(msgspec.Struct):
+    """A destination's transit balance of a lot that differs from the doses on its shipments in transit."""
+
+    facility_id: int
+    lot_id: int
+    transit: int
+    shipments: int
+
+
 class VerifyReport(msgspec.Struct):
     ok: bool
     pairs_checked: int
@@ -202,6 +211,7 @@ class VerifyReport(msgspec.Struct):
     rows_chained: int = 0
     chain_breaks: list[VerifyChainBreak] = []
     negative_days: list[VerifyNegativeDay] = []
+    transit_gaps: list[VerifyTransitGap] = []
 
 
 class ProductOverview(msgspec.Struct):

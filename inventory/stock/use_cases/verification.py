@@ -33,4 +33,5 @@ async def verify(stock: StockContext) -> s.VerifyReport:
             )
             for n in negative
         ],
+        transit_gaps=[s.VerifyTransitGap(f, lot, h, sent) for f, lot, h, sent in transit],
     )
