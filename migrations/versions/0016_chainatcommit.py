@@ -38,7 +38,9 @@ depends_on: str | Sequence[str] | None = None
 
 def _ledgerproof():  # type: ignore[no-untyped-def]
     """Migration 0009, whose canonical-text SQL and first triggers this one reuses (and restores on downgrade)."""
-    spec = importlib.util.spec_from_file_location("vaxstock_0009", Path(__file__).with_name("0009_ledgerproof.py"))
+    spec = importlib.util.spec_from_file_location(
+        "vaxstock_0009", Path(__file__).with_name("0009_ledgerproof.py")
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -156,7 +158,11 @@ PG_UP = [
 ]
 
 PG_DOWN = [
-    *(f"DROP TRIGGER {table}_{name} ON {table}" for table in CHAINED for name in ("chain_link", "chain_note")),
+    *(
+        f"DROP TRIGGER {table}_{name} ON {table}"
+        for table in CHAINED
+        for name in ("chain_link", "chain_note")
+    ),
     "DROP TRIGGER movement_facility ON movement",
     *(f"DROP FUNCTION vaxstock_{table}_{name}()" for table in CHAINED for name in ("link_at_commit", "note")),
     "DROP FUNCTION vaxstock_lock_chains()",

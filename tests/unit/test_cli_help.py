@@ -20,7 +20,9 @@ NO_LOCALE = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
 
 
 def run(*args: str, lang: str = "vi", **kwargs: object) -> Result:
-    return CliRunner(env={**NO_LOCALE, "VAXSTOCK_LANGUAGE": lang}).invoke(main, list(args), prog_name="vaxstock", **kwargs)
+    return CliRunner(env={**NO_LOCALE, "VAXSTOCK_LANGUAGE": lang}).invoke(
+        main, list(args), prog_name="vaxstock", **kwargs
+    )
 
 
 def squeezed(text: str) -> str:
