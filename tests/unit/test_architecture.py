@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.*.domain",
             "inventory.*.repository",
             "inventory.*.repository_reads",
+            "inventory.*.repository_documents",
             "inventory.stock.ledger",
             "inventory.stock.ledger.*",
             "inventory.register.parsing",
