@@ -1,9 +1,10 @@
-"""What every report works with: the session, the principal and today; the period asked for and the
-facilities in scope (the root and every facility it supplies, as far as the principal may read them)."""
+"""What every report works with: the session, the principal, today and the clock; the period asked for and
+the facilities in scope (the root and every facility it supplies, as far as the principal may read them)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -14,7 +15,7 @@ from inventory.auth import Principal
 from inventory.errors import UnknownReference, ValidationFailed
 from inventory.reports import repository
 from inventory.reports.configuration import ReportSettingsService
-from inventory.timeutil import today_vn
+from inventory.timeutil import today_vn, utcnow
 
 
 class ReportScope:
@@ -26,10 +27,13 @@ class ReportScope:
         principal: Principal,
         *,
         today: date | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.session = session
         self.principal = principal
         self.today = today or today_vn()
+        self.now = now or utcnow
+        """When a submission is recorded: the real clock, unless the caller replays a past day (the demo)."""
 
     def _period(self, text: str) -> SupplyPeriod:
         try:

@@ -16,7 +16,6 @@ from inventory.reports import domain, repository
 from inventory.reports.building import ReportBuilder
 from inventory.reports.models import ReportSubmission
 from inventory.reports.summary import Report
-from inventory.timeutil import utcnow
 
 
 class ReportSubmissions(ReportBuilder):
@@ -47,7 +46,7 @@ class ReportSubmissions(ReportBuilder):
             period=report.period.label,
             facility_code=report.facility,
             version=(latest or 0) + 1,
-            submitted_at=utcnow(),
+            submitted_at=self.now(),
             submitted_by=self.principal.username,
             note=note,
             content=json.dumps(
@@ -62,6 +61,7 @@ class ReportSubmissions(ReportBuilder):
             "report.submit",
             facility_code=row.facility_code,
             entity=f"report_submission:{row.id}",
+            at=row.submitted_at,
             changes={
                 "kind": kind,
                 "period": row.period,
