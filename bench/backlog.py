@@ -35,7 +35,8 @@ import polars as pl
 
 from forecasting.backlog import backlog
 from forecasting.reference_backlog import reference_backlog
-from forecasting.register_synth import MUONG_TE_COMMUNE_MAP, synth_register
+from forecasting.register_synth import synth_register
+from forecasting.register_synth_children import MUONG_TE_COMMUNE_MAP
 from forecasting.schedule import dose_rules, load_schedule, version_in_force
 
 AS_OF = date(2026, 6, 30)

@@ -48,11 +48,14 @@ def record(
     changes: Any,
     facility_code: str | None = None,
     entity: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Append an audit event to the caller's transaction."""
+    """Append an audit event to the caller's transaction (`at`, default now)."""
     session.add(
         AuditEvent(
-            **event_values(principal, action, changes=changes, facility_code=facility_code, entity=entity)
+            **event_values(
+                principal, action, changes=changes, facility_code=facility_code, entity=entity, at=at
+            )
         )
     )
 

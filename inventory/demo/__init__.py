@@ -1,7 +1,8 @@
 """Realistic demo data for Mường Tè: a year of receipts, issues, deliveries, usage and wastage.
 
 Deterministic (seeded) and idempotent: a second load finds the demo already there and adds nothing.
-Every posting goes through the same services as the API, each on its own simulated day.
+Every posting goes through the same services as the API, each on its own simulated day; the stations and the
+district submit their past months' reports by the deadline (inventory.demo.reports).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from inventory.demo.plan import (
     SESSIONS_PER_MONTH,
     WASTAGE_ALLOWANCE,
 )
+from inventory.demo.reports import _reports
 from inventory.demo.supply import _month
 from inventory.settings import Settings
 from inventory.stock.models import StockDocument
@@ -79,5 +81,6 @@ async def load_demo(
     await _events(clock, today, products, district, counts)
     commune = next((f for f in communes if f.code == "TYT-03451"), communes[0] if communes else None)
     cold = await _cold_chain(clock, today, district, commune)
+    reports = await _reports(clock, start, today, district, communes)
     evaluated = await AlertService(session, Principal.system("demo"), today=today).evaluate()
-    return {**counts, **counts_register, **cold, "alerts": evaluated.still_open}
+    return {**counts, **counts_register, **cold, **reports, "alerts": evaluated.still_open}

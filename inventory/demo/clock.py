@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.reports.service import ReportsService
 from inventory.settings import Settings
 from inventory.stock.context import StockContext
 from inventory.timeutil import VIETNAM, utcnow
@@ -29,6 +30,9 @@ class _Clock:
         return StockContext(
             self.session, self.settings, Principal.system(actor), today=day, now=lambda: self._during(day)
         )
+
+    def reports(self, day: date, actor: str) -> ReportsService:
+        return ReportsService(self.session, Principal.system(actor), today=day, now=lambda: self._during(day))
 
     def _during(self, day: date) -> datetime:
         n = self.recorded[day] = self.recorded.get(day, 0) + 1

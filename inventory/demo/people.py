@@ -44,7 +44,8 @@ async def _demo_users(session: AsyncSession) -> None:
 async def _demo_register(session: AsyncSession, today: date) -> dict[str, int]:
     """A synthetic, deterministic register: about 1,000 births a year over five cohorts, with the gaps,
     dropouts and old commune codes that real Mường Tè registers have (forecasting.register_synth)."""
-    from forecasting.register_synth import synth_people, synth_register
+    from forecasting.register_synth import synth_register
+    from forecasting.register_synth_people import synth_people
     from inventory.register.service import RegisterService
 
     shape = {"births_per_year": 1000, "cohorts": 5, "as_of": today, "seed": 2026}

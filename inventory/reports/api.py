@@ -19,7 +19,8 @@ from inventory.idempotency import Request as OnceRequest
 from inventory.idempotency import run_once
 from inventory.reports import documents
 from inventory.reports.configuration import ReportSettingsService
-from inventory.reports.service import Report, ReportsService
+from inventory.reports.service import ReportsService
+from inventory.reports.summary import Report
 from inventory.stock.api.shared import IdempotencyKey
 from inventory.stock.schemas.base import Command
 from inventory.timeutil import today_vn

@@ -74,6 +74,19 @@ async def tune(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL jit = off"))
 
 
+READ_TABLES = (Child, ChildDose, Movement, UsageRecord, StockDocument, Lot, Location)
+"""The big tables the reports read."""
+
+
+async def refresh_statistics(session: AsyncSession) -> None:
+    """On PostgreSQL, ANALYZE the tables the reports read, for a caller that has just filled them in its own
+    transaction (the demo): autovacuum cannot see rows not yet committed, and without statistics the planner
+    guesses a dozen rows and joins the register by nested loop (3.6 s instead of 0.05 s for a district's
+    doses given). ANALYZE counts the transaction's own rows; the figures do not change, only the plans."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("ANALYZE " + ", ".join(t.__tablename__ for t in READ_TABLES)))
+
+
 def month_index(day: date) -> int:
     """year × 12 + month − 1: consecutive months are consecutive integers."""
     return day.year * 12 + day.month - 1

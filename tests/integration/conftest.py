@@ -71,3 +71,11 @@ async def stocked(api):
         ),
     )
     return api
+
+
+@pytest.fixture
+async def quarter(settings: Settings) -> Settings:
+    """A commune's first quarter of 2026 whose every report figure is worked out by hand (report_samples)."""
+    from tests.integration.report_samples import load_quarter
+
+    return await load_quarter(settings)

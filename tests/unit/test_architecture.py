@@ -64,6 +64,11 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.users.tokens",
             "inventory.users.throttle",
             "inventory.users.hashing",
+            "inventory.reports.scope",
+            "inventory.reports.results",
+            "inventory.reports.building",
+            "inventory.reports.exports",
+            "inventory.reports.submission",
         ],
     ),
     (
@@ -96,6 +101,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.coldchain.evaluation",
             "inventory.coldchain.fridgetag_days",
             "inventory.alerts.outbound",
+            "inventory.reports.result_tables",
         ],
     ),
     (

@@ -11,17 +11,9 @@ from polars.testing import assert_frame_equal
 
 from forecasting.backlog import CHILDREN, DOSES, child_status
 from forecasting.reference_backlog import add_span
-from forecasting.register_synth import (
-    ETHNIC_MIX,
-    MERGER_DATE,
-    MUONG_TE_COMMUNE_MAP,
-    MUONG_TE_UNITS,
-    NAMES,
-    PEOPLE,
-    VILLAGES,
-    synth_people,
-    synth_register,
-)
+from forecasting.register_synth import synth_register
+from forecasting.register_synth_children import MERGER_DATE, MUONG_TE_COMMUNE_MAP, MUONG_TE_UNITS
+from forecasting.register_synth_people import ETHNIC_MIX, NAMES, PEOPLE, VILLAGES, synth_people
 from forecasting.schedule import dose_rules, load_schedule, series_of
 
 AS_OF = date(2025, 12, 31)

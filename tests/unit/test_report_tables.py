@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from inventory.reports import tables
+from inventory.reports import result_tables
 
 JAN, FEB, MAR = (2026 * 12 + m for m in range(3))
 POPULATION = {"TYT-A": 1000, "TYT-B": 1500}
@@ -52,8 +52,8 @@ def _tables() -> dict[str, pl.DataFrame]:
     given = pl.DataFrame(
         GIVEN, schema=["facility_code", "antigen", "dose_number", "ym", "doses"], orient="row"
     )
-    return tables.results_tables(
-        groups=tables.result_groups(communes, root),
+    return result_tables.results_tables(
+        groups=result_tables.result_groups(communes, root),
         names={"TYT-A": "Trạm A", "TYT-B": "Trạm B", "TTYT-X": "Huyện X"},
         doses=[("DTP", 1), ("DTP", 3), ("MEASLES", 1)],
         given=given,
