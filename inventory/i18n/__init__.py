@@ -32,6 +32,7 @@ from inventory.i18n import (
     ledgerproof,
     messages,
     pagecache,
+    pages3,
     reports,
     reports2,
     routes,
@@ -59,6 +60,7 @@ PARTS = (
     reports2,
     alerts2,
     messages,
+    pages3,
 )
 """Every module of entries; a new topic adds its module here."""
 
