@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -29,6 +29,8 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+T = TypeVar("T")
 
 _WRITES: ContextVar[bool] = ContextVar("vaxstock_sqlite_writes", default=True)
 """Whether a SQLite transaction begun now takes the write lock at once (see `_configure_sqlite`)."""
@@ -159,3 +161,21 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
             except BaseException:
                 await session.rollback()
                 raise
+
+
+async def in_write_transaction(session: AsyncSession, action: Callable[[], Awaitable[T]]) -> T:
+    """Run `action` on the session in a transaction of its own that may write, and commit it: the rare write
+    of a read-only request (a GET). The read transaction so far is ended first (on SQLite it cannot safely
+    become a write one), and the reads after it see what `action` wrote. In a request that writes anyway
+    (outside `reading()`), `action` simply joins its transaction."""
+    if _WRITES.get():
+        return await action()
+    await session.commit()
+    with writing():
+        try:
+            result = await action()
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    return result

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient, TestClient
 from sqlalchemy import func, select, text, update
 
+from inventory.alerts.models import AlertEvaluation
 from inventory.app import create_app
 from inventory.db import WriteInReadTransaction, create_engine, reading, session_factory, unit_of_work
 from inventory.settings import Settings
@@ -91,5 +92,26 @@ async def test_a_write_in_a_read_only_transaction_is_reported(settings: Settings
                 with pytest.warns(WriteInReadTransaction):
                     await session.execute(text("UPDATE app_user SET full_name = full_name WHERE id = 0"))
                 await session.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def test_the_alerts_page_evaluates_when_due_in_a_write_transaction_of_its_own(
+    settings: Settings,
+) -> None:
+    engine = create_engine(settings)
+    try:
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            assert (await sign_in(client, "keeper")).status_code == 303
+            async with unit_of_work(session_factory(engine)) as session:  # the last evaluation was yesterday
+                await session.execute(
+                    update(AlertEvaluation).values(evaluated_at=utcnow() - timedelta(days=1))
+                )
+                before = await session.scalar(select(func.count()).select_from(AlertEvaluation))
+            assert (await client.get("/alerts")).status_code == 200  # a write in the read would be an error
+            assert (await Api(client).get("/alerts")).status_code == 200  # fresh now: no second evaluation
+        async with session_factory(engine)() as session:
+            after = await session.scalar(select(func.count()).select_from(AlertEvaluation))
+        assert after == (before or 0) + 1
     finally:
         await engine.dispose()
