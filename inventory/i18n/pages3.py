@@ -7,5 +7,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "due.print_all": ("In toàn bộ danh sách", "Print the whole list"),
     "due.download_csv": ("Tải danh sách (CSV)", "Download the list (CSV)"),
     "due.back_to_pages": ("Quay lại danh sách theo trang", "Back to the paged list"),
+    "due.whole_list": ("toàn bộ, để in", "whole list, to print"),
     "due.overdue_doses": ("Mũi quá hạn", "Overdue doses"),
 }
