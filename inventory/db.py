@@ -71,7 +71,8 @@ class ReadOnlySafeMethods:
     Why by HTTP method: a safe method changes nothing by definition, every form and API write is a POST, and
     the method is known before any session opens, so no write path has to remember to flag itself. The few
     writes a GET still makes open their own transaction inside `writing()`: a session's or token's last use
-    (inventory/authn.py) and the audit of a refused request (`unit_of_work`). On PostgreSQL nothing changes.
+    (inventory/authn.py), the audit of a refused request (`unit_of_work`) and an alerts evaluation that is
+    due (`in_write_transaction`). On PostgreSQL the BEGIN is the driver's own: nothing changes there.
     """
 
     def __init__(self, app: Any) -> None:
