@@ -21,7 +21,7 @@ from inventory.authn import SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.coldchain.api import ColdChainController
 from inventory.datacache import DataCache
-from inventory.db import Base, create_engine, session_factory
+from inventory.db import Base, ReadOnlySafeMethods, create_engine, session_factory
 from inventory.forecast.api import ForecastController
 from inventory.problems import EXCEPTION_HANDLERS, StrictRequest, check_request, document_problems
 from inventory.refusals import RefusalAudit
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[
+            ReadOnlySafeMethods,  # GET pages read in deferred SQLite transactions (inventory/db.py)
             DefineMiddleware(
                 SessionOrTokenAuth,
                 sessions=sessions,

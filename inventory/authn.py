@@ -13,6 +13,7 @@ from litestar.types import ASGIApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.auth import Forbidden, Principal, Unauthenticated
+from inventory.db import reading, writing
 from inventory.refusals import reason_of, record_refusal
 from inventory.users.hashing import token_digest
 from inventory.users.service import UserService
@@ -76,13 +77,7 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
         if cached is not None:
             principal = replace(cached, address=address)
         else:
-            async with self.sessions() as session:
-                users = UserService(session)
-                if by_token:
-                    principal = await users.from_token(header[7:].strip(), address or "")
-                elif cookie:
-                    principal = await users.from_session(cookie, address or "")
-                await session.commit()
+            principal = await self._principal(header[7:].strip() if by_token else cookie, by_token, address)
             if by_token and principal is not None:
                 self.tokens.put(digest, principal)
         if principal is None:
@@ -102,3 +97,24 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
                 )
                 raise refusal
         return AuthenticationResult(user=principal, auth="token" if by_token else "session")
+
+    async def _principal(self, secret: str | None, by_token: bool, address: str | None) -> Principal | None:
+        """Read the principal in a read-only transaction; when the session's or token's last use is due to be
+        noted (at most once a minute), read it again and note it in a write transaction of its own (on
+        SQLite a read transaction cannot safely turn into a write one: inventory/db.py)."""
+        if not secret:
+            return None
+        for mode in (reading, writing):
+            with mode():
+                async with self.sessions() as session:
+                    users = UserService(session)
+                    with session.no_autoflush:  # the last use, if noted, stays pending: seen below
+                        if by_token:
+                            principal = await users.from_token(secret, address or "")
+                        else:
+                            principal = await users.from_session(secret, address or "")
+                    if mode is writing or not session.dirty:
+                        await session.commit()
+                        return principal
+                    await session.rollback()
+        return None  # not reached: the write pass returns

@@ -57,7 +57,7 @@ class AlertsController(Controller):
         """`state`: open (default), unacknowledged, resolved or all. Titles and actions are in the language
         of Accept-Language (Vietnamese by default)."""
         filters = Filters(facility, kind, severity, alert_state, page, per_page)
-        await alert_service.refresh(AlertConfig.from_env().max_age_seconds)
+        await alert_service.refresh_for_reader(AlertConfig.from_env().max_age_seconds)
         return await alert_service.list(filters, reader_language(request))
 
     @post(

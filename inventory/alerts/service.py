@@ -18,6 +18,7 @@ from inventory.alerts.repository import AlertRepository
 from inventory.alerts.schemas import AlertPage, AlertRead, EvaluationRead
 from inventory.alerts.thresholds import frames as threshold_frames
 from inventory.auth import Forbidden, Principal
+from inventory.db import in_write_transaction
 from inventory.errors import Conflict, NotFound, UnknownReference, ValidationFailed
 from inventory.timeutil import to_vietnam, today_vn, utcnow, vietnam_day
 
@@ -183,11 +184,21 @@ class AlertService:
 
     async def refresh(self, max_age_seconds: float) -> EvaluationRead | None:
         """Evaluate when the last evaluation is older than max_age_seconds (or was for another day)."""
-        last = await self.repo.last_evaluation()
-        fresh = last is not None and (utcnow() - last).total_seconds() <= max_age_seconds
-        if fresh and last is not None and vietnam_day(last) == self.today:
+        if not await self.due_for_evaluation(max_age_seconds):
             return None
         return await self.evaluate()
+
+    async def due_for_evaluation(self, max_age_seconds: float) -> bool:
+        last = await self.repo.last_evaluation()
+        fresh = last is not None and (utcnow() - last).total_seconds() <= max_age_seconds
+        return not (fresh and last is not None and vietnam_day(last) == self.today)
+
+    async def refresh_for_reader(self, max_age_seconds: float) -> None:
+        """`refresh` for a read request (a GET): an evaluation that is due runs in a write transaction of its
+        own, committed before the reads that follow (on SQLite a read transaction cannot safely become a
+        write one: inventory/db.py); it checks again under the lock, so concurrent readers evaluate once."""
+        if await self.due_for_evaluation(max_age_seconds):
+            await in_write_transaction(self.session, lambda: self.refresh(max_age_seconds))
 
     async def overrides(self) -> list[dict[str, Any]]:
         return [

@@ -37,6 +37,7 @@ from inventory.i18n import (
     messages,
     pagecache,
     planning,
+    pages3,
     reports,
     reports2,
     routes,
@@ -69,6 +70,7 @@ PARTS = (
     clihelp,
     clihelp2,
     cliout,
+    pages3,
 )
 """Every module of entries; a new topic adds its module here."""
 

@@ -56,9 +56,24 @@ class RegisterController(Controller):
         summary="Due, overdue and zero-dose counts by commune × antigen × dose",
     )
     async def backlog(
-        self, register_service: NamedDependency[RegisterService], as_of: FromQuery[date | None] = None
+        self,
+        register_service: NamedDependency[RegisterService],
+        request: LitestarRequest[Any, Any, Any],
+        as_of: FromQuery[date | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> r.Backlog:
-        return await register_service.backlog(as_of or today_vn())
+        window = Window(limit, offset)
+        backlog = await register_service.backlog(as_of or today_vn())
+        total = len(backlog.rows)
+        return msgspec.structs.replace(
+            backlog,
+            rows=window.slice(backlog.rows),
+            total=total,
+            limit=limit,
+            offset=offset,
+            next=next_link(request, window, total),
+        )
 
     @get(
         "/communes/{commune:str}/due-list",

@@ -113,6 +113,71 @@ class RegisterReads(RegisterBase):
             ],
         )
 
+    async def backlog_overview(self, as_of: date) -> r.BacklogOverview:
+        """The backlog by commune, with each commune's sums and the sums over all communes (for its page)."""
+        return await cached(
+            self.cache,
+            self.session,
+            self.cache_key("backlog.overview", as_of),
+            lambda: self._backlog_overview(as_of),
+            topic=REGISTER,
+        )
+
+    async def _backlog_overview(self, as_of: date) -> r.BacklogOverview:
+        backlog = await self.backlog(as_of)
+        communes: dict[str, r.BacklogCommune] = {}
+        totals: dict[tuple[str, int, str], r.BacklogTotal] = {}
+        for row in backlog.rows:
+            commune = communes.setdefault(
+                row.commune_code, r.BacklogCommune(row.commune_code, row.commune, [])
+            )
+            commune.rows.append(row)
+            key = (row.antigen, row.dose_number, row.product)
+            for sums in (commune, totals.setdefault(key, r.BacklogTotal(*key))):
+                sums.due += row.due
+                sums.overdue += row.overdue
+                sums.zero_dose += row.zero_dose
+                sums.doses_needed += row.doses_needed
+        return r.BacklogOverview(
+            as_of=backlog.as_of,
+            schedule_version=backlog.schedule_version,
+            totals=[totals[k] for k in sorted(totals)],
+            communes=[communes[code] for code in sorted(communes)],
+            doses_needed=sum(c.doses_needed for c in communes.values()),
+        )
+
+    async def due_groups(self, commune_code: str, session_on: date) -> r.DueGroups:
+        """The due list by child, in the list's order, with each antigen and dose's counts (for its page)."""
+        return await cached(
+            self.cache,
+            self.session,
+            self.cache_key("due_list.groups", commune_code, session_on),
+            lambda: self._due_groups(commune_code, session_on),
+            topic=REGISTER,
+        )
+
+    async def _due_groups(self, commune_code: str, session_on: date) -> r.DueGroups:
+        due = await self.due_list(commune_code, session_on)
+        children: dict[str, r.DueGroup] = {}
+        totals: dict[tuple[str, int, str], r.BacklogTotal] = {}
+        for row in due.children:
+            children.setdefault(row.child_id, r.DueGroup(row, [])).doses.append(row)
+            key = (row.antigen, row.dose_number, row.product)
+            total = totals.setdefault(key, r.BacklogTotal(*key))
+            total.doses_needed += 1
+            if row.state == "overdue":
+                total.overdue += 1
+            else:
+                total.due += 1
+        return r.DueGroups(
+            commune_code=due.commune_code,
+            commune=due.commune,
+            session_on=due.session_on,
+            children=list(children.values()),
+            totals=[totals[k] for k in sorted(totals)],
+            doses=len(due.children),
+        )
+
     async def due_list(self, commune_code: str, session_on: date) -> r.DueList:
         """Who to call to the vaccination day and what each child needs (personal data)."""
         return await cached(

@@ -27,9 +27,51 @@ class BacklogRow(msgspec.Struct):
 
 
 class Backlog(msgspec.Struct):
+    """Counts by commune × antigen × dose, in commune, antigen and dose order (in the API, one page)."""
+
     as_of: date
     schedule_version: str
     rows: list[BacklogRow]
+    total: int = 0
+    """How many rows there are in all pages."""
+    limit: int = 0
+    offset: int = 0
+    next: str | None = None
+
+
+class BacklogTotal(msgspec.Struct):
+    """An antigen and dose's counts summed over communes."""
+
+    antigen: str
+    dose_number: int
+    product: str
+    due: int = 0
+    overdue: int = 0
+    zero_dose: int = 0
+    doses_needed: int = 0
+
+
+class BacklogCommune(msgspec.Struct):
+    """A commune's part of the backlog: its rows and their sums."""
+
+    code: str
+    name: str
+    rows: list[BacklogRow]
+    due: int = 0
+    overdue: int = 0
+    zero_dose: int = 0
+    doses_needed: int = 0
+
+
+class BacklogOverview(msgspec.Struct):
+    """The backlog page's data: the sums over every commune, then each commune's part (shown a page at a
+    time)."""
+
+    as_of: date
+    schedule_version: str
+    totals: list[BacklogTotal]
+    communes: list[BacklogCommune]
+    doses_needed: int
 
 
 class DueChild(msgspec.Struct):
@@ -60,6 +102,26 @@ class DueList(msgspec.Struct):
     limit: int = 0
     offset: int = 0
     next: str | None = None
+
+
+class DueGroup(msgspec.Struct):
+    """One child of a due list with the doses to give (rows of the list, in its order)."""
+
+    child: DueChild
+    doses: list[DueChild]
+
+
+class DueGroups(msgspec.Struct):
+    """A due list by child for its page (shown a page of children at a time), with each antigen and dose's
+    counts over the whole list."""
+
+    commune_code: str
+    commune: str
+    session_on: date
+    children: list[DueGroup]
+    totals: list[BacklogTotal]
+    doses: int
+    """How many doses there are to give in all (rows of the list)."""
 
 
 class SessionPlanRow(msgspec.Struct):

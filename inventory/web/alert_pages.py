@@ -78,7 +78,7 @@ class AlertPages(Controller):
     async def across(self, page: NamedDependency[Page], facility: FromQuery[str | None] = None) -> Template:
         """Open alerts per facility the reader sees (a district store and every commune it supplies) × kind."""
         service = AlertService(page.session, page.principal)
-        await service.refresh(AlertConfig.from_env().max_age_seconds)
+        await service.refresh_for_reader(AlertConfig.from_env().max_age_seconds)
         table = await service.across(facility)
         return await page.render("alerts_communes.html", table=table, kinds=list(KINDS), root=facility or "")
 
@@ -90,7 +90,7 @@ class AlertPages(Controller):
 async def _alerts_page(page: Page, form: Form, page_number: int, status: int = 200) -> Template:
     """The alerts list with the filters in `form.values`; a refused filter or acknowledgement in `form.errors`."""
     service = AlertService(page.session, page.principal)
-    await service.refresh(AlertConfig.from_env().max_age_seconds)
+    await service.refresh_for_reader(AlertConfig.from_env().max_age_seconds)
     v = form.values
     filters = Filters(
         v["facility"] or None, v["kind"] or None, v["severity"] or None, v["state"], page_number, 50

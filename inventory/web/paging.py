@@ -24,10 +24,12 @@ class Pager:
     window: Window
     total: int
     filters: dict[str, Any] = field(default_factory=dict)
+    default_limit: int = DEFAULT_LIMIT
+    """The list's own page size, left out of its links."""
 
     def link(self, offset: int) -> str:
         query = {k: v for k, v in self.filters.items() if v not in (None, "")}
-        if self.window.limit != DEFAULT_LIMIT:
+        if self.window.limit != self.default_limit:
             query["limit"] = self.window.limit
         if offset:
             query["offset"] = offset
