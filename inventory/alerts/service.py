@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
@@ -12,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.alerts import domain, duties, rules
 from inventory.alerts.duties_sql import DutyRepository
-from inventory.alerts.models import Alert, AlertEvaluation, AlertSetting
+from inventory.alerts.models import Alert, AlertEvaluation
 from inventory.alerts.reads import render
 from inventory.alerts.repository import AlertRepository
 from inventory.alerts.schemas import AlertPage, AlertRead, EvaluationRead
+from inventory.alerts.setting import AlertSettings
 from inventory.alerts.thresholds import frames as threshold_frames
 from inventory.auth import Forbidden, Principal
 from inventory.db import in_write_transaction
@@ -36,7 +36,7 @@ class Filters:
     per_page: int = 50
 
 
-class AlertService:
+class AlertService(AlertSettings):
     def __init__(
         self,
         session: AsyncSession,
@@ -200,18 +200,6 @@ class AlertService:
         if await self.due_for_evaluation(max_age_seconds):
             await in_write_transaction(self.session, lambda: self.refresh(max_age_seconds))
 
-    async def overrides(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": s.name,
-                "value": json.loads(s.value),
-                "facility": s.facility_code or None,
-                "product": s.product_code or None,
-                "updated_by": s.updated_by,
-            }
-            for s in await self.repo.alert_settings()
-        ]
-
     # ---- reading -------------------------------------------------------------------------------------------
 
     async def _facility_ids(self, code: str | None) -> list[int] | None:
@@ -348,57 +336,6 @@ class AlertService:
     async def _read(self, alert: Alert, lang: str) -> AlertRead:
         code, name = await self.repo.facility_name(alert.facility_id)
         return render(alert, code, name, lang)
-
-    # ---- thresholds, set by whom the forecast parameters allow ------------------------------------------------
-
-    async def set_threshold(
-        self, *, name: str, value: Any, facility: str | None, product: str | None
-    ) -> None:
-        """Admins set defaults for everyone; a store keeper for its own facility and those it supplies; the
-        reserve share and lead time are forecast settings (set there)."""
-        if name in domain.FORECAST_NAMES:
-            raise ValidationFailed(
-                message="error.alerts.forecast_setting", params={"name": name}, field="name"
-            )
-        value = domain.check_threshold(name, value)
-        if name in domain.FACILITY_ONLY and product:
-            raise ValidationFailed(
-                message="error.alerts.facility_only", params={"name": name}, field="product"
-            )
-        await self._may_set(facility, product)
-        row = await self.repo.alert_setting(facility or "", product or "", name)
-        stored = json.dumps(list(value) if isinstance(value, tuple) else value)
-        if row is None:
-            row = AlertSetting(
-                facility_code=facility or "",
-                product_code=product or "",
-                name=name,
-                value=stored,
-                updated_at=utcnow(),
-                updated_by=self.principal.username,
-            )
-            self.session.add(row)
-        else:
-            row.value, row.updated_at, row.updated_by = stored, utcnow(), self.principal.username
-        await self.session.flush()
-
-    async def _may_set(self, facility: str | None, product: str | None) -> None:
-        self.principal.require_role("admin", "store_keeper", action="change_alert_settings")
-        if product and product not in {c for _, c in await self.repo.products()}:
-            raise UnknownReference(
-                message="error.alerts.unknown_product", params={"product": product}, field="product"
-            )
-        if not facility:
-            if not self.principal.is_admin:
-                raise Forbidden(message="error.alerts.defaults_admin", field="facility")
-            return
-        ids = await self.repo.facility_ids([facility])
-        if facility not in ids:
-            raise UnknownReference(
-                message="error.alerts.unknown_facility", params={"facility": facility}, field="facility"
-            )
-        if not self.principal.can_read(ids[facility]):
-            raise Forbidden(message="error.alerts.not_yours", params={"facility": facility}, field="facility")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "inventory.register.base",
             "inventory.forecast.inputs",
             "inventory.alerts.reads",
+            "inventory.alerts.setting",
             "inventory.coldchain.capacity",
             "inventory.datacache",
             "inventory.reports.configuration",
