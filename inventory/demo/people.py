@@ -44,11 +44,18 @@ async def _demo_users(session: AsyncSession) -> None:
 async def _demo_register(session: AsyncSession, today: date) -> dict[str, int]:
     """A synthetic, deterministic register: about 1,000 births a year over five cohorts, with the gaps,
     dropouts and old commune codes that real Mường Tè registers have (forecasting.register_synth)."""
+    return await store_synthetic_register(session, today, 1000, "demo register (synthetic)")
+
+
+async def store_synthetic_register(
+    session: AsyncSession, today: date, births_per_year: int, source: str
+) -> dict[str, int]:
+    """forecasting's synthetic register (five cohorts, seed 2026), stored as an import would store it."""
     from forecasting.register_synth import synth_register
     from forecasting.register_synth_people import synth_people
     from inventory.register.service import RegisterService
 
-    shape = {"births_per_year": 1000, "cohorts": 5, "as_of": today, "seed": 2026}
+    shape = {"births_per_year": births_per_year, "cohorts": 5, "as_of": today, "seed": 2026}
     children_lf, doses_lf = synth_register(**shape)
     people = {row["child_id"]: row for row in synth_people(**shape).collect().iter_rows(named=True)}
     service = RegisterService(session, Principal.system("demo"), today=today)
@@ -76,5 +83,5 @@ async def _demo_register(session: AsyncSession, today: date) -> dict[str, int]:
         }
         for row in doses_lf.collect().iter_rows(named=True)
     }
-    result = await service.store(children, doses, source="demo register (synthetic)")
+    result = await service.store(children, doses, source=source)
     return {"children": result.children_added, "child_doses": result.doses}

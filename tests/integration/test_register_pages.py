@@ -12,11 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from litestar.testing import AsyncTestClient
 
-from forecasting.register_synth import synth_people, synth_register
 from inventory.app import create_app
-from inventory.auth import Principal
 from inventory.db import create_engine, session_factory, unit_of_work
-from inventory.register.service import RegisterService
+from inventory.demo.people import store_synthetic_register
 from inventory.settings import Settings
 from inventory.timeutil import today_vn
 from inventory.web.register_pages import DUE_PAGE
@@ -31,38 +29,10 @@ MAX_BYTES = 100 * 1024
 
 async def load_synthetic_register(settings: Settings, births_per_year: int) -> None:
     """forecasting's synthetic Mường Tè register (five cohorts), stored as an import would store it."""
-    shape = {"births_per_year": births_per_year, "cohorts": 5, "as_of": TODAY, "seed": 2026}
-    children_lf, doses_lf = synth_register(**shape)
-    people = {row["child_id"]: row for row in synth_people(**shape).collect().iter_rows(named=True)}
     engine = create_engine(settings)
     try:
         async with unit_of_work(session_factory(engine)) as session:
-            service = RegisterService(session, Principal.system("test"), today=TODAY)
-            mapping = dict((await service.commune_map()).iter_rows())
-            children = {
-                row["child_id"]: {
-                    "child_code": row["child_id"],
-                    "name": people[row["child_id"]]["name"],
-                    "carer": people[row["child_id"]]["carer"],
-                    "village": people[row["child_id"]]["village"],
-                    "phone": people[row["child_id"]]["phone"],
-                    "sex": row["sex"],
-                    "birth_date": row["birth_date"],
-                    "commune_code_given": row["commune_code"],
-                    "commune_code": mapping.get(row["commune_code"], row["commune_code"]),
-                }
-                for row in children_lf.collect().iter_rows(named=True)
-            }
-            doses = {
-                (row["child_id"], row["antigen"], row["dose_number"]): {
-                    "antigen": row["antigen"],
-                    "dose_number": row["dose_number"],
-                    "given_on": row["given_on"],
-                    "place": None,
-                }
-                for row in doses_lf.collect().iter_rows(named=True)
-            }
-            await service.store(children, doses, source="test register (synthetic)")
+            await store_synthetic_register(session, TODAY, births_per_year, "test register (synthetic)")
     finally:
         await engine.dispose()
 
