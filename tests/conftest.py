@@ -48,9 +48,15 @@ tests (which never open the test database). They run in the SQLite pass only, ke
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only tests (row locks, concurrency) belong to the PostgreSQL pass; the tests no database
-    changes (ONE_PASS) to the SQLite pass."""
+    changes (ONE_PASS) and the tests of SQLite itself (sqlite_only) to the SQLite pass: deselected, not
+    skipped, in the other."""
     if ON_POSTGRES:
-        dropped = [i for i in items if any(part in str(i.path) for part in ONE_PASS)]
+        dropped = [
+            i
+            for i in items
+            if any(part in str(i.path) for part in ONE_PASS)
+            or i.get_closest_marker("sqlite_only") is not None
+        ]
     else:
         dropped = [i for i in items if i.get_closest_marker("postgres_only") is not None]
     if dropped:

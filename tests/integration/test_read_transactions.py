@@ -17,12 +17,11 @@ from inventory.db import WriteInReadTransaction, create_engine, reading, session
 from inventory.settings import Settings
 from inventory.timeutil import utcnow
 from inventory.users.models import UserSession
-from tests.conftest import ON_POSTGRES
 from tests.integration.conftest import Api
 from tests.integration.ledger_samples import lot, receipt
 from tests.integration.test_auth import sign_in
 
-pytestmark = [pytest.mark.anyio, pytest.mark.skipif(ON_POSTGRES, reason="SQLite's transaction modes")]
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 PAGES = ("/", "/stock", "/lots", "/documents", "/backlog", "/communes/03451/due-list")
 
 
