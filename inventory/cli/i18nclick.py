@@ -82,13 +82,17 @@ CLICK_WORDS: dict[str, str] = {
     "integer range": "click.integer_range",
     "Repeat for confirmation": "click.repeat",
     "Error: The two entered values do not match.": "click.mismatch",
-    # not gettext texts but the usage line's placeholders, said by `CommandHelp.collect_usage_pieces`
+}
+"""Click's English texts that we say in the CLI's language, each with its catalogue key."""
+
+USAGE_WORDS: dict[str, str] = {
     "[OPTIONS]": "click.usage_options",
     "COMMAND [ARGS]...": "click.usage_command",
     "[COMMAND] [ARGS]...": "click.usage_optional_command",
 }
-"""Click's English texts that we say in the CLI's language, each with its catalogue key."""
-USAGE_PIECES = ("[OPTIONS]", "COMMAND [ARGS]...", "[COMMAND] [ARGS]...")
+"""The usage line's placeholders: click writes them itself, not through gettext, so
+`CommandHelp.collect_usage_pieces` says them."""
+CLICK_WORDS |= USAGE_WORDS
 
 CLICK_MODULES = (
     "click.core",
@@ -223,7 +227,7 @@ class CommandHelp(TranslatedHelp):
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)  # type: ignore[misc]
-        return [click_gettext(piece) if piece in USAGE_PIECES else piece for piece in pieces]
+        return [say(USAGE_WORDS[piece]) if piece in USAGE_WORDS else piece for piece in pieces]
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         with speaking():
