@@ -17,7 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from inventory.alerts.api import AlertsController
 from inventory.audit.api import AuditController
 from inventory.auth import Principal
-from inventory.authn import SessionOrTokenAuth
+from inventory.authn import PrincipalCache, SessionOrTokenAuth
 from inventory.catalog.api import CatalogController
 from inventory.coldchain.api import ColdChainController
 from inventory.datacache import DataCache
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return settings
 
     cache = DataCache(secret=settings.secret_key)
+    principals = PrincipalCache(settings.auth_cache_seconds)
     """The backlog, due lists, forecasts and charts, kept until their data change (inventory/datacache.py)."""
 
     async def provide_cache() -> DataCache:
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(
                 SessionOrTokenAuth,
                 sessions=sessions,
-                token_cache_seconds=settings.token_cache_seconds,
+                principals=principals,
             ),
             DefineMiddleware(RefusalAudit, sessions=sessions),
         ],
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal),
             "data_cache": Provide(provide_cache),
         },
-        state=State({"settings": settings, "sessions": sessions, "cache": cache}),
+        state=State({"settings": settings, "sessions": sessions, "cache": cache, "principals": principals}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_request,
         request_class=StrictRequest,

@@ -24,9 +24,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class PrincipalCache:
-    """API tokens' principals for `seconds` after they were read, per server process: a client's requests
-    then cost no authentication query. A token revoked or a user deactivated meanwhile stops working when
-    its entry expires, within `seconds` (0: no cache)."""
+    """The principals of API tokens and session cookies for `seconds` after they were read, per server process,
+    by the secret's digest: a client's requests then cost no authentication query. A token revoked, a session
+    ended by a password change or a user deactivated meanwhile stops working when its entry expires, within
+    `seconds` (0: no cache); signing out forgets the session here at once (`forget`)."""
 
     def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
         self.seconds = seconds
@@ -40,14 +41,22 @@ class PrincipalCache:
             return None
         return entry[1]
 
+    def forget(self, digest: str) -> None:
+        self._entries.pop(digest, None)
+
     def put(self, digest: str, principal: Principal) -> None:
         if self.seconds > 0:
-            if len(self._entries) >= MAX_CACHED_TOKENS:
+            if len(self._entries) >= MAX_CACHED_PRINCIPALS:
                 self._entries.clear()  # a crude bound: entries are cheap to read again
             self._entries[digest] = (self.clock() + self.seconds, principal)
 
 
-MAX_CACHED_TOKENS = 10_000
+MAX_CACHED_PRINCIPALS = 10_000
+
+
+def cache_key(secret: str, by_token: bool) -> str:
+    """A token's or a session cookie's entry in the PrincipalCache (the digest, never the secret)."""
+    return ("token:" if by_token else "session:") + token_digest(secret)
 
 
 class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
@@ -57,12 +66,12 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
         self,
         app: ASGIApp,
         sessions: async_sessionmaker[AsyncSession],
-        token_cache_seconds: float = 0.0,
+        principals: PrincipalCache,
         **kwargs: Any,
     ) -> None:
         super().__init__(app, exclude=PUBLIC_PATHS, **kwargs)
         self.sessions = sessions
-        self.tokens = PrincipalCache(token_cache_seconds)
+        self.principals = principals
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -71,15 +80,16 @@ class SessionOrTokenAuth(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         by_token = header.lower().startswith("bearer ")
         cookie = connection.cookies.get(SESSION_COOKIE)
+        secret = header[7:].strip() if by_token else cookie
         principal: Principal | None = None
-        digest = token_digest(header[7:].strip()) if by_token else ""
-        cached = self.tokens.get(digest) if by_token else None
+        digest = cache_key(secret, by_token) if secret else ""
+        cached = self.principals.get(digest) if secret else None
         if cached is not None:
             principal = replace(cached, address=address)
         else:
-            principal = await self._principal(header[7:].strip() if by_token else cookie, by_token, address)
-            if by_token and principal is not None:
-                self.tokens.put(digest, principal)
+            principal = await self._principal(secret, by_token, address)
+            if principal is not None:
+                self.principals.put(digest, principal)
         if principal is None:
             raise Unauthenticated(
                 message="error.unauthenticated.token" if by_token else "error.unauthenticated"

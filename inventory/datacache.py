@@ -35,7 +35,7 @@ T = TypeVar("T")
 WINDOW = 1000
 """How far below the newest relevant audit id a late commit is still noticed (a transaction would have to stay
 open while a thousand other writes commit to be missed)."""
-DEFAULT_ENTRIES = 256
+DEFAULT_ENTRIES = 1024
 
 TOPICS = {
     "all": and_(AuditEvent.action.not_like("user.%"), AuditEvent.action != "request.refused"),

@@ -41,9 +41,10 @@ class Settings:
     echo_sql: bool = False
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     """Signs CSRF tokens. Set VAXSTOCK_SECRET_KEY when several server processes share the work."""
-    token_cache_seconds: float = 5.0
-    """An API token's principal is remembered this long by each server process, so that a client's requests
-    cost no authentication query; a deactivated user's token stops working within this time."""
+    auth_cache_seconds: float = 5.0
+    """An API token's or a session cookie's principal is remembered this long by each server process, so that a
+    client's requests cost no authentication query; a revoked token, a session ended by a password change or a
+    deactivated user's token or session stops working within this time (signing out ends a session at once)."""
     one_month_days: int | None = 28
     """The schedule's "≥ 01 tháng" minimum interval in days (the circulars' meaning is UNVERIFIED); None: one
     calendar month. VAXSTOCK_ONE_MONTH_DAYS (a number of days, or "calendar")."""
@@ -71,8 +72,8 @@ class Settings:
             raise ValueError("VAXSTOCK_BACKDATE_WINDOW_DAYS must be zero or more")
         if self.max_body_bytes < 1:
             raise ValueError("VAXSTOCK_MAX_BODY_BYTES must be a positive number of bytes")
-        if self.token_cache_seconds < 0:
-            raise ValueError("VAXSTOCK_TOKEN_CACHE_SECONDS must be zero or more")
+        if self.auth_cache_seconds < 0:
+            raise ValueError("VAXSTOCK_AUTH_CACHE_SECONDS must be zero or more")
         if self.one_month_days is not None and not 1 <= self.one_month_days <= 31:
             raise ValueError('VAXSTOCK_ONE_MONTH_DAYS must be a number of days from 1 to 31, or "calendar"')
         if self.grace_days < 0:
@@ -100,8 +101,8 @@ class Settings:
             kwargs["port"] = int(env["VAXSTOCK_PORT"])
         if env.get("VAXSTOCK_SECRET_KEY"):
             kwargs["secret_key"] = env["VAXSTOCK_SECRET_KEY"]
-        if env.get("VAXSTOCK_TOKEN_CACHE_SECONDS"):
-            kwargs["token_cache_seconds"] = float(env["VAXSTOCK_TOKEN_CACHE_SECONDS"])
+        if env.get("VAXSTOCK_AUTH_CACHE_SECONDS"):
+            kwargs["auth_cache_seconds"] = float(env["VAXSTOCK_AUTH_CACHE_SECONDS"])
         if env.get("VAXSTOCK_ONE_MONTH_DAYS"):
             value = env["VAXSTOCK_ONE_MONTH_DAYS"].strip().lower()
             kwargs["one_month_days"] = None if value == "calendar" else int(value)

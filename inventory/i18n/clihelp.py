@@ -235,8 +235,8 @@ USERS_AND_ROUTES: dict[str, tuple[str, str]] = {
         "List a user's API tokens: id, name, made, expires, last used, revoked.",
     ),
     "help.user.revoke": (
-        "Chấm dứt ngay một mã API (các tiến trình máy chủ thôi nhận nó trong VAXSTOCK_TOKEN_CACHE_SECONDS giây).",
-        "End an API token now (server processes stop accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS).",
+        "Chấm dứt ngay một mã API (các tiến trình máy chủ thôi nhận nó trong VAXSTOCK_AUTH_CACHE_SECONDS giây).",
+        "End an API token now (server processes stop accepting it within VAXSTOCK_AUTH_CACHE_SECONDS).",
     ),
     "help.user.revoke.arg.token_id": (
         "Số của mã API (xem user tokens).",

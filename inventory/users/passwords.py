@@ -18,7 +18,7 @@ class PasswordUseCases(UserBase):
     ) -> None:
         """Change a password: an administrator (or the command line) for anyone, a user for themself giving
         the old one. The user's sessions and API tokens end (a server process that read a token a moment ago
-        stops accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS)."""
+        stops accepting it within VAXSTOCK_AUTH_CACHE_SECONDS)."""
         own = by.username == username and not by.is_system
         if not by.is_admin and not own:
             raise Forbidden(message="error.credentials.others_password", field="username")

@@ -112,7 +112,7 @@ class TokenUseCases(UserBase):
 
     async def revoke_token(self, token_id: int, *, by: Principal) -> TokenRead:
         """End an API token now (its owner or an administrator); a server process that read it a moment ago
-        stops accepting it within VAXSTOCK_TOKEN_CACHE_SECONDS."""
+        stops accepting it within VAXSTOCK_AUTH_CACHE_SECONDS."""
         row = await self.session.get(ApiToken, token_id, with_for_update=True)
         owner = await self.session.get(User, row.user_id) if row is not None else None
         if row is None or owner is None or (not by.is_admin and by.username != owner.username):

@@ -40,7 +40,9 @@ class DocumentPages(Controller):
     ) -> Template:
         code = page.facility_code(facility)
         window = Window(limit, offset)
-        documents, total = await views.list_documents(page.stock, code, window)
+        documents, total = await page.cached(
+            ("documents", code, window), lambda: views.list_documents(page.stock, code, window)
+        )
         paging = Pager("/documents", window, total, {"facility": facility})
         return await page.render("documents.html", facility=code, documents=documents, paging=paging)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -18,7 +19,7 @@ from inventory.auth import Principal
 from inventory.authn import SESSION_COOKIE
 from inventory.catalog.models import Facility
 from inventory.catalog.service import CatalogService
-from inventory.datacache import DataCache
+from inventory.datacache import DataCache, cached, scope_of
 from inventory.errors import ValidationFailed
 from inventory.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from inventory.settings import Settings
@@ -31,6 +32,7 @@ from inventory.users.throttle import SignInLimits, TooManyAttempts
 from inventory.web.forms import Form
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+T = TypeVar("T")
 
 
 def language(request: Request[Any, Any, Any]) -> str:
@@ -78,8 +80,17 @@ class Page:
         """A form's supplier or destination list: only the facilities the user may post `kind` with."""
         return [(f.code, f"{f.code} — {f.name}") for f in await self.stock.counterparties(kind, facility)]
 
+    async def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Awaitable[T]]) -> T:
+        """A page's data kept until anything it is read from changes (inventory/datacache.py: the key, the data
+        version, what the user may read and the day), so that the same page asked again reads one version
+        query instead of its rows. Only for data that follow audited writes (not the open alerts: their
+        evaluation is not audited)."""
+        return await cached(self.cache, self.session, (*key, scope_of(self.principal), today_vn()), compute)
+
     async def render(self, name: str, status_code: int = 200, **context: Any) -> Template:
-        facilities = await self.catalog.list_facilities(self.principal.readable)  # the user's own part
+        facilities = await self.cached(  # the user's own part of the tree
+            ("facilities",), lambda: self.catalog.list_facilities(self.principal.readable)
+        )
         visible = [f for f in facilities if f.valid_to is None]
         context.setdefault("form", Form())
         context.setdefault("facility_options", [(f.code, f"{f.code} — {f.name}") for f in visible])
@@ -98,7 +109,7 @@ class Page:
         )
 
     async def products(self) -> list[Any]:
-        return await self.catalog.list_products()
+        return await self.cached(("products",), self.catalog.list_products)
 
 
 def day_param(value: str | None, name: str, form: Form, lang: str) -> date | None:

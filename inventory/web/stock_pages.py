@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from inventory.alerts.service import AlertService
 from inventory.auth import Forbidden
-from inventory.authn import SESSION_COOKIE
+from inventory.authn import SESSION_COOKIE, cache_key
 from inventory.errors import InventoryError
 from inventory.i18n import translate
 from inventory.paging import DEFAULT_LIMIT, Window
@@ -37,6 +37,7 @@ class StockPages(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await UserService(page.session).sign_out(token)
+            request.app.state.principals.forget(cache_key(token, by_token=False))
         response = Redirect("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -45,7 +46,8 @@ class StockPages(Controller):
     async def dashboard(
         self, page: NamedDependency[Page], facility: FromQuery[str | None] = None
     ) -> Template:
-        board = await views.dashboard(page.stock, page.facility_code(facility))
+        code = page.facility_code(facility)
+        board = await page.cached(("dashboard", code), lambda: views.dashboard(page.stock, code))
         levels = await AlertService(page.session, page.principal).levels(board.facility)
         return await page.render("dashboard.html", board=board, levels=levels)
 
@@ -58,7 +60,10 @@ class StockPages(Controller):
         offset: PageOffset = 0,
     ) -> Template:
         window = Window(limit, offset)
-        soh = await views.stock_on_hand(page.stock, page.facility_code(facility), window)
+        code = page.facility_code(facility)
+        soh = await page.cached(
+            ("stock", code, window), lambda: views.stock_on_hand(page.stock, code, window)
+        )
         paging = Pager("/stock", window, soh.total, {"facility": facility})
         return await page.render("stock.html", soh=soh, paging=paging)
 
@@ -105,7 +110,10 @@ class StockPages(Controller):
         status: int = 200,
         form: Form | None = None,
     ) -> Template:
-        lots, total = await lot_state.page_lots(page.stock, product or None, window)
+        lots, total = await page.cached(
+            ("lots", product or None, window),
+            lambda: lot_state.page_lots(page.stock, product or None, window),
+        )
         paging = Pager("/lots", window, total, {"product": product})
         return await page.render(
             "lots.html",

@@ -27,7 +27,7 @@ ELSEWHERE = "198.51.100.20"
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[Any]:
     """The app with no token cache (a revocation shows on the next request), its lifespan running."""
-    app = create_app(replace(settings, token_cache_seconds=0))
+    app = create_app(replace(settings, auth_cache_seconds=0))
     async with AsyncTestClient(app=app):
         yield app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -257,7 +258,8 @@ async def test_repeated_failed_sign_ins_are_throttled(settings: Settings) -> Non
 
 
 async def test_a_session_expires_after_the_idle_time(settings: Settings) -> None:
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    # the idle rule itself: the session is read on every request (no remembered principal)
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=0))) as client:
         await sign_in(client, "keeper")
         assert (await client.get("/", follow_redirects=False)).status_code == 200
         engine = create_engine(settings)

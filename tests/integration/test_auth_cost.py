@@ -1,6 +1,6 @@
-"""What authentication costs a request: no query for a remembered API token, two for a page's session
-(the session with its user, then the user's own part of the facility tree), and a revocation that takes
-effect once the token's entry is forgotten."""
+"""What authentication costs a request: no query for a remembered API token or session cookie, two for a
+page's session read afresh (the session with its user, then the user's own part of the facility tree), and a
+revocation or an ended session that takes effect once its entry is forgotten (signing out: at once)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from dataclasses import replace
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.engine import Engine
 
 import inventory.authn
 from inventory.app import create_app
+from inventory.db import create_engine, session_factory
 from inventory.settings import Settings
+from inventory.users.models import UserSession
 from tests.conftest import TOKENS
 from tests.integration.conftest import Api
 from tests.integration.test_auth import sign_in
@@ -55,11 +57,10 @@ async def test_an_api_request_with_a_remembered_token_spends_no_round_trip_on_au
 async def test_a_page_reads_its_session_and_user_at_once_and_only_the_users_part_of_the_tree(
     settings: Settings, statements: list[str]
 ) -> None:
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=0))) as client:
         assert (await sign_in(client, "keeper")).status_code == 303
-        await client.get("/stock")
         statements.clear()
-        assert (await client.get("/stock")).status_code == 200
+        assert (await client.get("/stock")).status_code == 200  # the first page: nothing kept yet
     sessions = [s for s in statements if "user_session" in s and s.startswith("SELECT")]
     assert len(sessions) == 1 and "JOIN app_user" in sessions[0]  # the session joined with its user
     facility_reads = [s for s in statements if s.startswith("SELECT") and "FROM facility" in s]
@@ -68,12 +69,52 @@ async def test_a_page_reads_its_session_and_user_at_once_and_only_the_users_part
     assert sum("RECURSIVE" in s for s in statements) == 1  # the store's own subtree, once
 
 
+async def test_a_remembered_session_spends_no_query_on_authentication_until_signed_out(
+    settings: Settings, statements: list[str]
+) -> None:
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
+        assert (await sign_in(client, "keeper")).status_code == 303
+        assert (await client.get("/stock")).status_code == 200  # read once, remembered 5 s
+        statements.clear()
+        assert (await client.get("/stock")).status_code == 200
+        assert _authenticating(statements) == []
+        assert not any("RECURSIVE" in s for s in statements)  # the scope came with the principal
+        cookie = client.cookies["vaxstock_session"]
+        csrf = client.cookies.get("csrftoken", "")
+        signed_out = await client.post("/logout", data={"_csrf_token": csrf}, follow_redirects=False)
+        assert signed_out.status_code == 303
+        # a copy of the cookie kept after signing out is refused at once by the process that signed it out
+        client.cookies.set("vaxstock_session", cookie)
+        response = await client.get("/stock", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_a_session_ended_by_a_password_change_elsewhere_works_until_its_entry_expires(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(inventory.authn, "monotonic", lambda: now[0])
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
+        assert (await sign_in(client, "keeper")).status_code == 303
+        assert (await client.get("/stock")).status_code == 200
+        engine = create_engine(settings)  # the sessions end in the database, as another process ends them
+        async with session_factory(engine)() as session:
+            await session.execute(delete(UserSession))
+            await session.commit()
+        await engine.dispose()
+        now[0] += 4.9
+        assert (await client.get("/stock", follow_redirects=False)).status_code == 200  # remembered
+        now[0] += 0.1
+        response = await client.get("/stock", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
 async def test_a_revoked_token_works_until_its_entry_expires_then_is_refused(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
     monkeypatch.setattr(inventory.authn, "monotonic", lambda: now[0])
-    async with AsyncTestClient(app=create_app(replace(settings, token_cache_seconds=5))) as client:
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
         api = Api(client)
         keeper = api.as_user("keeper")
         assert (await keeper.get("/lots")).status_code == 200

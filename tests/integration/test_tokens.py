@@ -34,7 +34,7 @@ async def _run(settings: Settings, work):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def client(settings: Settings):  # type: ignore[no-untyped-def]
     """The app with no token cache: each request reads its token (revocation shows at once)."""
-    async with AsyncTestClient(app=create_app(replace(settings, token_cache_seconds=0))) as client:
+    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=0))) as client:
         yield client
 
 
