@@ -92,7 +92,8 @@ async def load_province(reuse: bool, rng: random.Random) -> Settings:
             "INSERT INTO balance (location_id, lot_id, doses) "
             "SELECT location_id, lot_id, sum(doses) FROM movement GROUP BY location_id, lot_id"
         )
-        await db.execute("ANALYZE")
+        # a database in use has been vacuumed: done here, not by autovacuum during the timed minute
+        await db.execute("VACUUM (ANALYZE)")
     finally:
         await db.close()
     print(

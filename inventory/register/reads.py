@@ -63,21 +63,22 @@ class RegisterReads(RegisterBase):
 
     async def backlog_frame(self, as_of: date) -> pl.DataFrame:
         """Due / overdue / zero-dose counts by commune × antigen × dose (forecasting's BACKLOG), for all communes
-        this principal may read; computed once per change of the register (kept in the server's cache)."""
+        this principal may read. Each commune's counts depend on its own children only, so the whole register
+        is computed once per change of it (kept in the server's cache, the same for every reader) and each
+        reader gets the rows of their communes."""
 
         async def compute() -> pl.DataFrame:
-            communes = await self.communes()
-            visible = self._visible_communes(communes)
-            children, doses = await self.frames(visible)
+            children, doses = await self.frames()
             schedule = await self._schedule_on(as_of, field="as_of")
             # the polars work runs on polars' own threads, not on the event loop (other requests go on meanwhile)
             return await bl.backlog(
                 children, doses, schedule=schedule, as_of=as_of, **self._days()
             ).collect_async()
 
-        return await cached(
-            self.cache, self.session, self.cache_key("backlog", as_of), compute, topic=REGISTER
-        )
+        key = ("backlog", as_of, self.settings.grace_days, self.settings.one_month_days)
+        everything = await cached(self.cache, self.session, key, compute, topic=REGISTER)
+        visible = self._visible_communes(await self.communes())
+        return everything.filter(pl.col("commune_code").is_in(sorted(visible)))
 
     async def backlog(self, as_of: date) -> r.Backlog:
         return await cached(
