@@ -82,8 +82,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return settings
 
     cache = DataCache(secret=settings.secret_key)
+    """The backlog, due lists, forecasts, charts and the stock pages' data, kept until their data change
+    (inventory/datacache.py)."""
     principals = PrincipalCache(settings.auth_cache_seconds)
-    """The backlog, due lists, forecasts and charts, kept until their data change (inventory/datacache.py)."""
+    """Tokens' and sessions' users, remembered for a few seconds (inventory/authn.py)."""
 
     async def provide_cache() -> DataCache:
         return cache
