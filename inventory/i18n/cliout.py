@@ -19,6 +19,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "cli.demo.count.children": ("{n} trẻ trong sổ tiêm chủng", "{n} children in the register"),
     "cli.demo.count.child_doses": ("{n} mũi tiêm", "{n} doses given"),
     "cli.demo.count.excursions": ("{n} sự cố nhiệt độ", "{n} temperature excursions"),
+    "cli.demo.count.reports_submitted": ("{n} báo cáo tháng đã gửi", "{n} monthly reports sent"),
     "cli.demo.count.alerts": ("{n} cảnh báo đang mở", "{n} open alerts"),
     "verify.transit": (
         "Cơ sở số {facility}, lô số {lot}: đang vận chuyển {transit} liều trên sổ, nhưng các chuyến hàng "

@@ -107,6 +107,7 @@ def test_the_demo_loads_a_year_once_and_verifies(settings: Settings) -> None:
     first = run(settings, "demo", "--no-serve")
     assert first.exit_code == 0, first.output
     assert "phiếu xuất" in first.output and "{'" not in first.output  # counted in words, not a dict
+    assert "báo cáo tháng đã gửi" in first.output and "cli.demo" not in first.output  # every count in words
     again = run(settings, "demo", "--no-serve")
     assert "đã có sẵn" in again.output and "không thêm gì" in again.output
     assert run(settings, "verify").exit_code == 0

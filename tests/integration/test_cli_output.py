@@ -153,6 +153,9 @@ def test_the_demo_summary_counts_in_words() -> None:
     assert (
         demo_summary(counts, "en") == "12 receipts, 1,480 issues, 3 children in the register, 2 open alerts"
     )
+    sent = {"reports_submitted": 176}
+    assert demo_summary(sent, "vi") == "176 báo cáo tháng đã gửi"
+    assert demo_summary(sent, "en") == "176 monthly reports sent"
     again = {"documents": 0, "already_loaded": 2134}
     assert demo_summary(again, "vi") == "đã có sẵn (2.134 chứng từ), không thêm gì"
     assert demo_summary(again, "en") == "already loaded (2,134 documents), nothing added"
