@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, event
@@ -36,6 +37,23 @@ def statements() -> Iterator[list[str]]:
     event.listen(Engine, "before_cursor_execute", count)
     yield sent
     event.remove(Engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The principal cache's clock, moved by hand: `clock[0] += seconds`."""
+    now = [1000.0]
+    monkeypatch.setattr(inventory.authn, "monotonic", lambda: now[0])
+    return now
+
+
+def _remembering(settings: Settings) -> AsyncTestClient:
+    """An app whose processes remember a token's or session's principal for 5 s."""
+    return AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5)))
+
+
+def _sent_to_sign_in(response: httpx.Response) -> bool:
+    return response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
 def _authenticating(sent: list[str]) -> list[str]:
@@ -72,7 +90,7 @@ async def test_a_page_reads_its_session_and_user_at_once_and_only_the_users_part
 async def test_a_remembered_session_spends_no_query_on_authentication_until_signed_out(
     settings: Settings, statements: list[str]
 ) -> None:
-    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
+    async with _remembering(settings) as client:
         assert (await sign_in(client, "keeper")).status_code == 303
         assert (await client.get("/stock")).status_code == 200  # read once, remembered 5 s
         statements.clear()
@@ -85,16 +103,13 @@ async def test_a_remembered_session_spends_no_query_on_authentication_until_sign
         assert signed_out.status_code == 303
         # a copy of the cookie kept after signing out is refused at once by the process that signed it out
         client.cookies.set("vaxstock_session", cookie)
-        response = await client.get("/stock", follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        assert _sent_to_sign_in(await client.get("/stock", follow_redirects=False))
 
 
 async def test_a_session_ended_by_a_password_change_elsewhere_works_until_its_entry_expires(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, clock: list[float]
 ) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(inventory.authn, "monotonic", lambda: now[0])
-    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
+    async with _remembering(settings) as client:
         assert (await sign_in(client, "keeper")).status_code == 303
         assert (await client.get("/stock")).status_code == 200
         engine = create_engine(settings)  # the sessions end in the database, as another process ends them
@@ -102,19 +117,16 @@ async def test_a_session_ended_by_a_password_change_elsewhere_works_until_its_en
             await session.execute(delete(UserSession))
             await session.commit()
         await engine.dispose()
-        now[0] += 4.9
+        clock[0] += 4.9
         assert (await client.get("/stock", follow_redirects=False)).status_code == 200  # remembered
-        now[0] += 0.1
-        response = await client.get("/stock", follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        clock[0] += 0.1
+        assert _sent_to_sign_in(await client.get("/stock", follow_redirects=False))
 
 
 async def test_a_revoked_token_works_until_its_entry_expires_then_is_refused(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, clock: list[float]
 ) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(inventory.authn, "monotonic", lambda: now[0])
-    async with AsyncTestClient(app=create_app(replace(settings, auth_cache_seconds=5))) as client:
+    async with _remembering(settings) as client:
         api = Api(client)
         keeper = api.as_user("keeper")
         assert (await keeper.get("/lots")).status_code == 200
@@ -122,8 +134,8 @@ async def test_a_revoked_token_works_until_its_entry_expires_then_is_refused(
         (mine,) = [t for t in tokens if t["revoked_at"] is None]
         response = await api.post(f"/tokens/{mine['id']}/revoke")
         assert response.status_code in (200, 201), response.text
-        now[0] += 4.9
+        clock[0] += 4.9
         assert (await keeper.get("/lots")).status_code == 200  # remembered: at most 5 s more
-        now[0] += 0.1
+        clock[0] += 0.1
         assert (await keeper.get("/lots")).status_code == 401  # read again: revoked
         assert TOKENS["keeper"]  # the token itself is unchanged; only its record says revoked
