@@ -12,7 +12,8 @@ import contextlib
 import os
 import shutil
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -147,11 +148,12 @@ async def _verify(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def fresh_database(template: str, directory: Path) -> Iterator[Settings]:
-    """Settings for a fresh copy of the template database; the ledger must verify at the end."""
+def fresh_database(template: str, directory: Path, *, keep: bool = False) -> Iterator[Settings]:
+    """Settings for a fresh copy of a template database (the catalogue's, or a demo year's); the ledger must
+    verify at the end. `keep`: the copy outlives the block (a template itself, dropped by its maker)."""
     if ON_POSTGRES:
         name = f"vaxstock_test_{uuid.uuid4().hex[:12]}"
-        run_sync(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        run_sync(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template.rsplit('/', 1)[1]}"))
         settings = Settings(database_url=_pg_url(name))
     else:
         source = Path(template.split("///", 1)[1])
@@ -160,8 +162,55 @@ def fresh_database(template: str, directory: Path) -> Iterator[Settings]:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
     yield settings
     run_sync(_verify(settings))
-    if ON_POSTGRES:
+    if ON_POSTGRES and not keep:
         run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+DEMO_DAY = date(2026, 12, 3)
+"""The day of the demo year the integration tests share: a 3rd (the month's receipt is dated the 3rd, after the
+1st and 2nd, the days the demo loader once dated issues before it)."""
+
+
+async def _load_demo(settings: Settings, today: date) -> dict[str, int]:
+    from inventory.demo import load_demo
+
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            return await load_demo(session, settings, today=today)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_years(
+    template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[date], tuple[str, dict[str, int]]]]:
+    """`demo_years(day)`: a database holding the demo year ending on `day`, and the loader's counts. Loaded
+    once per run and day (a load takes half a minute) and copied for each test that reads it (`demo_year`)."""
+    made: dict[date, tuple[str, dict[str, int]]] = {}
+
+    def loaded(day: date) -> tuple[str, dict[str, int]]:
+        if day not in made:
+            with fresh_database(template, tmp_path_factory.mktemp("demo"), keep=True) as settings:
+                counts = run_sync(_load_demo(settings, day))
+            made[day] = (settings.database_url, counts)
+        return made[day]
+
+    yield loaded
+    if ON_POSTGRES:
+        for url, _counts in made.values():
+            run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)"))
+
+
+@contextlib.contextmanager
+def demo_year(
+    demo_years: Callable[[date], tuple[str, dict[str, int]]], directory: Path, day: date = DEMO_DAY
+) -> Iterator[tuple[Settings, dict[str, int]]]:
+    """A fresh copy of the demo year ending on `day`, with the counts its loader returned."""
+    url, counts = demo_years(day)
+    with fresh_database(url, directory) as settings:
+        yield settings, counts
 
 
 @pytest.fixture

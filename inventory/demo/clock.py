@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.auth import Principal
+from inventory.catalog.service import CatalogService
 from inventory.reports.service import ReportsService
 from inventory.settings import Settings
 from inventory.stock.context import StockContext
@@ -25,10 +26,19 @@ class _Clock:
     session: AsyncSession
     settings: Settings
     recorded: dict[date, int] = field(default_factory=dict)
+    catalog: CatalogService | None = None
+    """Products, facilities and locations looked up once for the whole year, not once per simulated day."""
 
     def stock(self, day: date, actor: str = DEMO_ACTOR) -> StockContext:
+        if self.catalog is None:
+            self.catalog = CatalogService(self.session)
         return StockContext(
-            self.session, self.settings, Principal.system(actor), today=day, now=lambda: self._during(day)
+            self.session,
+            self.settings,
+            Principal.system(actor),
+            today=day,
+            now=lambda: self._during(day),
+            catalog=self.catalog,
         )
 
     def reports(self, day: date, actor: str) -> ReportsService:

@@ -10,7 +10,7 @@ from inventory.demo.clock import COMMUNE_ACTOR, _Clock, _key
 from inventory.demo.plan import DILUENT_OF, DOSES_PER_CHILD, _monthly_need
 from inventory.errors import InsufficientStock
 from inventory.stock import schemas as s
-from inventory.stock.domain import pick_lots
+from inventory.stock.domain import LotBalance, pick_lots
 from inventory.stock.repository import StockRepository
 from inventory.stock.use_cases import usage
 
@@ -26,6 +26,12 @@ async def _vaccination_day(
     stock = clock.stock(day, COMMUNE_ACTOR)
     repo = StockRepository(stock.session)
     lines: list[s.UsageLine] = []
+    wanted = [*DOSES_PER_CHILD, *(DILUENT_OF[c] for c in DOSES_PER_CHILD if c in DILUENT_OF)]
+    held = await repo.products_with_balances(wanted, commune.id)  # nothing is posted before the day's end
+
+    def balances(code: str) -> list[LotBalance]:
+        return held[code][1] if code in held else []
+
     for code in DOSES_PER_CHILD:
         product = products[code]
         children = round(_monthly_need(commune, code, day) / 2 * rng.uniform(0.75, 0.97))
@@ -34,15 +40,14 @@ async def _vaccination_day(
         per = product.doses_per_vial
         # the children come to the station on the session day: as many vials as they need are opened
         vials = -(-children // per)
-        balances = await repo.balances_for_picking(commune.id, product.id)
         try:
-            picks = pick_lots(balances, vials * per, day, doses_per_vial=per)
+            picks = pick_lots(balances(code), vials * per, day, doses_per_vial=per)
         except InsufficientStock as exc:
             vials = int(exc.extra.get("available", 0)) // per
             if vials == 0:
                 continue
             children = min(children, vials * per)
-            picks = pick_lots(balances, vials * per, day, doses_per_vial=per)
+            picks = pick_lots(balances(code), vials * per, day, doses_per_vial=per)
         left = children
         opened_total = 0
         for n, p in enumerate(picks):
@@ -61,10 +66,12 @@ async def _vaccination_day(
             )
         if code in DILUENT_OF:
             dil = products[DILUENT_OF[code]]
-            dil_balances = await repo.balances_for_picking(commune.id, dil.id)
             try:
                 dil_picks = pick_lots(
-                    dil_balances, opened_total * dil.doses_per_vial, day, doses_per_vial=dil.doses_per_vial
+                    balances(dil.code),
+                    opened_total * dil.doses_per_vial,
+                    day,
+                    doses_per_vial=dil.doses_per_vial,
                 )
             except InsufficientStock:
                 dil_picks = []

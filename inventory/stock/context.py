@@ -55,9 +55,12 @@ class StockContext:
         today: date | None = None,
         now: Callable[[], datetime] = utcnow,
         decoded_commands: bool = False,
+        catalog: CatalogService | None = None,
     ) -> None:
         """`decoded_commands`: the caller decoded every command against its schema (the API does, as it
-        reads the body); commands built in code (pages, the CLI, the demo) are checked here instead."""
+        reads the body); commands built in code (pages, the CLI, the demo) are checked here instead.
+        `catalog`: one already holding products, facilities and locations looked up in the same session (the
+        demo loader keeps one across its simulated days); a new one by default."""
         self.session = session
         self.settings = settings
         self.principal = principal
@@ -66,7 +69,7 @@ class StockContext:
         self.now = now
         """When documents, lot events and counts are recorded (the demo loader simulates a year with it)."""
         self.decoded_commands = decoded_commands
-        self.catalog = CatalogService(session)
+        self.catalog = catalog or CatalogService(session)
         self.repo = StockRepository(session)
         self.routes = RouteRepository(session)
 

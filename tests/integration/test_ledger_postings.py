@@ -42,6 +42,21 @@ async def test_a_multi_line_document_with_one_bad_line_writes_nothing(stocked) -
     assert (await api.get("/lots/MR/MR-1")).status_code == 422
 
 
+async def test_each_line_of_a_long_document_gets_the_id_of_its_own_movement(api) -> None:
+    """150 lines, written by multi-row inserts on SQLite. The ids the posting answers with are
+    the ids of the rows written for those lines, in line order, as the document read back shows them."""
+    lines = [
+        lot("PENTA", f"LONG-{n:03d}", 10 + n, location="TL-01" if n % 3 else "TL-02") for n in range(150)
+    ]
+    posted = await api.ok("/receipts", receipt(*lines))
+    read = await api.read(f"/documents/{posted['id']}")
+    written = {m["id"]: (m["lot_number"], m["location"], m["doses"]) for m in read["movements"]}
+    answered = [(m["id"], (m["lot_number"], m["location"], m["doses"])) for m in posted["movements"]]
+    assert [pair for _id, pair in answered] == [(x["lot_number"], x["location"], x["doses"]) for x in lines]
+    assert {i: pair for i, pair in answered} == written
+    assert [i for i, _pair in answered] == sorted(written)  # in line order, as the ledger numbered them
+
+
 BAD_INPUTS = [
     ("negative doses", "/issues", _issue(line={"doses": -10}), 422, "lines[0].doses"),
     ("zero doses", "/issues", _issue(line={"doses": 0}), 422, "lines[0].doses"),

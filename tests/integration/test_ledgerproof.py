@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import anyio
 import pytest
@@ -19,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.auth import Principal
 from inventory.cli import main
-from inventory.db import create_engine, session_factory, unit_of_work
+from inventory.db import create_engine, session_factory
 from inventory.i18n import cli_language, translate
 from inventory.settings import Settings
 from inventory.stock import schemas as s
 from inventory.stock.context import StockContext
 from inventory.stock.use_cases import verification
+from tests.conftest import DEMO_DAY, demo_year
 from tests.integration.ledger_samples import TODAY, lot, receipt
 
 pytestmark = pytest.mark.anyio
@@ -331,22 +333,14 @@ async def test_verify_names_a_day_a_balance_ended_below_zero(api, settings: Sett
     assert (await report(settings)).ok
 
 
-def _third_of_last_month() -> date:
-    return (TODAY.replace(day=1) - timedelta(days=1)).replace(day=3)
-
-
-async def test_the_demo_year_loaded_on_the_3rd_never_ends_a_day_below_zero(settings: Settings) -> None:
+async def test_the_demo_year_loaded_on_the_3rd_never_ends_a_day_below_zero(
+    demo_years, tmp_path: Path
+) -> None:
     """Loaded on the 3rd, the month's receipt is dated the 3rd: the month's issues must not be dated before
     it (they were dated the 1st, and the stock card printed -170 for a day)."""
-    from inventory.demo import load_demo
-
-    engine = create_engine(settings)
-    try:
-        async with unit_of_work(session_factory(engine)) as session:
-            loaded = await load_demo(session, settings, today=_third_of_last_month())
-    finally:
-        await engine.dispose()
+    assert DEMO_DAY.day == 3
+    with demo_year(demo_years, tmp_path, DEMO_DAY) as (settings, loaded):
+        checked = await report(settings)
     assert loaded["issues"] > 0 and loaded["confirmations"] > 0
-    checked = await report(settings)
     assert checked.negative_days == []
     assert checked.ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import decimal
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,14 +15,14 @@ import pytest
 from sqlalchemy import text
 
 from inventory.auth import Principal
-from inventory.db import create_engine, session_factory, unit_of_work
-from inventory.demo import load_demo
+from inventory.db import create_engine, session_factory
 from inventory.reports.service import ReportsService
 from inventory.settings import Settings
+from tests.conftest import DEMO_DAY, demo_year
 
 pytestmark = pytest.mark.anyio
 
-TODAY = date(2026, 12, 3)
+TODAY = DEMO_DAY
 CLOSED = ("expired", "vvm_discard", "frozen", "broken", "lost", "cold_chain_failure")
 SHARE = Decimal("0.02")  # the forecast's default share of births and surviving infants in the population
 GOAL = Decimal("0.9")  # the forecast's default coverage goal
@@ -42,12 +43,9 @@ def ratio(part: int, whole: int) -> float | None:
 
 
 @pytest.fixture
-async def demo(settings: Settings) -> Settings:
-    engine = create_engine(settings)
-    async with unit_of_work(session_factory(engine)) as session:
-        await load_demo(session, settings, today=TODAY)
-    await engine.dispose()
-    return settings
+def demo(demo_years, tmp_path: Path) -> Iterator[Settings]:
+    with demo_year(demo_years, tmp_path, TODAY) as (settings, _counts):
+        yield settings
 
 
 async def _raw(settings: Settings, sql: str) -> list[tuple]:

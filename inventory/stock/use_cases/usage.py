@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from inventory.errors import (
     RuleViolation,
     ValidationFailed,
@@ -71,17 +73,20 @@ async def _usage(stock: StockContext, cmd: s.UsageCreate, record: Record) -> s.D
         facility=facility.code,
         record=record,
     )
-    stock.session.add_all(
-        UsageRecord(
-            document_id=document.id,
-            facility_id=facility.id,
-            product_id=product.id,
-            lot_id=lot.id,
-            location_id=location.id,
-            session_on=day,
-            doses_administered=line.doses_administered,
-            vials_opened=line.vials_opened,
-        )
-        for _i, line, product, lot, location, _opened in prepared
+    await stock.session.execute(  # one statement for all the lines (the ORM would send one per line)
+        insert(UsageRecord),
+        [
+            {
+                "document_id": document.id,
+                "facility_id": facility.id,
+                "product_id": product.id,
+                "lot_id": lot.id,
+                "location_id": location.id,
+                "session_on": day,
+                "doses_administered": line.doses_administered,
+                "vials_opened": line.vials_opened,
+            }
+            for _i, line, product, lot, location, _opened in prepared
+        ],
     )
     return used
