@@ -26,12 +26,13 @@ class _Clock:
     session: AsyncSession
     settings: Settings
     recorded: dict[date, int] = field(default_factory=dict)
-    catalog: CatalogService | None = None
+    catalog: CatalogService = field(init=False)
     """Products, facilities and locations looked up once for the whole year, not once per simulated day."""
 
+    def __post_init__(self) -> None:
+        self.catalog = CatalogService(self.session)
+
     def stock(self, day: date, actor: str = DEMO_ACTOR) -> StockContext:
-        if self.catalog is None:
-            self.catalog = CatalogService(self.session)
         return StockContext(
             self.session,
             self.settings,

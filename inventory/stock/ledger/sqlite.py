@@ -45,10 +45,10 @@ def _upsert_balance() -> sqlite.Insert:
 
 _ADD = _upsert_balance()
 _APPEND = MOVEMENT.insert().returning(MOVEMENT.c.id)
-"""All the lines in one statement (or a few, as SQLite's limit on parameters allows). Not `sort_by_parameter_order`: SQLite
-has no sentinel SQLAlchemy could use, so that would send one statement per line. The ids come back in no
-promised order, but they are given in the order of the rows (one writer at a time, and each new id is the
-highest plus one): sorted, they are the lines' ids in order."""
+"""All the lines in one statement (or a few, as SQLite's limit on parameters allows). Not
+`sort_by_parameter_order`: SQLite has no sentinel SQLAlchemy could use, so that would send one statement per
+line. The ids come back in no promised order, but they are given in the order of the rows (one writer at a time,
+and each new id is the highest plus one): sorted, they are the lines' ids in order."""
 _ADD_SHIPMENT = SHIPMENT.insert().returning(SHIPMENT.c.id)
 
 
