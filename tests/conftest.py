@@ -71,6 +71,11 @@ def _pg_url(database: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + database
 
 
+def _pg_name(url: str) -> str:
+    """The database a PostgreSQL URL names (the inverse of `_pg_url`)."""
+    return url.rsplit("/", 1)[1]
+
+
 async def _pg_admin(*statements: str) -> None:
     import asyncpg
 
@@ -153,7 +158,7 @@ def fresh_database(template: str, directory: Path, *, keep: bool = False) -> Ite
     verify at the end. `keep`: the copy outlives the block (a template itself, dropped by its maker)."""
     if ON_POSTGRES:
         name = f"vaxstock_test_{uuid.uuid4().hex[:12]}"
-        run_sync(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {template.rsplit('/', 1)[1]}"))
+        run_sync(_pg_admin(f"CREATE DATABASE {name} TEMPLATE {_pg_name(template)}"))
         settings = Settings(database_url=_pg_url(name))
     else:
         source = Path(template.split("///", 1)[1])
@@ -171,7 +176,8 @@ DEMO_DAY = date(2026, 12, 3)
 1st and 2nd, the days the demo loader once dated issues before it)."""
 
 
-async def _load_demo(settings: Settings, today: date) -> dict[str, int]:
+async def load_demo_year(settings: Settings, today: date | None = None) -> dict[str, int]:
+    """`load_demo` into the database of `settings`, in a transaction of its own (today by default)."""
     from inventory.demo import load_demo
 
     engine = create_engine(settings)
@@ -193,14 +199,14 @@ def demo_years(
     def loaded(day: date) -> tuple[str, dict[str, int]]:
         if day not in made:
             with fresh_database(template, tmp_path_factory.mktemp("demo"), keep=True) as settings:
-                counts = run_sync(_load_demo(settings, day))
+                counts = run_sync(load_demo_year(settings, day))
             made[day] = (settings.database_url, counts)
         return made[day]
 
     yield loaded
     if ON_POSTGRES:
         for url, _counts in made.values():
-            run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)"))
+            run_sync(_pg_admin(f"DROP DATABASE IF EXISTS {_pg_name(url)} WITH (FORCE)"))
 
 
 @contextlib.contextmanager

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from inventory.alerts.models import Alert
 from inventory.auth import Principal
-from inventory.db import create_engine, session_factory, unit_of_work
-from inventory.demo import load_demo
+from inventory.db import create_engine, session_factory
 from inventory.reports.models import ReportSubmission
 from inventory.reports.service import ReportsService
 from inventory.settings import Settings
 from inventory.timeutil import VIETNAM
+from tests.conftest import load_demo_year
 
 pytestmark = pytest.mark.anyio
 
@@ -35,10 +35,9 @@ def _months(first: date, last: date) -> list[str]:
 async def test_the_demo_sends_every_past_months_reports_on_time_and_opens_no_overdue_alert(
     settings: Settings,
 ) -> None:
+    loaded = await load_demo_year(settings, TODAY)
     engine = create_engine(settings)
     try:
-        async with unit_of_work(session_factory(engine)) as session:
-            loaded = await load_demo(session, settings, today=TODAY)
         assert loaded["reports_submitted"] > 0
         async with session_factory(engine)() as session:
             overdue = (
