@@ -51,6 +51,7 @@ class Params:
     soh_reads: int = 31
     soh_warmup_reads: int = 5
     sqlite: bool = True
+    chains: bool = True
 
     @classmethod
     def quick(cls) -> Params:
@@ -102,8 +103,10 @@ class Scratch:
     def url(self, name: str) -> str:
         return self.admin.set(database=name).render_as_string(hide_password=False)
 
-    async def sql(self, *statements: str) -> list[Any]:
-        engine = create_async_engine(self.admin, isolation_level="AUTOCOMMIT")
+    async def sql(self, *statements: str, database: str | None = None) -> list[Any]:
+        """Run statements as the superuser, in the admin database or in `database`."""
+        url = self.admin if database is None else self.admin.set(database=database)
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
         try:
             async with engine.connect() as conn:
                 out = []
@@ -131,6 +134,18 @@ class Scratch:
         for name in self.created:
             await self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+
+    async def switch_off_chains(self, name: str) -> None:
+        """The experiment of `--without-chains`: the hash-chain triggers of migration 0009 disabled in one
+        scratch database, as only a superuser can; the append-only triggers stay."""
+        await self.sql(
+            *(
+                f"ALTER TABLE {table} DISABLE TRIGGER {table}_chain_{part}"
+                for table in ("movement", "audit_event")
+                for part in ("link", "head")
+            ),
+            database=name,
+        )
 
     async def checkpoint(self) -> None:
         await self.sql("CHECKPOINT")
