@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -139,6 +139,31 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
 def is_postgresql(session: AsyncSession) -> bool:
     """Whether the session talks to PostgreSQL (which gets single-statement writes: data-modifying CTEs)."""
     return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+async def roll_back_and_reload(session: AsyncSession) -> None:
+    """Roll the session's transaction back, then read again every object the session still holds.
+
+    A rollback expires every object in the session. The next touch of one (a lookup cached for the request,
+    a page's facility) would load it implicitly, which an async session cannot do (MissingGreenlet). So a
+    caller that goes on after a rollback, as the retry policy does, gets its objects fresh: one SELECT per
+    class, by primary key. Rows that the rolled-back transaction had inserted are gone from the session
+    already."""
+    await session.rollback()
+    held: dict[Any, list[Any]] = {}
+    for state in session.sync_session.identity_map.all_states():
+        held.setdefault(state.mapper, []).append(state.identity)
+    for mapper, identities in held.items():
+        key = mapper.primary_key
+        column = key[0] if len(key) == 1 else tuple_(*key)
+        for start in range(0, len(identities), _RELOAD_CHUNK):
+            chunk = identities[start : start + _RELOAD_CHUNK]
+            values = [i[0] for i in chunk] if len(key) == 1 else chunk
+            reload = select(mapper.class_).where(column.in_(values))
+            await session.execute(reload.execution_options(populate_existing=True))
+
+
+_RELOAD_CHUNK = 500
 
 
 class ConnectionLost(Exception):

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.audit.models import AUDIT_CHAIN_COLUMNS, AuditEvent, IdempotencyRecord
 from inventory.audit.service import event_values
 from inventory.auth import Principal
+from inventory.db import roll_back_and_reload
 from inventory.errors import (
     IdempotencyKeyReused,
     InventoryError,
@@ -179,7 +180,8 @@ async def post_once(
         except IntegrityError as exc:
             if _constraint(exc) != KEY_RECORDED:
                 raise
-            await session.rollback()  # a concurrent first attempt recorded the key: this one wrote nothing
+            # a concurrent first attempt recorded the key: this one wrote nothing
+            await roll_back_and_reload(session)
         except InventoryError:
             if (await session.execute(_STORED, {"k": key})).first() is None:
                 raise
@@ -202,7 +204,7 @@ async def _attempts(session: AsyncSession, attempt: Callable[[], Awaitable[T]]) 
             if isinstance(exc, DBAPIError) and _sqlstate(exc) not in BUSY_SQLSTATES:
                 raise
             # nothing of this attempt may stay: the claim, the use case's reads and writes go together
-            await session.rollback()
+            await roll_back_and_reload(session)
             if n == ATTEMPTS:
                 raise SendAgain(
                     message="error.send_again.stock_changed",

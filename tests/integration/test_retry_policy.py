@@ -1,13 +1,22 @@
 """The one retry policy, as every caller meets it: a posting whose picked stock keeps being taken under it is
-run again, then answered 503 `send_again` with Retry-After, having written nothing."""
+run again, then answered 503 `send_again` with Retry-After, having written nothing; one taken only once is
+posted by its second attempt, from the API and from a page alike (the rollback between attempts must not leave
+the request holding expired objects: that answered 500 on the second attempt)."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from collections.abc import Awaitable, Callable
 
+import pytest
+from litestar.testing import AsyncTestClient
+
+from inventory.app import create_app
+from inventory.settings import Settings
 from inventory.stock import ledger
 from inventory.stock.ledger.write import LedgerWrite, Written
 from tests.integration.ledger_samples import COMMUNE, DISTRICT, document_count, stock_doses
+from tests.integration.test_auth import sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -34,3 +43,76 @@ async def test_a_posting_whose_stock_keeps_changing_is_tried_three_times_then_an
     assert await stock_doses(stocked) == before and await document_count(stocked) == documents
     again = await stocked.post("/issues", body, key="always-taken-0001")  # the same request, sent again
     assert again.status_code == 201, again.text
+
+
+Writer = Callable[..., Awaitable[Written]]
+
+
+def taken_the_first_times(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """The ledger refuses the first draw of the first `times` attempts, as if another posting had taken the
+    lot a moment before; later attempts are written by the real writer of the dialect."""
+    attempts: list[int] = []
+    real: dict[str, Writer] = {"postgresql": ledger.write_postgresql, "sqlite": ledger.write_sqlite}
+
+    async def writer(session, write: LedgerWrite) -> Written:  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        if len(attempts) <= times:
+            return Written(0, [], None, [write.drawn[0][0]])
+        return await real[session.bind.dialect.name](session, write)
+
+    monkeypatch.setattr(ledger, "write_postgresql", writer)
+    monkeypatch.setattr(ledger, "write_sqlite", writer)
+    return attempts
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["picked", "named lot"])
+async def test_an_api_posting_taken_once_is_posted_by_its_second_attempt(
+    stocked, monkeypatch: pytest.MonkeyPatch, named: bool
+) -> None:
+    line = {"product": "BCG", "doses": 10} | ({"lot_number": "BCG-1", "location": "TL-01"} if named else {})
+    before, documents = await stock_doses(stocked), await document_count(stocked)
+    attempts = taken_the_first_times(monkeypatch, 1)
+    body = {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [line]}
+    response = await stocked.post("/issues", body, key=f"taken-once-{named:d}-0001")
+    assert response.status_code == 201, response.text
+    assert len(attempts) == 2
+    assert await document_count(stocked) == documents + 1
+    after = await stock_doses(stocked)
+    assert sum(before.values()) - sum(after.values()) == 10  # posted once, not twice
+
+
+def _proposed_lines(page: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(lines\[\d+\]\.\w+)" [^>]*value="([^"]*)"', page))
+
+
+@pytest.mark.parametrize("times", [1, 3], ids=["taken once", "taken every time"])
+async def test_a_page_issue_is_posted_after_a_refused_attempt_or_keeps_its_form_with_send_again(
+    settings: Settings, stocked, monkeypatch: pytest.MonkeyPatch, times: int
+) -> None:
+    documents = await document_count(stocked)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        form = {
+            "facility": DISTRICT,
+            "to_facility": COMMUNE,
+            "_csrf_token": client.cookies.get("csrftoken", ""),
+            "want.BCG": "20",
+            "idempotency_key": f"page-taken-{times}-0001",
+        }
+        proposal = await client.post("/issue", data={**form, "action": "propose"})
+        lines = _proposed_lines(proposal.text)
+        assert lines["lines[0].lot_number"] == "BCG-1"
+        attempts = taken_the_first_times(monkeypatch, times)
+        response = await client.post(
+            "/issue", data={**form, **lines, "action": "post"}, follow_redirects=False
+        )
+        assert len(attempts) == min(times + 1, 3)
+        if times < 3:
+            assert response.status_code == 303, response.text
+            assert (await client.get(response.headers["location"])).status_code == 200
+            assert await document_count(stocked) == documents + 1
+        else:
+            assert response.status_code == 503, response.text
+            assert "gửi lại" in response.text  # the send-again message, in Vietnamese, on the form
+            assert _proposed_lines(response.text) == lines  # the form kept what was typed
+            assert await document_count(stocked) == documents
