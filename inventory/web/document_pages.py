@@ -111,6 +111,15 @@ class DocumentPages(Controller):
         reasons = [r for r, d in REASON_DIRECTIONS.items() if d == -1]
         return await page.render("confirm.html", status_code, shipment=shipment, form=form, reasons=reasons)
 
+    @get("/shipments/{shipment_id:int}", operation_id="ShipmentPage", include_in_schema=False)
+    async def shipment_page(self, page: NamedDependency[Page], shipment_id: RowIdPath) -> Redirect:
+        """A shipment's own address (the alerts link to it): its confirmation while it travels, then the
+        document of its receipt (what arrived, any shortfall), or its issue if the issue was reversed."""
+        shipment = await views.get_shipment(page.stock, shipment_id)
+        if shipment.status == "in_transit":
+            return Redirect(f"/shipments/{shipment.id}/confirm")
+        return Redirect(f"/documents/{shipment.receipt_document_id or shipment.issue_document_id}")
+
     @get("/shipments/{shipment_id:int}/confirm", operation_id="ConfirmPage", include_in_schema=False)
     async def confirm_page(self, page: NamedDependency[Page], shipment_id: RowIdPath) -> Template:
         return await self._confirm_form(page, shipment_id, Form())

@@ -117,6 +117,25 @@ async def test_a_discrepancy_in_a_confirmation_is_an_alert(settings, district) -
     assert [(a["facility"], a["numbers"]["doses_sent"], a["numbers"]["doses_received"]) for a in odd] == [
         (COMMUNE, 50, 45)
     ]
+    async with AsyncTestClient(app=create_app(settings)) as client:  # the alert's link leads to the receipt
+        await sign_in(client, "keeper")
+        page = await client.get(odd[0]["link"])
+        assert page.status_code == 200, page.text
+        receipt_id = str(page.url).rsplit("/", 1)[1]
+        assert str(page.url).endswith(f"/documents/{receipt_id}") and "45" in page.text
+
+
+async def test_a_shipments_address_leads_to_its_confirmation_then_to_its_receipt(settings, district) -> None:
+    shipment = (await issue(district, COMMUNE, 50))["shipment_id"]
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        travelling = await client.get(f"/shipments/{shipment}", follow_redirects=False)
+        assert travelling.headers["location"] == f"/shipments/{shipment}/confirm"
+        line = {"product": "PENTA", "lot_number": "P-1", "doses_received": 50, "vvm_stage": 1}
+        confirmed = await district.ok(f"/shipments/{shipment}/confirm", {"lines": [line]})
+        arrived = await client.get(f"/shipments/{shipment}", follow_redirects=False)
+        assert arrived.headers["location"] == f"/documents/{confirmed['receipt_document_id']}"
+        assert (await client.get(f"/shipments/{shipment + 1000}")).status_code == 404
 
 
 async def test_a_lot_on_hold_is_an_alert_until_released(settings, district) -> None:
@@ -245,3 +264,23 @@ async def test_a_store_keeper_sets_thresholds_for_its_facilities_only(settings, 
         "/alerts/settings", {"name": "count_period_days", "value": 30, "facility": COMMUNE}
     )
     assert upper.status_code == 403
+
+
+async def test_every_kind_of_alert_links_to_a_page_that_answers(settings, district) -> None:
+    from inventory.alerts.domain import KINDS
+
+    shipment = (await issue(district, COMMUNE, 50))["shipment_id"]
+    values = {
+        "facility": DISTRICT,
+        "product": "PENTA",
+        "shipment": shipment,
+        "location": "TL-01",
+        "report": "usage",
+        "period": "2026-11",
+    }
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "admin")
+        answers = {
+            code: (await client.get(kind.link.format(**values))).status_code for code, kind in KINDS.items()
+        }
+    assert answers == {code: 200 for code in KINDS}
