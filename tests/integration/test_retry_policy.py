@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy.exc import DBAPIError
 
 from inventory.app import create_app
 from inventory.settings import Settings
@@ -65,20 +66,80 @@ def taken_the_first_times(monkeypatch: pytest.MonkeyPatch, times: int) -> list[i
     return attempts
 
 
-@pytest.mark.parametrize("named", [False, True], ids=["picked", "named lot"])
+BCG_1 = {"product": "BCG", "lot_number": "BCG-1"}
+POSTINGS = {
+    "issue, lots picked": (
+        "/issues",
+        {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [{"product": "BCG", "doses": 10}]},
+        10,
+    ),
+    "issue, lot named": (
+        "/issues",
+        {
+            "facility": DISTRICT,
+            "to_facility": COMMUNE,
+            "lines": [{**BCG_1, "location": "TL-01", "doses": 10}],
+        },
+        10,
+    ),
+    "adjustment": (
+        "/adjustments",
+        {"facility": DISTRICT, "lines": [{**BCG_1, "location": "TL-01", "doses": -5, "reason": "broken"}]},
+        5,
+    ),
+    "transfer": (
+        "/transfers",
+        {
+            "facility": DISTRICT,
+            "from_location": "TL-01",
+            "to_location": "TL-02",
+            "lines": [{**BCG_1, "doses": 5}],
+        },
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("posting", list(POSTINGS))
 async def test_an_api_posting_taken_once_is_posted_by_its_second_attempt(
-    stocked, monkeypatch: pytest.MonkeyPatch, named: bool
+    stocked, monkeypatch: pytest.MonkeyPatch, posting: str
 ) -> None:
-    line = {"product": "BCG", "doses": 10} | ({"lot_number": "BCG-1", "location": "TL-01"} if named else {})
+    path, body, leaves = POSTINGS[posting]
     before, documents = await stock_doses(stocked), await document_count(stocked)
     attempts = taken_the_first_times(monkeypatch, 1)
-    body = {"facility": DISTRICT, "to_facility": COMMUNE, "lines": [line]}
-    response = await stocked.post("/issues", body, key=f"taken-once-{named:d}-0001")
+    response = await stocked.post(path, body, key=f"taken-once-{path[1:]}-{len(str(body))}")
     assert response.status_code == 201, response.text
     assert len(attempts) == 2
     assert await document_count(stocked) == documents + 1
     after = await stock_doses(stocked)
-    assert sum(before.values()) - sum(after.values()) == 10  # posted once, not twice
+    assert sum(before.values()) - sum(after.values()) == leaves  # posted once, not twice
+
+
+async def test_a_receipt_cancelled_in_a_lock_cycle_is_posted_by_its_second_attempt(
+    stocked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Cancelled(Exception):
+        sqlstate = "40P01"  # PostgreSQL broke a deadlock by cancelling this statement
+
+    attempts: list[int] = []
+    real: dict[str, Writer] = {"postgresql": ledger.write_postgresql, "sqlite": ledger.write_sqlite}
+
+    async def writer(session, write: LedgerWrite) -> Written:  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise DBAPIError("the ledger statement", {}, Cancelled())
+        return await real[session.bind.dialect.name](session, write)
+
+    monkeypatch.setattr(ledger, "write_postgresql", writer)
+    monkeypatch.setattr(ledger, "write_sqlite", writer)
+    documents = await document_count(stocked)
+    line = {**BCG_1, "lot_number": "BCG-NEW", "expires_on": "2030-01-31", "doses": 40, "location": "TL-01"}
+    response = await stocked.post(
+        "/receipts", {"facility": DISTRICT, "supplier": "CDC-LC", "lines": [line]}, key="cycle-0001"
+    )
+    assert response.status_code == 201, response.text
+    assert len(attempts) == 2 and await document_count(stocked) == documents + 1
+    assert (await stock_doses(stocked))[("BCG", "BCG-NEW", "TL-01")] == 40
 
 
 def _proposed_lines(page: str) -> dict[str, str]:
