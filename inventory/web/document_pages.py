@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
@@ -64,14 +62,15 @@ class DocumentPages(Controller):
     async def reverse(
         self, page: NamedDependency[Page], document_id: RowIdPath, data: FormData
     ) -> Template | Redirect:
-        form = Form(values=dict(data), key=data.get("idempotency_key") or uuid.uuid4().hex)
+        fields = {name: data.get(name, "") for name in ("reason", "idempotency_key")}
+        try:  # the one form adapter: a NUL character or a missing reason is refused naming the field
+            command, form, _ = parse(fields, s.ReversalCreate, lang=page.lang)
+        except FormInvalid as bad:
+            bad.form.values = dict(data)
+            return await _document_page(page, document_id, bad.form, status=422)
+        form.values = dict(data)
         try:
-            reversal = await reversals.reverse(
-                page.stock,
-                document_id,
-                s.ReversalCreate(reason=data.get("reason", "").strip()),
-                key=f"web:{form.key}",
-            )
+            reversal = await reversals.reverse(page.stock, document_id, command, key=f"web:{form.key}")
         except InventoryError as exc:
             form.errors["reason"] = exc.text(page.lang)
             return await _document_page(page, document_id, form, status=exc.status_code)

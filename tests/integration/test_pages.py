@@ -232,3 +232,22 @@ async def test_a_lot_number_with_a_slash_can_be_held_from_the_lots_page(settings
         (x["product"], x["lot_number"]): x["on_hold"] for x in (await api.read("/lots", limit=500))["items"]
     }
     assert held[("MR", "AB/12")] is True
+
+
+async def test_a_reversal_reason_with_a_nul_character_or_none_is_refused_on_the_page(
+    settings: Settings, api: Api
+) -> None:
+    line = {"product": "MR", "lot_number": "MR-REV", "expires_on": EXPIRY, "doses": 50, "location": "TL-01"}
+    receipt = await api.ok("/receipts", {"facility": "TTYT-MT", "supplier": "CDC-LC", "lines": [line]})
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        token = client.cookies.get("csrftoken", "")
+        path = f"/documents/{receipt['id']}/reverse"
+        for reason in ("wrong\x00lot", "", "x"):
+            form = {"reason": reason, "idempotency_key": f"reverse-{len(reason)}-0001", "_csrf_token": token}
+            refused = await client.post(path, data=form)
+            assert refused.status_code == 422, (reason, refused.text[:300])
+            assert 'data-error-for="reason"' in refused.text
+        assert (await api.read(f"/documents/{receipt['id']}"))["reversed_by_document_id"] is None
+        form = {"reason": "typed the wrong lot", "idempotency_key": "reverse-ok-0001", "_csrf_token": token}
+        assert (await client.post(path, data=form, follow_redirects=False)).status_code == 303
