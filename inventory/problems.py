@@ -198,11 +198,15 @@ class StrictRequest(Request[Any, Any, Any]):
 
 
 async def check_request(request: Request[Any, Any, Any]) -> None:
-    """Before any parameter is read: a NUL character in a path or query parameter is refused, naming the
-    parameter (PostgreSQL cannot compare text with one, so it would otherwise fail deep in a query; bodies
-    are checked by their schemas, inventory/stock/schemas/base.py); a route that reads a multipart form
-    refuses a body of another media type (415) instead of finding no parts in it."""
-    for name, value in [*request.path_params.items(), *request.query_params.items()]:
+    """Before any parameter is read: a NUL character in a path or query parameter, or in a field of a form
+    (the pages' posts), is refused, naming the parameter or field (PostgreSQL cannot compare text with one,
+    so it would otherwise fail deep in a query; JSON bodies are checked by their schemas,
+    inventory/stock/schemas/base.py); a route that reads a multipart form refuses a body of another media
+    type (415) instead of finding no parts in it."""
+    fields = [*request.path_params.items(), *request.query_params.items()]
+    if request.method == "POST" and request.content_type[0] in _FORMS:
+        fields += (await request.form()).multi_items()  # parsed once: the handler reads the same form
+    for name, value in fields:
         if isinstance(value, str) and "\x00" in value:
             raise InputRefused(field=name, message="error.input.nul")
     media, _ = _body_kind(request.route_handler)
@@ -212,6 +216,9 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             raise UnsupportedMediaType(
                 field="Content-Type", message="error.unsupported_media_type", params={"expected": media}
             )
+
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class Problem(msgspec.Struct, kw_only=True):

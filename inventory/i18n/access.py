@@ -104,6 +104,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "A store keeper belongs to a provincial or district store",
     ),
     "error.user.title": ("Chức vụ dài tối đa {limit} ký tự", "A title is at most {limit} characters"),
+    "error.user.full_name": ("Họ tên dài tối đa {limit} ký tự", "A full name is at most {limit} characters"),
     "error.user.others_profile": (
         "Chỉ quản trị viên mới sửa được thông tin của người khác",
         "Only an administrator changes another user's profile",

@@ -16,6 +16,7 @@ from inventory.users.models import ROLES, User
 from inventory.users.schemas import UserRead
 
 TITLE_LENGTH = 100
+FULL_NAME_LENGTH = 200
 
 
 class AccountUseCases(UserBase):
@@ -56,7 +57,7 @@ class AccountUseCases(UserBase):
 
         user = User(
             username=username,
-            full_name=full_name,
+            full_name=_full_name(full_name),
             title=_title(title),
             role=role,
             facility_id=facility.id if facility else None,
@@ -85,9 +86,9 @@ class AccountUseCases(UserBase):
             raise Forbidden(message="error.user.others_profile", field="username")
         user = await self._user(username, lock=True)
         changes: dict[str, object] = {}
-        if full_name is not None and full_name.strip() and full_name.strip() != user.full_name:
-            changes["full_name"] = (user.full_name, full_name.strip())
-            user.full_name = full_name.strip()
+        if full_name is not None and full_name.strip() and _full_name(full_name) != user.full_name:
+            changes["full_name"] = (user.full_name, _full_name(full_name))
+            user.full_name = _full_name(full_name)
         if title is not None and _title(title) != user.title:
             changes["title"] = (user.title, _title(title))
             user.title = _title(title)
@@ -144,6 +145,16 @@ class AccountUseCases(UserBase):
             )
             for user, code in rows.all()
         ]
+
+
+def _full_name(value: str) -> str:
+    """A full name as stored: trimmed; refused over FULL_NAME_LENGTH characters (what its column holds)."""
+    text = value.strip()
+    if len(text) > FULL_NAME_LENGTH:
+        raise ValidationFailed(
+            message="error.user.full_name", params={"limit": FULL_NAME_LENGTH}, field="full_name"
+        )
+    return text
 
 
 def _title(value: str | None) -> str | None:

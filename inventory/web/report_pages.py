@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from inventory.errors import InventoryError
+from inventory.errors import InventoryError, ValidationFailed
 from inventory.idempotency import Request, run_once
 from inventory.reports import documents
 from inventory.reports.configuration import ReportSettingsService, SettingsRefused
@@ -111,6 +111,8 @@ class ReportPages(Controller):
             return {"version": done["version"]}
 
         try:
+            if kind not in KINDS:  # refused before the key is claimed: the key's scope names the kind
+                raise ValidationFailed(message="error.reports.kind", params={"kind": kind[:64]}, field="kind")
             await run_once(
                 page.session,
                 Request(

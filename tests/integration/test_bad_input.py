@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from litestar.testing import AsyncTestClient
+
+from inventory.app import create_app
+from tests.integration.test_auth import sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -205,3 +209,45 @@ async def test_a_body_over_the_size_limit_is_refused_with_413_and_nothing_is_wri
         assert upload.status_code == 413 and upload.json()["code"] == "body_too_large"
         documents = await client.get("/api/v1/facilities/TTYT-MT/documents", headers=headers)
         assert documents.json()["items"] == []
+
+
+NUL_IN_FORMS = [
+    ("/receive", {"facility": "TT\x00YT", "supplier": "CDC-LC"}, "Cơ sở"),
+    ("/issue", {"facility": "TTYT-MT", "to_facility": "TYT\x00", "want.BCG": "10"}, "Nơi nhận"),
+    ("/lots/hold", {"product": "B\x00CG", "lot_number": "x", "reason": "tested"}, "Vắc xin"),
+    ("/forecast/settings", {"name": "x", "value": "1", "scope_facility": "T\x00"}, "Áp dụng cho cơ sở"),
+    ("/reports/submit", {"kind": "usage", "period": "2026-11", "note": "a\x00b"}, "Ghi chú"),
+    ("/account/profile", {"full_name": "A\x00B", "title": ""}, "Họ tên"),
+]
+
+
+@pytest.mark.parametrize(("path", "form", "field"), NUL_IN_FORMS, ids=[p for p, _, _ in NUL_IN_FORMS])
+async def test_a_nul_character_in_any_field_of_a_page_form_is_refused_naming_it(
+    settings, api, path: str, form: dict[str, str], field: str
+) -> None:
+    documents = (await api.read("/facilities/TTYT-MT/documents"))["total"]
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "admin")
+        sent = {
+            **form,
+            "idempotency_key": "nul-form-0001",
+            "_csrf_token": client.cookies.get("csrftoken", ""),
+        }
+        response = await client.post(path, data=sent)
+    assert response.status_code == 422, response.text[:500]
+    assert f"{field} chứa ký tự NUL" in response.text
+    assert (await api.read("/facilities/TTYT-MT/documents"))["total"] == documents
+
+
+async def test_a_report_kind_or_a_full_name_too_long_for_its_column_is_refused_on_the_page(settings) -> None:
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, "keeper")
+        token = client.cookies.get("csrftoken", "")
+        kind = {"kind": "u" * 5000, "period": "2026-11", "facility": "TTYT-MT", "_csrf_token": token}
+        refused = await client.post("/reports/submit", data={**kind, "idempotency_key": "long-kind-0001"})
+        assert refused.status_code == 422 and "không có: usage, results hoặc stock" in refused.text
+        name = {"full_name": "Lò " * 100, "title": "", "_csrf_token": token}
+        refused = await client.post("/account/profile", data=name)
+        assert refused.status_code == 422 and "Họ tên dài tối đa 200 ký tự" in refused.text
+        shown = await client.get("/account")
+        assert "Lò Lò" not in shown.text  # nothing saved
