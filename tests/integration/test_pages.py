@@ -247,7 +247,8 @@ async def test_a_reversal_reason_with_a_nul_character_or_none_is_refused_on_the_
             form = {"reason": reason, "idempotency_key": f"reverse-{len(reason)}-0001", "_csrf_token": token}
             refused = await client.post(path, data=form)
             assert refused.status_code == 422, (reason, refused.text[:300])
-            assert 'data-error-for="reason"' in refused.text
+            named = "Lý do chứa ký tự NUL" if "\x00" in reason else 'data-error-for="reason"'
+            assert named in refused.text  # a NUL is refused before the form is read (problems.check_request)
         assert (await api.read(f"/documents/{receipt['id']}"))["reversed_by_document_id"] is None
         form = {"reason": "typed the wrong lot", "idempotency_key": "reverse-ok-0001", "_csrf_token": token}
         assert (await client.post(path, data=form, follow_redirects=False)).status_code == 303
