@@ -86,9 +86,10 @@ class AccountUseCases(UserBase):
             raise Forbidden(message="error.user.others_profile", field="username")
         user = await self._user(username, lock=True)
         changes: dict[str, object] = {}
-        if full_name is not None and full_name.strip() and _full_name(full_name) != user.full_name:
-            changes["full_name"] = (user.full_name, _full_name(full_name))
-            user.full_name = _full_name(full_name)
+        name = _full_name(full_name) if full_name is not None else ""
+        if name and name != user.full_name:
+            changes["full_name"] = (user.full_name, name)
+            user.full_name = name
         if title is not None and _title(title) != user.title:
             changes["title"] = (user.title, _title(title))
             user.title = _title(title)

@@ -63,7 +63,7 @@ class DocumentPages(Controller):
         self, page: NamedDependency[Page], document_id: RowIdPath, data: FormData
     ) -> Template | Redirect:
         fields = {name: data.get(name, "") for name in ("reason", "idempotency_key")}
-        try:  # the one form adapter: a NUL character or a missing reason is refused naming the field
+        try:  # the one form adapter: a reason left out or too short is refused naming the field
             command, form, _ = parse(fields, s.ReversalCreate, lang=page.lang)
         except FormInvalid as bad:
             bad.form.values = dict(data)
