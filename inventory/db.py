@@ -141,6 +141,10 @@ def is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
+_RELOAD_CHUNK = 500
+"""Primary keys per SELECT when objects are read again after a rollback."""
+
+
 async def roll_back_and_reload(session: AsyncSession) -> None:
     """Roll the session's transaction back, then read again every object the session still holds.
 
@@ -161,9 +165,6 @@ async def roll_back_and_reload(session: AsyncSession) -> None:
             values = [i[0] for i in chunk] if len(key) == 1 else chunk
             reload = select(mapper.class_).where(column.in_(values))
             await session.execute(reload.execution_options(populate_existing=True))
-
-
-_RELOAD_CHUNK = 500
 
 
 class ConnectionLost(Exception):

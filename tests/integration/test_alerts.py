@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from litestar.testing import AsyncTestClient
 
+from inventory.alerts.domain import KINDS
 from inventory.alerts.service import AlertService
 from inventory.app import create_app
 from inventory.auth import Principal
@@ -267,8 +268,6 @@ async def test_a_store_keeper_sets_thresholds_for_its_facilities_only(settings, 
 
 
 async def test_every_kind_of_alert_links_to_a_page_that_answers(settings, district) -> None:
-    from inventory.alerts.domain import KINDS
-
     shipment = (await issue(district, COMMUNE, 50))["shipment_id"]
     values = {
         "facility": DISTRICT,

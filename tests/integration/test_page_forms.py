@@ -81,7 +81,7 @@ async def test_every_page_form_sent_wrong_is_answered_without_a_server_error(
         assert len(forms) >= 20, sorted(forms)  # the crawl found the forms: the test cannot pass empty
         for action, fields in forms.values():
             for name in [n for n in fields if n not in NOT_FIELDS]:
-                variants = {**{what: {**fields, name: value} for what, value in WRONG.items()}}
+                variants = {what: {**fields, name: value} for what, value in WRONG.items()}
                 variants["left out"] = {k: v for k, v in fields.items() if k != name}
                 for what, sent in variants.items():
                     sent = {**sent, "_csrf_token": client.cookies.get("csrftoken", "")}

@@ -49,16 +49,31 @@ async def test_a_posting_whose_stock_keeps_changing_is_tried_three_times_then_an
 Writer = Callable[..., Awaitable[Written]]
 
 
-def taken_the_first_times(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
-    """The ledger refuses the first draw of the first `times` attempts, as if another posting had taken the
-    lot a moment before; later attempts are written by the real writer of the dialect."""
+def taken(write: LedgerWrite) -> Written:
+    """The ledger refuses the first draw, as if another posting had taken the lot a moment before."""
+    return Written(0, [], None, [write.drawn[0][0]])
+
+
+class Cancelled(Exception):
+    sqlstate = "40P01"  # PostgreSQL broke a deadlock by cancelling this statement
+
+
+def cancelled(_write: LedgerWrite) -> Written:
+    raise DBAPIError("the ledger statement", {}, Cancelled())
+
+
+def first_attempts_fail(
+    monkeypatch: pytest.MonkeyPatch, times: int, fail: Callable[[LedgerWrite], Written] = taken
+) -> list[int]:
+    """The ledger writer's first `times` calls end in `fail`; later ones are written by the real writer of the
+    dialect. Returns the list of calls, one item each."""
     attempts: list[int] = []
     real: dict[str, Writer] = {"postgresql": ledger.write_postgresql, "sqlite": ledger.write_sqlite}
 
     async def writer(session, write: LedgerWrite) -> Written:  # type: ignore[no-untyped-def]
         attempts.append(1)
         if len(attempts) <= times:
-            return Written(0, [], None, [write.drawn[0][0]])
+            return fail(write)
         return await real[session.bind.dialect.name](session, write)
 
     monkeypatch.setattr(ledger, "write_postgresql", writer)
@@ -106,7 +121,7 @@ async def test_an_api_posting_taken_once_is_posted_by_its_second_attempt(
 ) -> None:
     path, body, leaves = POSTINGS[posting]
     before, documents = await stock_doses(stocked), await document_count(stocked)
-    attempts = taken_the_first_times(monkeypatch, 1)
+    attempts = first_attempts_fail(monkeypatch, 1)
     response = await stocked.post(path, body, key=f"taken-once-{path[1:]}-{len(str(body))}")
     assert response.status_code == 201, response.text
     assert len(attempts) == 2
@@ -118,20 +133,7 @@ async def test_an_api_posting_taken_once_is_posted_by_its_second_attempt(
 async def test_a_receipt_cancelled_in_a_lock_cycle_is_posted_by_its_second_attempt(
     stocked, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Cancelled(Exception):
-        sqlstate = "40P01"  # PostgreSQL broke a deadlock by cancelling this statement
-
-    attempts: list[int] = []
-    real: dict[str, Writer] = {"postgresql": ledger.write_postgresql, "sqlite": ledger.write_sqlite}
-
-    async def writer(session, write: LedgerWrite) -> Written:  # type: ignore[no-untyped-def]
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise DBAPIError("the ledger statement", {}, Cancelled())
-        return await real[session.bind.dialect.name](session, write)
-
-    monkeypatch.setattr(ledger, "write_postgresql", writer)
-    monkeypatch.setattr(ledger, "write_sqlite", writer)
+    attempts = first_attempts_fail(monkeypatch, 1, cancelled)
     documents = await document_count(stocked)
     line = {**BCG_1, "lot_number": "BCG-NEW", "expires_on": "2030-01-31", "doses": 40, "location": "TL-01"}
     response = await stocked.post(
@@ -163,7 +165,7 @@ async def test_a_page_issue_is_posted_after_a_refused_attempt_or_keeps_its_form_
         proposal = await client.post("/issue", data={**form, "action": "propose"})
         lines = _proposed_lines(proposal.text)
         assert lines["lines[0].lot_number"] == "BCG-1"
-        attempts = taken_the_first_times(monkeypatch, times)
+        attempts = first_attempts_fail(monkeypatch, times)
         response = await client.post(
             "/issue", data={**form, **lines, "action": "post"}, follow_redirects=False
         )
